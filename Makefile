@@ -1,0 +1,147 @@
+# tapqd - one GNU Makefile, no configure step.
+#
+#   make            build tapqd, tapqctl and libtapqd.a into build/
+#   make deps       install the missing Debian packages (build, test, bench)
+#   make run        deps, build, then tapqd -f -c tapqd.conf.example
+#   make check      deps, build, unit tests (plain and ASan+UBSan), fuzz corpus
+#                   replay, integration tests in network namespaces
+#   make bench      deps, build, benchmarks against their baselines
+#   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+FUZZ_SECONDS ?= 30
+
+# Everything the Makefile needs from Debian, by what it is for.
+DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
+	libnl-route-3-dev libinih-dev libhwloc-dev check
+DEPS_TEST := iproute2 iputils-ping util-linux procps clang libclang-rt-14-dev
+DEPS_BENCH := qemu-system-common
+DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
+
+PKGS := libevent_core libsystemd libnl-3.0 libnl-route-3.0 inih hwloc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	-Iinclude -Iconfig -Idaemon $(CFLAGS) $(SAN_FLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -Wl,-z,relro,-z,now
+
+CONF_SRC := $(wildcard config/*.c)
+LIB_SRC := $(wildcard lib/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+UNIT_SRC := $(wildcard test/test_*.c)
+ITEST_SRC := $(wildcard test/integration/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+CONF_A := $(BUILD)/libtapqdconf.a
+LIB_A := $(BUILD)/libtapqd.a
+DAEMON_A := $(BUILD)/libtapqd-daemon.a
+TAPQD := $(BUILD)/tapqd
+TAPQCTL := $(BUILD)/tapqctl
+UNITS := $(patsubst test/%.c,$(BUILD)/test/%,$(UNIT_SRC))
+ITESTS := $(patsubst test/integration/%.c,$(BUILD)/test/integration/%,$(ITEST_SRC))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test
+.DEFAULT_GOAL := all
+
+all: $(TAPQD) $(TAPQCTL) $(LIB_A)
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CONF_A): $(call obj,$(CONF_SRC))
+	ar rcs $@ $^
+$(LIB_A): $(call obj,$(LIB_SRC))
+	ar rcs $@ $^
+$(DAEMON_A): $(call obj,$(DAEMON_SRC))
+	ar rcs $@ $^
+
+$(TAPQD): $(call obj,daemon/main.c) $(DAEMON_A) $(CONF_A) $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(TAPQCTL): $(call obj,$(wildcard tools/*.c)) $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/test/%: $(BUILD)/test/%.o $(DAEMON_A) $(CONF_A) $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+$(BUILD)/test/integration/%: $(BUILD)/test/integration/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+# The replay build runs each fuzz target over its corpus without libFuzzer.
+$(BUILD)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(CONF_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+run: deps all
+	$(TAPQD) -f -c tapqd.conf.example
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; CK_FORK=yes $$t; done
+
+unit-san:
+	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit fuzz-replay
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for f in $(FUZZ_REPLAY); do \
+		n=$$(basename $$f); echo "== $$f test/fuzz/corpus/$${n#fuzz_}"; \
+		$$f test/fuzz/corpus/$${n#fuzz_}/*; done
+
+tools-test: all $(ITESTS)
+
+integration: tools-test
+	@BUILD=$(abspath $(BUILD)) sh test/integration/run.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit-san
+	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
+
+bench: deps all $(BENCHES)
+	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
+
+fuzz: deps
+	@set -e; mkdir -p $(BUILD)/libfuzzer; for src in $(FUZZ_SRC); do \
+		n=$$(basename $$src .c); \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Iconfig -fsanitize=fuzzer,address,undefined \
+			$$src $(CONF_SRC) $(LIB_SRC) -o $(BUILD)/libfuzzer/$$n $(PKG_LIBS); \
+		mkdir -p $(BUILD)/libfuzzer/$$n.corpus; \
+		$(BUILD)/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) $(BUILD)/libfuzzer/$$n.corpus \
+			test/fuzz/corpus/$${n#fuzz_}; \
+	done
+
+install: all
+	install -D -m 0755 $(TAPQD) $(DESTDIR)$(PREFIX)/sbin/tapqd
+	install -D -m 0755 $(TAPQCTL) $(DESTDIR)$(PREFIX)/bin/tapqctl
+	install -D -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtapqd.a
+	install -D -m 0644 include/tapqd.h $(DESTDIR)$(PREFIX)/include/tapqd.h
+	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.h - the configuration model: what tapqd.conf says, after parsing and validation */
+#ifndef TAPQD_CONF_H
+#define TAPQD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONF_NAME_MAX 16     /* IFNAMSIZ: names are at most 15 characters */
+#define CONF_MAX_QUEUES 256  /* the kernel's MAX_TAP_QUEUES */
+#define CONF_MAX_DEVICES 64  /* devices declared in one file */
+#define CONF_MAX_ACL 32      /* entries in one allow_users or allow_groups list */
+#define CONF_LINE_MAX 198    /* inih reads lines into a 200-byte buffer (newline, NUL) */
+#define CONF_ACTIVE_ALL 0    /* active_queues = all */
+
+enum conf_log_level {
+	CONF_LOG_ERR = 3, /* syslog priorities, so they map onto the journal directly */
+	CONF_LOG_WARNING = 4,
+	CONF_LOG_NOTICE = 5,
+	CONF_LOG_INFO = 6,
+	CONF_LOG_DEBUG = 7,
+};
+
+/* TUN_F_* bits for TUNSETOFFLOAD, spelled out so tests need no kernel header */
+enum conf_offload {
+	CONF_OFFLOAD_CSUM = 0x01,
+	CONF_OFFLOAD_TSO4 = 0x02,
+	CONF_OFFLOAD_TSO6 = 0x04,
+	CONF_OFFLOAD_TSO_ECN = 0x08,
+	CONF_OFFLOAD_UFO = 0x10,
+	CONF_OFFLOAD_USO4 = 0x20,
+	CONF_OFFLOAD_USO6 = 0x40,
+};
+
+struct conf_device {
+	char name[CONF_NAME_MAX];
+	unsigned int line;          /* line of the [device NAME] header */
+	unsigned int max_queues;    /* 1..256, default 1 */
+	unsigned int active_queues; /* 1..max_queues, or CONF_ACTIVE_ALL (default) */
+	bool vnet_hdr;              /* default yes */
+	unsigned int vnet_hdr_size; /* 10 or 12 (default), only with vnet_hdr */
+	unsigned int offloads;      /* enum conf_offload bits, default 0 */
+	unsigned int mtu;           /* 0 = kernel default, else 68..65521 */
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned int txqueuelen;    /* 0 = kernel default */
+	char bridge[CONF_NAME_MAX]; /* "" = none */
+	bool has_owner;
+	uid_t owner;
+	bool has_group;
+	gid_t group;
+	size_t n_allow_users;
+	uid_t allow_users[CONF_MAX_ACL];
+	size_t n_allow_groups;
+	gid_t allow_groups[CONF_MAX_ACL];
+	bool persist;               /* default no */
+
+	/*
+	 * Lines of the keys that conf_validate() checks against other keys, so
+	 * that its errors point at the key; 0 when the key was not set.
+	 */
+	unsigned int active_queues_line;
+	unsigned int vnet_hdr_size_line;
+	unsigned int offloads_line;
+	unsigned int mac_line;
+	unsigned int bridge_line;
+};
+
+struct conf {
+	char socket_path[108];      /* sizeof(sun_path); default /run/tapqd/tapqd.sock */
+	unsigned int socket_mode;   /* default 0660 */
+	bool has_socket_group;
+	gid_t socket_group;
+	enum conf_log_level log_level; /* default info */
+	size_t n_devices;
+	struct conf_device devices[CONF_MAX_DEVICES];
+};
+
+/* Where and why a config was refused: one message, the file and the line. */
+struct conf_error {
+	char file[256];
+	unsigned int line; /* 0 when the error concerns the whole file */
+	char msg[256];
+};
+
+/*
+ * Name lookups (users, groups) go through this table so that unit tests and
+ * fuzzers can run without /etc/passwd. conf_lookup_system() uses getpwnam_r
+ * and getgrnam_r; numeric ids are accepted without any lookup.
+ * Each returns 0 and fills the id, or -ENOENT.
+ */
+struct conf_lookup {
+	int (*user)(const char *name, uid_t *ret_uid);
+	int (*group)(const char *name, gid_t *ret_gid);
+};
+extern const struct conf_lookup conf_lookup_system;
+
+/* Fills every field with its documented default and no devices. */
+void conf_init(struct conf *c);
+
+/*
+ * Parses an in-memory config (not NUL-terminated, may contain anything).
+ * lk may be NULL for conf_lookup_system.
+ * Return: 0, or -EINVAL (-ENOMEM) with err filled; c is then unspecified.
+ */
+int conf_parse_buffer(const char *buf, size_t len, const char *file, const struct conf_lookup *lk,
+		      struct conf *c, struct conf_error *err);
+
+/* Reads and parses a file. Return: 0, or negative errno with err filled. */
+int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *c,
+		   struct conf_error *err);
+
+/* Cross-field checks run after parsing (conf_parse_buffer calls it). */
+int conf_validate(const struct conf *c, const char *file, struct conf_error *err);
+
+const struct conf_device *conf_find_device(const struct conf *c, const char *name);
+
+/* "file:line: msg", or "file: msg" when the line is 0; always NUL-terminated. */
+void conf_error_format(const struct conf_error *err, char *buf, size_t size);
+
+/*
+ * An interface name the kernel takes literally: 1-15 printable ASCII
+ * characters without '/', ':', '%' (the kernel expands "tap%d") or spaces,
+ * and not "." or "..".
+ */
+bool conf_ifname_valid(const char *name);
+
+/* "csum", "tso4", ... for one enum conf_offload bit; NULL for anything else. */
+const char *conf_offload_name(unsigned int bit);
+
+#endif

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ctl.c - the control socket: creating it (or refusing when another tapqd
+ * owns it), accepting peers with their credentials, reading one message at
+ * a time, and sending replies without ever blocking on a slow client
+ */
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "device.h"
+#include "lease.h"
+#include "log.h"
+#include "verbs.h"
+
+#define CTL_BACKLOG 128
+#define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
+#define CTL_ACCEPT_PAUSE_SEC 1
+
+static void ctl_client_close(struct tapqd *d, struct client *cl)
+{
+	struct outmsg *m;
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (dev->lease && dev->lease->conn == cl)
+			dev->lease->conn = NULL; /* the lease stays with the process */
+	while ((m = STAILQ_FIRST(&cl->outq))) {
+		STAILQ_REMOVE_HEAD(&cl->outq, entry);
+		for (size_t i = 0; i < m->n_fds; i++)
+			close(m->fds[i]);
+		free(m->fds);
+		free(m);
+	}
+	event_free(cl->read_ev);
+	event_free(cl->write_ev);
+	close(cl->fd);
+	TAILQ_REMOVE(&d->clients, cl, entry);
+	log_debug(d, "client pid %d disconnected", (int)cl->pid);
+	free(cl);
+}
+
+/* Dead clients are closed after the callback that found them dead, never under its feet. */
+static void ctl_mark_dead(struct client *cl)
+{
+	cl->dead = true;
+	event_active(cl->d->reap_ev, 0, 0);
+}
+
+static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+	struct client *cl, *next;
+
+	(void)fd;
+	(void)what;
+	for (cl = TAILQ_FIRST(&d->clients); cl; cl = next) {
+		next = TAILQ_NEXT(cl, entry);
+		if (cl->dead)
+			ctl_client_close(d, cl);
+	}
+}
+
+static int ctl_sendmsg(int fd, const void *buf, size_t len, const int *fds, size_t n_fds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (n_fds) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Keeps a message for later; it holds duplicates, so the device may go away meanwhile. */
+static int ctl_enqueue(struct client *cl, const void *buf, size_t len,
+		       const int *fds, size_t n_fds)
+{
+	struct outmsg *m;
+
+	if (cl->out_len >= CTL_OUTQ_MAX)
+		return -ENOBUFS;
+	m = malloc(sizeof(*m) + len);
+	if (!m)
+		return -ENOMEM;
+	m->len = len;
+	m->n_fds = 0;
+	m->fds = n_fds ? calloc(n_fds, sizeof(int)) : NULL;
+	if (n_fds && !m->fds) {
+		free(m);
+		return -ENOMEM;
+	}
+	memcpy(m->buf, buf, len);
+	for (size_t i = 0; i < n_fds; i++) {
+		int fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0) {
+			int r = -errno;
+
+			for (size_t j = 0; j < m->n_fds; j++)
+				close(m->fds[j]);
+			free(m->fds);
+			free(m);
+			return r;
+		}
+		m->fds[m->n_fds++] = fd;
+	}
+	STAILQ_INSERT_TAIL(&cl->outq, m, entry);
+	cl->out_len++;
+	event_add(cl->write_ev, NULL);
+	return 0;
+}
+
+int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, const void *payload,
+	     size_t len, const int *fds, size_t n_fds)
+{
+	char buf[TAPQD_MSG_MAX];
+	size_t n;
+	int r;
+
+	if (cl->dead)
+		return -ECONNRESET;
+	n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
+	if (!n)
+		return -EMSGSIZE;
+	r = STAILQ_EMPTY(&cl->outq) ? ctl_sendmsg(cl->fd, buf, n, fds, n_fds) : -EAGAIN;
+	if (r == -EAGAIN)
+		r = ctl_enqueue(cl, buf, n, fds, n_fds);
+	if (r < 0) {
+		log_warn(d, "client pid %d: dropping the connection: %s", (int)cl->pid,
+			 r == -ENOBUFS ? "it does not read its replies" : strerror(-r));
+		ctl_mark_dead(cl);
+	}
+	return r;
+}
+
+void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, const char *fmt,
+		    ...)
+{
+	struct tapqd_error e = {.code = -code};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	ctl_send(d, cl, TAPQD_ERROR, seq, &e, sizeof(e), NULL, 0);
+}
+
+void ctl_send_event(struct tapqd *d, const struct device *dev, unsigned int kind, pid_t pid)
+{
+	struct tapqd_event ev = {
+		.kind = (uint16_t)kind,
+		.active_queues = (uint16_t)device_active_count(dev),
+		.pid = pid,
+	};
+	struct client *cl;
+
+	memcpy(ev.name, dev->conf.name, sizeof(ev.name));
+	TAILQ_FOREACH(cl, &d->clients, entry) {
+		bool holder = dev->lease && dev->lease->conn == cl;
+
+		if (!holder && (!cl->subscribed ||
+				(cl->sub_name[0] && strncmp(cl->sub_name, ev.name, sizeof(ev.name)))))
+			continue;
+		ctl_send(d, cl, TAPQD_EVENT, 0, &ev, sizeof(ev), NULL, 0);
+	}
+}
+
+static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+	struct outmsg *m;
+
+	(void)what;
+	while ((m = STAILQ_FIRST(&cl->outq))) {
+		int r = ctl_sendmsg(fd, m->buf, m->len, m->fds, m->n_fds);
+
+		if (r == -EAGAIN)
+			return;
+		STAILQ_REMOVE_HEAD(&cl->outq, entry);
+		cl->out_len--;
+		for (size_t i = 0; i < m->n_fds; i++)
+			close(m->fds[i]);
+		free(m->fds);
+		free(m);
+		if (r < 0) {
+			ctl_mark_dead(cl);
+			return;
+		}
+	}
+	event_del(cl->write_ev);
+}
+
+/* Closes every fd a peer attached: a request never carries any. */
+static size_t ctl_drop_fds(struct msghdr *mh)
+{
+	size_t n = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(fd);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
+static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size_t n, int r,
+		       const char *why)
+{
+	struct tapqd_hdr h = {0};
+
+	if (n >= sizeof(h))
+		memcpy(&h, buf, sizeof(h));
+	if (!why)
+		why = r == -EPROTO       ? "unsupported protocol version"
+		      : r == -EOPNOTSUPP ? "unknown request type"
+					 : "malformed message";
+	log_warn(d, "client pid %d uid %u: closing the connection: %s", (int)cl->pid,
+		 (unsigned int)cl->uid, why);
+	if (h.magic == TAPQD_MAGIC) {
+		if (r == -EPROTO)
+			ctl_send_error(d, cl, h.seq, r, "protocol version %u is not supported (%u is)",
+				       h.version, TAPQD_VERSION);
+		else
+			ctl_send_error(d, cl, h.seq, r, "%s", why);
+	}
+	ctl_mark_dead(cl);
+}
+
+static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+	struct tapqd *d = cl->d;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
+		struct cmsghdr align;
+	} ctl;
+	/* aligned, so that the payload can be read through its struct */
+	_Alignas(max_align_t) char buf[TAPQD_MSG_MAX];
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	struct tapqd_hdr h;
+	const void *payload;
+	ssize_t n;
+	int r;
+
+	(void)what;
+	if (cl->dead)
+		return;
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ctl_client_close(d, cl);
+		return;
+	}
+	if (ctl_drop_fds(&mh) || (mh.msg_flags & MSG_CTRUNC)) {
+		ctl_refuse(d, cl, buf, (size_t)n, -EBADMSG, "fds attached to a request");
+		return;
+	}
+	if (mh.msg_flags & MSG_TRUNC) {
+		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
+		return;
+	}
+	r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload);
+	if (r < 0) {
+		ctl_refuse(d, cl, buf, (size_t)n, r, NULL);
+		return;
+	}
+	verbs_dispatch(d, cl, &h, payload);
+}
+
+static int ctl_peer_credentials(struct client *cl)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	cl->pid = uc.pid;
+	cl->uid = uc.uid;
+	cl->gid = uc.gid;
+	len = sizeof(cl->groups);
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, cl->groups, &len) < 0)
+		return errno == ERANGE ? -E2BIG : -errno;
+	cl->n_groups = len / sizeof(gid_t);
+	return 0;
+}
+
+static void ctl_on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(d->listen_ev, NULL);
+}
+
+static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+	struct client *cl;
+	int fd, r;
+
+	(void)what;
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			/* Level-triggered accept would spin: pause until fds are freed. */
+			struct timeval tv = {.tv_sec = CTL_ACCEPT_PAUSE_SEC};
+
+			log_warn(d, "accept: %s, pausing new connections", strerror(errno));
+			event_del(d->listen_ev);
+			event_add(d->accept_pause_ev, &tv);
+		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+			log_warn(d, "accept: %s", strerror(errno));
+		}
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		log_warn(d, "accept: out of memory");
+		close(fd);
+		return;
+	}
+	cl->fd = fd;
+	cl->d = d;
+	STAILQ_INIT(&cl->outq);
+	TAILQ_INSERT_TAIL(&d->clients, cl, entry);
+	r = ctl_peer_credentials(cl);
+	if (r < 0) {
+		log_warn(d, "accept: reading peer credentials: %s", strerror(-r));
+		cl->read_ev = cl->write_ev = NULL;
+		ctl_client_close(d, cl);
+		return;
+	}
+	cl->read_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, ctl_on_readable, cl);
+	cl->write_ev = event_new(d->base, fd, EV_WRITE | EV_PERSIST, ctl_on_writable, cl);
+	if (!cl->read_ev || !cl->write_ev || event_add(cl->read_ev, NULL) < 0) {
+		log_warn(d, "accept: out of memory");
+		ctl_client_close(d, cl);
+		return;
+	}
+	log_debug(d, "client pid %d uid %u connected", (int)cl->pid, (unsigned int)cl->uid);
+}
+
+/*
+ * An existing socket file is replaced only if nobody answers on it: a live
+ * one means another tapqd is serving it.
+ */
+static int ctl_claim_path(const struct sockaddr_un *sa, char *what, size_t what_size)
+{
+	struct stat st;
+	int fd, r;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(what, what_size, "%s exists and is not a socket", sa->sun_path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (r == 0) {
+		snprintf(what, what_size, "%s: already running (the socket answers)", sa->sun_path);
+		return -EADDRINUSE;
+	}
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int ctl_listen(struct tapqd *d, char *what, size_t what_size)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = d->conf.socket_path;
+	char dir[sizeof(sa.sun_path)];
+	char *slash;
+	int fd, r;
+
+	snprintf(what, what_size, "control socket %s", path);
+	memcpy(sa.sun_path, path, sizeof(sa.sun_path));
+	memcpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	r = ctl_claim_path(&sa, what, what_size);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail;
+	memcpy(d->listen_path, path, sizeof(d->listen_path));
+	if (chmod(path, d->conf.socket_mode) < 0)
+		goto fail;
+	if (d->conf.has_socket_group && chown(path, (uid_t)-1, d->conf.socket_group) < 0)
+		goto fail;
+	if (listen(fd, CTL_BACKLOG) < 0)
+		goto fail;
+	d->listen_fd = fd;
+	d->listen_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
+	d->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
+	d->reap_ev = event_new(d->base, -1, 0, ctl_on_reap, d);
+	if (!d->listen_ev || !d->accept_pause_ev || !d->reap_ev || event_add(d->listen_ev, NULL) < 0)
+		return -ENOMEM;
+	return 0;
+fail:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+void ctl_stop(struct tapqd *d)
+{
+	struct client *cl;
+
+	while ((cl = TAILQ_FIRST(&d->clients)))
+		ctl_client_close(d, cl);
+	if (d->listen_ev)
+		event_free(d->listen_ev);
+	if (d->accept_pause_ev)
+		event_free(d->accept_pause_ev);
+	if (d->reap_ev)
+		event_free(d->reap_ev);
+	d->listen_ev = d->accept_pause_ev = d->reap_ev = NULL;
+	if (d->listen_fd >= 0)
+		close(d->listen_fd);
+	d->listen_fd = -1;
+	if (d->listen_path[0] && unlink(d->listen_path) < 0 && errno != ENOENT)
+		log_warn(d, "removing %s: %s", d->listen_path, strerror(errno));
+	d->listen_path[0] = '\0';
+}

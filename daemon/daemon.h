@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* daemon.h - the daemon context and the objects it owns: devices, leases, clients */
+#ifndef TAPQD_DAEMON_H
+#define TAPQD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "tapqd.h"
+
+struct event;
+struct event_base;
+struct nl_sock;
+struct lease;
+struct client;
+
+#define TOPO_CPUS_MAX 1024
+
+struct device {
+	TAILQ_ENTRY(device) entry;
+	struct conf_device conf;
+	int ifindex;
+	unsigned int tun_flags;
+	int fds[TAPQD_MAX_QUEUES];      /* tapqd's own copy of every queue, -1 once closed */
+	bool attached[TAPQD_MAX_QUEUES]; /* as last read or set */
+	int cpu[TAPQD_MAX_QUEUES];      /* core assigned to each queue */
+	unsigned int want_active;       /* the active set tapqd keeps while unleased */
+	struct lease *lease;            /* NULL when not leased */
+};
+
+struct lease {
+	struct tapqd *d;
+	struct device *dev;
+	pid_t pid;
+	uid_t uid;
+	int pidfd;
+	struct event *exit_ev;
+	struct client *conn; /* the connection that acquired it, NULL once closed */
+	unsigned int control;
+	uint8_t token[TAPQD_TOKEN_LEN];
+};
+
+/* One queued outgoing message; it owns duplicates of the fds it carries. */
+struct outmsg {
+	STAILQ_ENTRY(outmsg) entry;
+	size_t len;
+	size_t n_fds;
+	int *fds;
+	char buf[];
+};
+
+#define CLIENT_GROUPS_MAX 256
+
+struct client {
+	TAILQ_ENTRY(client) entry;
+	struct tapqd *d;
+	int fd;
+	struct event *read_ev;
+	struct event *write_ev;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	size_t n_groups;
+	gid_t groups[CLIENT_GROUPS_MAX];
+	bool subscribed;
+	char sub_name[TAPQD_NAME_MAX]; /* "" = every device */
+	size_t out_len;                 /* queued messages */
+	STAILQ_HEAD(, outmsg) outq;
+	bool dead; /* closed by the reaper, after the current callback */
+};
+
+enum log_target {
+	LOG_TERMINAL, /* stderr, plain */
+	LOG_STREAM,   /* stderr connected to the journal: "<prio>" prefixes */
+	LOG_JOURNAL,  /* detached: sd_journal_print */
+};
+
+struct tapqd {
+	struct event_base *base;
+	struct conf conf;
+	const char *conf_path;
+	enum log_target log_target;
+	int log_level;
+	struct nl_sock *nl;
+	TAILQ_HEAD(, device) devices;
+	TAILQ_HEAD(, client) clients;
+	int listen_fd;
+	char listen_path[108]; /* unlinked at stop when tapqd created it */
+	struct event *listen_ev;
+	struct event *accept_pause_ev;
+	struct event *reap_ev;
+	struct event *signal_evs[3];
+	size_t n_cpus;
+	int cpus[TOPO_CPUS_MAX]; /* the cores tapqd may use, in order */
+	unsigned int next_cpu; /* where the next device's placement starts */
+};
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/* device.c - creating a multiqueue tap with all its queues, its active set, its description */
+
+#include <errno.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "device.h"
+#include "link.h"
+#include "tap.h"
+#include "topo.h"
+
+static unsigned int device_tun_flags(const struct conf_device *cd)
+{
+	unsigned int flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+
+	if (cd->vnet_hdr)
+		flags |= IFF_VNET_HDR;
+	return flags;
+}
+
+/* Device-wide settings go through the first queue; the kernel applies them to the device. */
+static int device_setup_tun(struct device *dev, char *what, size_t what_size)
+{
+	const struct conf_device *cd = &dev->conf;
+	int fd = dev->fds[0], r = 0;
+
+	if (cd->vnet_hdr) {
+		r = tap_set_vnet_hdr_size(fd, (int)cd->vnet_hdr_size);
+		if (r < 0) {
+			snprintf(what, what_size, "TUNSETVNETHDRSZ %u", cd->vnet_hdr_size);
+			return r;
+		}
+		r = tap_set_offload(fd, cd->offloads);
+		if (r < 0) {
+			snprintf(what, what_size, "TUNSETOFFLOAD 0x%x", cd->offloads);
+			return r;
+		}
+	}
+	if (cd->has_owner && (r = tap_set_owner(fd, cd->owner)) < 0) {
+		snprintf(what, what_size, "TUNSETOWNER %u", (unsigned int)cd->owner);
+		return r;
+	}
+	if (cd->has_group && (r = tap_set_group(fd, cd->group)) < 0) {
+		snprintf(what, what_size, "TUNSETGROUP %u", (unsigned int)cd->group);
+		return r;
+	}
+	return 0;
+}
+
+int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		  size_t what_size)
+{
+	struct device *dev;
+	unsigned int failed;
+	int r;
+
+	/* TUNSETIFF would attach our queues to a foreign multiqueue tap of that name. */
+	if (if_nametoindex(cd->name)) {
+		snprintf(what, what_size, "interface exists and was not created by this tapqd");
+		return -EEXIST;
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		snprintf(what, what_size, "allocating the device");
+		return -ENOMEM;
+	}
+	dev->conf = *cd;
+	dev->tun_flags = device_tun_flags(cd);
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
+		dev->fds[i] = -1;
+	for (unsigned int i = 0; i < cd->max_queues; i++) {
+		r = tap_queue_open(cd->name, dev->tun_flags);
+		if (r < 0) {
+			snprintf(what, what_size, "opening queue %u (TUNSETIFF)", i);
+			goto fail;
+		}
+		dev->fds[i] = r;
+		dev->attached[i] = true;
+	}
+	r = device_setup_tun(dev, what, what_size);
+	if (r < 0)
+		goto fail;
+	dev->ifindex = (int)if_nametoindex(cd->name);
+	if (!dev->ifindex) {
+		r = -errno;
+		snprintf(what, what_size, "looking up its ifindex");
+		goto fail;
+	}
+	dev->want_active = cd->active_queues == CONF_ACTIVE_ALL ? cd->max_queues : cd->active_queues;
+	r = device_set_active(dev, dev->want_active, &failed);
+	if (r < 0) {
+		snprintf(what, what_size, "detaching queue %u (TUNSETQUEUE)", failed);
+		goto fail;
+	}
+	r = link_configure(d->nl, dev->ifindex, cd);
+	if (r < 0) {
+		snprintf(what, what_size, cd->bridge[0] && r == -ENODEV ? "bridge %s not found"
+									: "configuring the link%s",
+			 cd->bridge[0] && r == -ENODEV ? cd->bridge : "");
+		goto fail;
+	}
+	/* Last, so that a failed creation leaves nothing behind. */
+	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
+		snprintf(what, what_size, "TUNSETPERSIST");
+		goto fail;
+	}
+	topo_place(d, dev);
+	*ret = dev;
+	return 0;
+fail:
+	device_free(dev);
+	return r;
+}
+
+void device_free(struct device *dev)
+{
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
+		if (dev->fds[i] >= 0)
+			close(dev->fds[i]);
+	free(dev);
+}
+
+struct device *device_find(struct tapqd *d, const char *name)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (!strncmp(dev->conf.name, name, TAPQD_NAME_MAX))
+			return dev;
+	return NULL;
+}
+
+/* Reads every queue's state from the kernel: a client may have changed it. */
+int device_refresh(struct device *dev)
+{
+	for (unsigned int i = 0; i < dev->conf.max_queues; i++) {
+		int r = tap_queue_attached(dev->fds[i]);
+
+		if (r < 0)
+			return r;
+		dev->attached[i] = r;
+	}
+	return 0;
+}
+
+/* Attaches queues 0..n-1 first (a grow never drops below the old set), then detaches the rest. */
+int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (dev->attached[i])
+			continue;
+		int r = tap_queue_set_attached(dev->fds[i], true);
+
+		if (r < 0) {
+			*ret_failed_queue = i;
+			return r;
+		}
+		dev->attached[i] = true;
+	}
+	for (unsigned int i = dev->conf.max_queues; i-- > n;) {
+		if (!dev->attached[i])
+			continue;
+		int r = tap_queue_set_attached(dev->fds[i], false);
+
+		if (r < 0) {
+			*ret_failed_queue = i;
+			return r;
+		}
+		dev->attached[i] = false;
+	}
+	return 0;
+}
+
+unsigned int device_active_count(const struct device *dev)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < dev->conf.max_queues; i++)
+		n += dev->attached[i];
+	return n;
+}
+
+void device_info(const struct device *dev, struct tapqd_device_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	memcpy(info->name, dev->conf.name, sizeof(info->name));
+	info->ifindex = (uint32_t)dev->ifindex;
+	info->max_queues = (uint16_t)dev->conf.max_queues;
+	info->active_queues = (uint16_t)device_active_count(dev);
+	info->vnet_hdr_size = dev->conf.vnet_hdr ? (uint16_t)dev->conf.vnet_hdr_size : 0;
+	info->tun_flags = dev->tun_flags;
+	info->offloads = dev->conf.offloads;
+	if (dev->lease) {
+		info->leased = 1;
+		info->control = (uint8_t)dev->lease->control;
+		info->holder_pid = dev->lease->pid;
+	}
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
+		info->queues[i].cpu = (int16_t)(i < dev->conf.max_queues ? dev->cpu[i] : -1);
+	}
+}

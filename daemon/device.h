@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* device.h - one multiqueue tap and every one of its queue fds */
+#ifndef TAPQD_DEVICE_H
+#define TAPQD_DEVICE_H
+
+#include <stddef.h>
+
+#include "daemon.h"
+
+/* Return: 0 or a negative errno; on failure what names the step that failed. */
+int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		  size_t what_size);
+void device_free(struct device *dev);
+struct device *device_find(struct tapqd *d, const char *name);
+int device_refresh(struct device *dev);
+int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue);
+unsigned int device_active_count(const struct device *dev);
+void device_info(const struct device *dev, struct tapqd_device_info *info);
+
+#endif

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lease.c - a lease binds a device to the process that acquired it, through
+ * a pidfd: it ends on RELEASE or when that process exits, never merely
+ * because a connection closed
+ */
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "device.h"
+#include "lease.h"
+#include "log.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+/*
+ * SO_PEERPIDFD (Linux 6.5) names the very process that connected; before
+ * that, pidfd_open on the SO_PEERCRED pid is the best there is.
+ */
+static int lease_peer_pidfd(const struct client *cl)
+{
+	int pidfd;
+	socklen_t len = sizeof(pidfd);
+
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0)
+		return pidfd;
+	if (errno != ENOPROTOOPT && errno != EINVAL)
+		return -errno;
+	pidfd = (int)syscall(SYS_pidfd_open, cl->pid, 0);
+	return pidfd < 0 ? -errno : pidfd;
+}
+
+static void lease_on_holder_exit(evutil_socket_t fd, short what, void *arg)
+{
+	struct lease *l = arg;
+
+	(void)fd;
+	(void)what;
+	lease_end(l->d, l, "holder exited");
+}
+
+int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned int control,
+		struct lease **ret)
+{
+	struct lease *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	l->pidfd = lease_peer_pidfd(cl);
+	if (l->pidfd < 0) {
+		r = l->pidfd;
+		free(l);
+		return r;
+	}
+	if (getrandom(l->token, sizeof(l->token), 0) != sizeof(l->token)) {
+		r = -errno;
+		goto fail;
+	}
+	l->exit_ev = event_new(d->base, l->pidfd, EV_READ, lease_on_holder_exit, l);
+	if (!l->exit_ev || event_add(l->exit_ev, NULL) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	l->d = d;
+	l->dev = dev;
+	l->pid = cl->pid;
+	l->uid = cl->uid;
+	l->conn = cl;
+	l->control = control;
+	dev->lease = l;
+	*ret = l;
+	return 0;
+fail:
+	if (l->exit_ev)
+		event_free(l->exit_ev);
+	close(l->pidfd);
+	free(l);
+	return r;
+}
+
+/*
+ * Ends a lease and gives the device back to tapqd: whatever active set the
+ * holder left is replaced by the one tapqd keeps for it.
+ */
+void lease_end(struct tapqd *d, struct lease *l, const char *why)
+{
+	struct device *dev = l->dev;
+	unsigned int before, failed;
+	int r;
+
+	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)l->pid, why);
+	ctl_send_event(d, dev, TAPQD_EVENT_LEASE_ENDED, l->pid);
+	dev->lease = NULL;
+	event_free(l->exit_ev);
+	close(l->pidfd);
+	free(l);
+
+	r = device_refresh(dev);
+	before = device_active_count(dev);
+	if (r == 0)
+		r = device_set_active(dev, dev->want_active, &failed);
+	if (r < 0)
+		log_err(d, "%s: restoring %u active queues after the lease: %s", dev->conf.name,
+			dev->want_active, strerror(-r));
+	if (device_active_count(dev) != before)
+		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+}

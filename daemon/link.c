@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+/* link.c - MTU, MAC, txqueuelen, bridge master and up state of a device, through libnl-route */
+
+#include <errno.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <string.h>
+
+#include "conf.h"
+#include "link.h"
+
+/* libnl returns its own negative codes; this maps the common ones back to errno. */
+static int link_errno(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+	case NLE_OBJ_NOTFOUND:
+		return -ENODEV;
+	case NLE_INVAL:
+	case NLE_RANGE:
+		return -EINVAL;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	}
+	return -EIO;
+}
+
+int link_open(struct nl_sock **ret)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return link_errno(r);
+	}
+	*ret = sk;
+	return 0;
+}
+
+void link_close(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+}
+
+const char *link_strerror(int r)
+{
+	return strerror(-r);
+}
+
+/*
+ * Applies the link settings of a device in one RTM_NEWLINK, then sets it up.
+ * The bridge must exist: a missing one is -ENODEV, reported for that device.
+ */
+int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd)
+{
+	struct rtnl_link *orig = NULL, *change = NULL;
+	struct nl_addr *mac = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, ifindex, NULL, &orig);
+	if (r < 0)
+		return link_errno(r);
+	change = rtnl_link_alloc();
+	if (!change) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (cd->mtu)
+		rtnl_link_set_mtu(change, cd->mtu);
+	if (cd->txqueuelen)
+		rtnl_link_set_txqlen(change, cd->txqueuelen);
+	if (cd->has_mac) {
+		mac = nl_addr_build(AF_LLC, cd->mac, sizeof(cd->mac));
+		if (!mac) {
+			r = -ENOMEM;
+			goto out;
+		}
+		rtnl_link_set_addr(change, mac);
+	}
+	if (cd->bridge[0]) {
+		unsigned int master = if_nametoindex(cd->bridge);
+
+		if (!master) {
+			r = -ENODEV;
+			goto out;
+		}
+		rtnl_link_set_master(change, (int)master);
+	}
+	rtnl_link_set_flags(change, IFF_UP);
+	r = rtnl_link_change(sk, orig, change, 0);
+	r = r < 0 ? link_errno(r) : 0;
+out:
+	nl_addr_put(mac);
+	rtnl_link_put(change);
+	rtnl_link_put(orig);
+	return r;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* link.h - link settings through rtnetlink (libnl-route) */
+#ifndef TAPQD_LINK_H
+#define TAPQD_LINK_H
+
+struct nl_sock;
+struct conf_device;
+
+int link_open(struct nl_sock **ret);
+void link_close(struct nl_sock *sk);
+int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd);
+const char *link_strerror(int r);
+
+#endif

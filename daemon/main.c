@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/* main.c - tapqd start-up, the event loop and the orderly stop */
+
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "device.h"
+#include "link.h"
+#include "log.h"
+#include "topo.h"
+
+#define MAIN_DEFAULT_CONF "/etc/tapqd/tapqd.conf"
+
+static void main_usage(FILE *f)
+{
+	fprintf(f, "usage: tapqd [-f] [-t] [-c FILE]\n"
+		   "  -c FILE  configuration (default " MAIN_DEFAULT_CONF ")\n"
+		   "  -f       stay in the foreground and log to stderr\n"
+		   "  -t       check the configuration and exit: 0 valid, 1 not\n");
+}
+
+/* Start-up failures stop the daemon with one line. */
+static void __attribute__((noreturn)) main_die(const struct tapqd *d, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_err(d, "%s", line);
+	exit(1);
+}
+
+/* A 256-queue device is 256 fds, and every lease in flight may hold duplicates. */
+static void main_raise_nofile(struct tapqd *d)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn(d, "raising the fd limit to %llu: %s", (unsigned long long)rl.rlim_max,
+			 strerror(errno));
+}
+
+static void main_create_devices(struct tapqd *d)
+{
+	for (size_t i = 0; i < d->conf.n_devices; i++) {
+		const struct conf_device *cd = &d->conf.devices[i];
+		struct device *dev;
+		char what[160] = "";
+		int r = device_create(d, cd, &dev, what, sizeof(what));
+
+		if (r < 0) {
+			log_err(d, "%s: not created: %s: %s", cd->name, what, strerror(-r));
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+		log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name,
+			 dev->ifindex, device_active_count(dev), cd->max_queues,
+			 cd->persist ? ", persistent" : "");
+	}
+}
+
+static size_t main_count_devices(const struct tapqd *d)
+{
+	const struct device *dev;
+	size_t n = 0;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		n++;
+	return n;
+}
+
+static void main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct tapqd *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_warn(d, "SIGHUP: configuration reload is not implemented yet; ignoring it");
+		return;
+	}
+	log_info(d, "%s: stopping", strsignal((int)sig));
+	event_base_loopbreak(d->base);
+}
+
+/* Our copies go; a leased device lives on through its holder's fds. */
+static void main_stop(struct tapqd *d)
+{
+	struct device *dev;
+
+	ctl_stop(d);
+	while ((dev = TAILQ_FIRST(&d->devices))) {
+		TAILQ_REMOVE(&d->devices, dev, entry);
+		if (dev->lease) {
+			log_info(d, "%s: stays up with its holder pid %d", dev->conf.name,
+				 (int)dev->lease->pid);
+			event_free(dev->lease->exit_ev);
+			close(dev->lease->pidfd);
+			free(dev->lease);
+		} else if (!dev->conf.persist) {
+			log_info(d, "%s: removed", dev->conf.name);
+		}
+		device_free(dev);
+	}
+	for (size_t i = 0; i < sizeof(d->signal_evs) / sizeof(d->signal_evs[0]); i++)
+		if (d->signal_evs[i])
+			event_free(d->signal_evs[i]);
+	link_close(d->nl);
+	event_base_free(d->base);
+}
+
+int main(int argc, char **argv)
+{
+	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
+	struct tapqd *d = calloc(1, sizeof(*d));
+	struct conf_error err;
+	bool foreground = false, test_only = false;
+	char what[256] = "";
+	int opt, r;
+
+	if (!d) {
+		fprintf(stderr, "tapqd: out of memory\n");
+		return 1;
+	}
+	d->conf_path = MAIN_DEFAULT_CONF;
+	d->listen_fd = -1;
+	d->log_level = LOG_INFO;
+	TAILQ_INIT(&d->devices);
+	TAILQ_INIT(&d->clients);
+	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
+		switch (opt) {
+		case 'c':
+			d->conf_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		return 1;
+	}
+	log_init(d);
+	r = conf_load_file(d->conf_path, &conf_lookup_system, &d->conf, &err);
+	if (r < 0) {
+		char line[600];
+
+		conf_error_format(&err, line, sizeof(line));
+		if (test_only) {
+			fprintf(stderr, "%s\n", line);
+			return 1;
+		}
+		main_die(d, "%s", line);
+	}
+	if (test_only) {
+		printf("%s: configuration OK, %zu device%s\n", d->conf_path, d->conf.n_devices,
+		       d->conf.n_devices == 1 ? "" : "s");
+		return 0;
+	}
+	d->log_level = (int)d->conf.log_level;
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		main_die(d, "ignoring SIGPIPE: %s", strerror(errno));
+	main_raise_nofile(d);
+	d->base = event_base_new();
+	if (!d->base)
+		main_die(d, "creating the event loop failed");
+	r = link_open(&d->nl);
+	if (r < 0)
+		main_die(d, "opening rtnetlink: %s", strerror(-r));
+	r = topo_init(d);
+	if (r < 0)
+		main_die(d, "reading the CPU affinity: %s", strerror(-r));
+	main_create_devices(d);
+	r = ctl_listen(d, what, sizeof(what));
+	if (r < 0)
+		main_die(d, "%s: %s", what, strerror(-r));
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		d->signal_evs[i] = evsignal_new(d->base, signals[i], main_on_signal, d);
+		if (!d->signal_evs[i] || event_add(d->signal_evs[i], NULL) < 0)
+			main_die(d, "installing signal handlers failed");
+	}
+	if (!foreground) {
+		if (daemon(0, 0) < 0)
+			main_die(d, "detaching: %s", strerror(errno));
+		if (event_reinit(d->base) < 0)
+			main_die(d, "re-initialising the event loop after detaching failed");
+		log_detached(d);
+	}
+	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),
+		 d->conf.n_devices, d->conf.socket_path);
+	event_base_dispatch(d->base);
+	main_stop(d);
+	log_info(d, "stopped");
+	free(d);
+	return 0;
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/*
+ * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
+ * RESIZE, SUBSCRIBE. Every refusal is an ERROR reply naming the reason.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "acl.h"
+#include "ctl.h"
+#include "device.h"
+#include "lease.h"
+#include "log.h"
+#include "verbs.h"
+
+/* Finds the named device the peer may use, or answers why not. */
+static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t seq,
+				   const char name[TAPQD_NAME_MAX], const char *verb)
+{
+	struct acl_peer peer = {
+		.uid = cl->uid,
+		.gid = cl->gid,
+		.groups = cl->groups,
+		.n_groups = cl->n_groups,
+	};
+	struct device *dev;
+
+	if (!tapqd_name_valid(name, TAPQD_NAME_MAX)) {
+		ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
+		return NULL;
+	}
+	dev = device_find(d, name);
+	if (!dev) {
+		ctl_send_error(d, cl, seq, -ENOENT, "no device %s", name);
+		return NULL;
+	}
+	if (!acl_permits(&dev->conf, &peer)) {
+		log_notice(d, "%s: %s refused to pid %d uid %u: not in allow_users/allow_groups",
+			   dev->conf.name, verb, (int)cl->pid, (unsigned int)cl->uid);
+		ctl_send_error(d, cl, seq, -EACCES, "uid %u may not use %s", (unsigned int)cl->uid,
+			       dev->conf.name);
+		return NULL;
+	}
+	return dev;
+}
+
+static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
+			const struct tapqd_hello *req)
+{
+	struct tapqd_hello rep = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
+
+	if (req->version_min > TAPQD_VERSION || req->version_max < TAPQD_VERSION) {
+		ctl_send_error(d, cl, seq, -EPROTO, "protocol versions %u-%u not supported (%u is)",
+			       req->version_min, req->version_max, TAPQD_VERSION);
+		return;
+	}
+	ctl_send(d, cl, TAPQD_HELLO, seq, &rep, sizeof(rep), NULL, 0);
+}
+
+static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq, struct device *dev)
+{
+	struct tapqd_device_info info;
+	int r = device_refresh(dev);
+
+	if (r < 0)
+		log_warn(d, "%s: reading queue states: %s", dev->conf.name, strerror(-r));
+	device_info(dev, &info);
+	return ctl_send(d, cl, TAPQD_DEVICE, seq, &info, sizeof(info), NULL, 0);
+}
+
+/* Status is public to anyone who may connect: it names devices and pids, nothing more. */
+static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
+			 const struct tapqd_name *req)
+{
+	struct device *dev;
+
+	if (req->name[0]) {
+		if (!tapqd_name_valid(req->name, sizeof(req->name))) {
+			ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
+			return;
+		}
+		dev = device_find(d, req->name);
+		if (!dev) {
+			ctl_send_error(d, cl, seq, -ENOENT, "no device %s", req->name);
+			return;
+		}
+		if (verbs_send_status(d, cl, seq, dev) == 0)
+			ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+		return;
+	}
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (verbs_send_status(d, cl, seq, dev) < 0)
+			return;
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
+/* The LEASE message carries the first fds, FDS messages the rest, in queue order. */
+static void verbs_send_lease(struct tapqd *d, struct client *cl, uint32_t seq, struct lease *l)
+{
+	struct device *dev = l->dev;
+	unsigned int n = dev->conf.max_queues;
+	struct tapqd_lease msg = {0};
+	unsigned int first = n < TAPQD_FDS_PER_MSG ? n : TAPQD_FDS_PER_MSG;
+
+	memcpy(msg.token, l->token, sizeof(msg.token));
+	msg.first_fd = 0;
+	msg.n_fds = (uint16_t)first;
+	device_info(dev, &msg.dev);
+	if (ctl_send(d, cl, TAPQD_LEASE, seq, &msg, sizeof(msg), dev->fds, first) < 0)
+		return;
+	for (unsigned int i = first; i < n; i += TAPQD_FDS_PER_MSG) {
+		struct tapqd_fds fm = {.first_fd = (uint16_t)i};
+
+		fm.n_fds = (uint16_t)(n - i < TAPQD_FDS_PER_MSG ? n - i : TAPQD_FDS_PER_MSG);
+		if (ctl_send(d, cl, TAPQD_FDS, seq, &fm, sizeof(fm), dev->fds + i, fm.n_fds) < 0)
+			return;
+	}
+}
+
+static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
+			  const struct tapqd_acquire *req)
+{
+	unsigned int control = req->control ? req->control : TAPQD_CONTROL_CLIENT;
+	unsigned int before, failed;
+	struct device *dev;
+	struct lease *l;
+	int r;
+
+	if (control != TAPQD_CONTROL_CLIENT && control != TAPQD_CONTROL_DAEMON) {
+		ctl_send_error(d, cl, seq, -EINVAL, "unknown control mode %u", control);
+		return;
+	}
+	dev = verbs_device(d, cl, seq, req->name, "acquire");
+	if (!dev)
+		return;
+	if (dev->lease) {
+		ctl_send_error(d, cl, seq, -EBUSY, "%s is leased by pid %d", dev->conf.name,
+			       (int)dev->lease->pid);
+		return;
+	}
+	before = device_active_count(dev);
+	/* QEMU takes every fd it receives for attached and aborts if a detach then fails. */
+	if (control == TAPQD_CONTROL_CLIENT) {
+		r = device_set_active(dev, dev->conf.max_queues, &failed);
+		if (r < 0) {
+			log_err(d, "%s: attaching queue %u for a client-mode lease: %s",
+				dev->conf.name, failed, strerror(-r));
+			ctl_send_error(d, cl, seq, r, "%s: attaching queue %u: %s", dev->conf.name,
+				       failed, strerror(-r));
+			return;
+		}
+	}
+	r = lease_grant(d, dev, cl, control, &l);
+	if (r < 0) {
+		log_err(d, "%s: lease for pid %d: %s", dev->conf.name, (int)cl->pid, strerror(-r));
+		ctl_send_error(d, cl, seq, r, "%s: cannot watch pid %d: %s", dev->conf.name,
+			       (int)cl->pid, strerror(-r));
+		return;
+	}
+	log_info(d, "%s: leased to pid %d uid %u, %s control, %u of %u queues active",
+		 dev->conf.name, (int)cl->pid, (unsigned int)cl->uid, tapqd_control_name(control),
+		 device_active_count(dev), dev->conf.max_queues);
+	verbs_send_lease(d, cl, seq, l);
+	if (device_active_count(dev) != before)
+		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+}
+
+static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
+			  const struct tapqd_release *req)
+{
+	static const uint8_t no_token[TAPQD_TOKEN_LEN];
+	struct device *dev = verbs_device(d, cl, seq, req->name, "release");
+	struct lease *l;
+
+	if (!dev)
+		return;
+	l = dev->lease;
+	if (!l) {
+		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
+		return;
+	}
+	if (l->pid == cl->pid) {
+		lease_end(d, l, "released");
+	} else if (cl->uid == 0 || (memcmp(req->token, no_token, sizeof(no_token)) &&
+				    !memcmp(req->token, l->token, sizeof(l->token)))) {
+		/* The holder keeps its fds: say so, it is the operator's call. */
+		log_warn(d, "%s: lease of pid %d revoked by pid %d uid %u; the holder may still "
+			    "have the queue fds",
+			 dev->conf.name, (int)l->pid, (int)cl->pid, (unsigned int)cl->uid);
+		lease_end(d, l, "revoked");
+	} else {
+		ctl_send_error(d, cl, seq, -EPERM,
+			       "%s is leased by pid %d: only that process, root or the lease token "
+			       "can release it",
+			       dev->conf.name, (int)l->pid);
+		return;
+	}
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
+static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
+			 const struct tapqd_resize *req)
+{
+	struct device *dev = verbs_device(d, cl, seq, req->name, "resize");
+	unsigned int n = req->active_queues, before, failed;
+	int r;
+
+	if (!dev)
+		return;
+	if (n < 1 || n > dev->conf.max_queues) {
+		ctl_send_error(d, cl, seq, -EINVAL, "%s: active queues must be 1-%u, not %u",
+			       dev->conf.name, dev->conf.max_queues, n);
+		return;
+	}
+	if (dev->lease && dev->lease->control == TAPQD_CONTROL_CLIENT) {
+		ctl_send_error(d, cl, seq, -EBUSY,
+			       "%s is leased in client mode by pid %d: its holder sets the active "
+			       "queues",
+			       dev->conf.name, (int)dev->lease->pid);
+		return;
+	}
+	before = device_active_count(dev);
+	r = device_set_active(dev, n, &failed);
+	if (r < 0) {
+		log_err(d, "%s: resize to %u: queue %u: %s", dev->conf.name, n, failed, strerror(-r));
+		ctl_send_error(d, cl, seq, r, "%s: queue %u: %s", dev->conf.name, failed,
+			       strerror(-r));
+		return;
+	}
+	dev->want_active = n;
+	if (before != n) {
+		log_info(d, "%s: %u of %u queues active (was %u)", dev->conf.name, n,
+			 dev->conf.max_queues, before);
+		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+	}
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
+static void verbs_subscribe(struct tapqd *d, struct client *cl, uint32_t seq,
+			    const struct tapqd_name *req)
+{
+	if (req->name[0] && !tapqd_name_valid(req->name, sizeof(req->name))) {
+		ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
+		return;
+	}
+	cl->subscribed = true;
+	memcpy(cl->sub_name, req->name, sizeof(cl->sub_name));
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
+void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
+		    const void *payload)
+{
+	switch (h->type) {
+	case TAPQD_HELLO:
+		verbs_hello(d, cl, h->seq, payload);
+		break;
+	case TAPQD_STATUS:
+		verbs_status(d, cl, h->seq, payload);
+		break;
+	case TAPQD_ACQUIRE:
+		verbs_acquire(d, cl, h->seq, payload);
+		break;
+	case TAPQD_RELEASE:
+		verbs_release(d, cl, h->seq, payload);
+		break;
+	case TAPQD_RESIZE:
+		verbs_resize(d, cl, h->seq, payload);
+		break;
+	case TAPQD_SUBSCRIBE:
+		verbs_subscribe(d, cl, h->seq, payload);
+		break;
+	default:
+		ctl_send_error(d, cl, h->seq, -EOPNOTSUPP, "type %u is not a request", h->type);
+		break;
+	}
+}

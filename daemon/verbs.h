@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* verbs.h - serving the requests of the control protocol */
+#ifndef TAPQD_VERBS_H
+#define TAPQD_VERBS_H
+
+#include "daemon.h"
+
+void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
+		    const void *payload);
+
+#endif

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tapqd.h - the tapqd control protocol and the libtapqd client API
+ *
+ * This header is all a client needs. The control socket is a local
+ * SOCK_SEQPACKET Unix socket: every datagram is one message, made of a
+ * struct tapqd_hdr followed by hdr.len bytes of payload, at most
+ * TAPQD_MSG_MAX bytes in all. Integers are in host byte order (the socket
+ * never leaves the machine). Strings are fixed-size, NUL-padded arrays.
+ *
+ * Requests (client -> daemon) and what answers them, in order:
+ *
+ *   HELLO     struct tapqd_hello        -> HELLO (the daemon's versions)
+ *   STATUS    struct tapqd_name ("" all) -> DEVICE per device, then OK
+ *   ACQUIRE   struct tapqd_acquire      -> LEASE (+ first fds), FDS..., or ERROR
+ *   RELEASE   struct tapqd_release      -> OK or ERROR
+ *   RESIZE    struct tapqd_resize       -> OK (when applied) or ERROR
+ *   SUBSCRIBE struct tapqd_name ("" all) -> OK, then EVENT messages (seq 0)
+ *
+ * Every reply carries the seq of its request. A request the daemon cannot
+ * parse (bad magic, version, size, unknown type, fds attached) is answered
+ * with ERROR when the header could be read, and the connection is closed.
+ *
+ * A lease hands over every queue fd of a device via SCM_RIGHTS: the LEASE
+ * message carries the first min(max_queues, TAPQD_FDS_PER_MSG) fds, and
+ * FDS messages carry the rest, in queue order. Receive with
+ * MSG_CMSG_CLOEXEC and treat MSG_CTRUNC as an error.
+ *
+ * Control modes: in TAPQD_CONTROL_CLIENT (the default, the one for QEMU)
+ * every queue is attached when it is handed over and the client attaches
+ * and detaches queues itself; the daemon never does so while the lease
+ * lasts. In TAPQD_CONTROL_DAEMON the active set is handed over as it is
+ * and changes only through RESIZE, announced with EVENT.
+ *
+ * A lease belongs to the process that acquired it (its pid at connect()),
+ * not to the connection: it ends on RELEASE or when that process exits.
+ */
+#ifndef TAPQD_H
+#define TAPQD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TAPQD_MAGIC 0x51504154u /* "TAPQ" in memory on little-endian hosts */
+#define TAPQD_VERSION 1
+#define TAPQD_MSG_MAX 4096
+#define TAPQD_NAME_MAX 16 /* IFNAMSIZ, NUL included */
+#define TAPQD_MAX_QUEUES 256
+#define TAPQD_FDS_PER_MSG 253 /* the kernel's SCM_MAX_FD */
+#define TAPQD_TOKEN_LEN 16
+#define TAPQD_ERRMSG_MAX 200
+#define TAPQD_DEFAULT_SOCKET "/run/tapqd/tapqd.sock"
+
+enum tapqd_type {
+	TAPQD_HELLO = 1,
+	TAPQD_STATUS = 2,
+	TAPQD_ACQUIRE = 3,
+	TAPQD_RELEASE = 4,
+	TAPQD_RESIZE = 5,
+	TAPQD_SUBSCRIBE = 6,
+
+	TAPQD_OK = 64,
+	TAPQD_ERROR = 65,
+	TAPQD_DEVICE = 66,
+	TAPQD_LEASE = 67,
+	TAPQD_FDS = 68,
+	TAPQD_EVENT = 69,
+};
+
+enum tapqd_control {
+	TAPQD_CONTROL_NONE = 0, /* in status: not leased */
+	TAPQD_CONTROL_CLIENT = 1,
+	TAPQD_CONTROL_DAEMON = 2,
+};
+
+enum tapqd_event_kind {
+	TAPQD_EVENT_ACTIVE_CHANGED = 1, /* active set of a device changed */
+	TAPQD_EVENT_LEASE_ENDED = 2,    /* released, holder exited, or revoked */
+	TAPQD_EVENT_DEVICE_REMOVED = 3,
+};
+
+struct tapqd_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type; /* enum tapqd_type */
+	uint32_t seq;  /* chosen by the client, echoed in replies; 0 in events */
+	uint32_t len;  /* payload bytes after this header */
+};
+
+struct tapqd_hello {
+	uint16_t version_min;
+	uint16_t version_max;
+	uint32_t reserved;
+};
+
+struct tapqd_name {
+	char name[TAPQD_NAME_MAX];
+};
+
+struct tapqd_acquire {
+	char name[TAPQD_NAME_MAX];
+	uint8_t control; /* enum tapqd_control; NONE means CLIENT */
+	uint8_t reserved[7];
+};
+
+/* The holder releases by name; anyone else needs the token, or to be root. */
+struct tapqd_release {
+	char name[TAPQD_NAME_MAX];
+	uint8_t token[TAPQD_TOKEN_LEN]; /* all zero: none */
+};
+
+struct tapqd_resize {
+	char name[TAPQD_NAME_MAX];
+	uint16_t active_queues; /* queues 0..n-1 attached, the rest detached */
+	uint8_t reserved[6];
+};
+
+struct tapqd_error {
+	int32_t code; /* a positive errno value */
+	char msg[TAPQD_ERRMSG_MAX];
+};
+
+struct tapqd_queue_info {
+	uint8_t active;
+	uint8_t reserved;
+	int16_t cpu; /* core assigned to this queue, -1 for none */
+};
+
+struct tapqd_device_info {
+	char name[TAPQD_NAME_MAX];
+	uint32_t ifindex;
+	uint16_t max_queues;
+	uint16_t active_queues;
+	uint8_t leased;
+	uint8_t control; /* enum tapqd_control */
+	uint16_t vnet_hdr_size; /* 0 without IFF_VNET_HDR */
+	int32_t holder_pid;     /* 0 when not leased */
+	uint32_t tun_flags;     /* the TUNSETIFF flags of every queue */
+	uint32_t offloads;      /* TUN_F_* bits set with TUNSETOFFLOAD */
+	struct tapqd_queue_info queues[TAPQD_MAX_QUEUES];
+};
+
+/* LEASE: the device as handed over, and the token of this lease. */
+struct tapqd_lease {
+	uint8_t token[TAPQD_TOKEN_LEN];
+	uint16_t first_fd; /* queue index of the first fd in this message */
+	uint16_t n_fds;    /* fds attached to this message */
+	uint8_t reserved[4];
+	struct tapqd_device_info dev;
+};
+
+struct tapqd_fds {
+	uint16_t first_fd;
+	uint16_t n_fds;
+	uint8_t reserved[4];
+};
+
+struct tapqd_event {
+	uint16_t kind; /* enum tapqd_event_kind */
+	uint16_t active_queues;
+	int32_t pid; /* the holder, for LEASE_ENDED */
+	char name[TAPQD_NAME_MAX];
+};
+
+/* ---- message helpers (pure: no I/O; used by the daemon and libtapqd) ---- */
+
+/* Writes a header and payload into buf. Return: bytes used, or 0 if cap is too small. */
+size_t tapqd_msg_pack(void *buf, size_t cap, uint16_t type, uint32_t seq, const void *payload,
+		      size_t len);
+
+/*
+ * Checks a received message: magic, version, a known type, and a payload
+ * of exactly the size that type takes. On success *ret_hdr is the header
+ * and *ret_payload points into buf.
+ * Return: 0, -EBADMSG (malformed), -EPROTO (wrong version) or -EOPNOTSUPP (unknown type).
+ */
+int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
+		     const void **ret_payload);
+
+/* Payload size of a type, or -1 for an unknown type. */
+ssize_t tapqd_msg_payload_size(uint16_t type);
+
+/* True if name is a NUL-terminated interface name that the kernel would accept. */
+int tapqd_name_valid(const char *name, size_t size);
+
+const char *tapqd_control_name(unsigned int control);
+int tapqd_control_parse(const char *s, unsigned int *ret_control);
+
+/* ---- libtapqd: a blocking client ---- */
+
+struct tapqd_client;
+
+/* A received lease: the device and the fds, queue i at fds[i]. */
+struct tapqd_lease_info {
+	uint8_t token[TAPQD_TOKEN_LEN];
+	struct tapqd_device_info dev;
+	size_t n_fds;
+	int fds[TAPQD_MAX_QUEUES];
+};
+
+/* Every call returns 0 or a negative errno; on an ERROR reply, the daemon's code, and
+ * tapqd_client_error() returns its message. */
+int tapqd_client_connect(const char *path, struct tapqd_client **ret);
+void tapqd_client_free(struct tapqd_client *c);
+int tapqd_client_fd(const struct tapqd_client *c);
+const char *tapqd_client_error(const struct tapqd_client *c);
+
+int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version);
+/* *ret_devs is malloc'ed; free() it. */
+int tapqd_client_status(struct tapqd_client *c, const char *name,
+			struct tapqd_device_info **ret_devs, size_t *ret_n);
+int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int control,
+			 struct tapqd_lease_info *ret);
+int tapqd_client_release(struct tapqd_client *c, const char *name,
+			 const uint8_t token[TAPQD_TOKEN_LEN]);
+int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues);
+int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
+/* Waits for the next EVENT; timeout_ms < 0 waits forever. -ETIMEDOUT when none came. */
+int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret);
+
+/* Closes every fd of a lease and marks them -1. */
+void tapqd_lease_close_fds(struct tapqd_lease_info *l);
+
+#endif

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+/* client.c - libtapqd: a blocking client of the tapqd control socket */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tapqd.h"
+
+#define CLIENT_REPLY_TIMEOUT_MS 30000
+#define CLIENT_EVENTS_MAX 64
+
+struct tapqd_client {
+	int fd;
+	uint32_t seq;
+	char error[TAPQD_ERRMSG_MAX];
+	/* events that arrived while a reply was awaited, oldest first */
+	size_t n_events;
+	struct tapqd_event events[CLIENT_EVENTS_MAX];
+};
+
+/* One received message: the payload is copied out, fds are owned by the caller. */
+struct client_msg {
+	struct tapqd_hdr hdr;
+	union {
+		char raw[TAPQD_MSG_MAX];
+		struct tapqd_error error;
+		struct tapqd_device_info dev;
+		struct tapqd_lease lease;
+		struct tapqd_fds fds;
+		struct tapqd_event event;
+		struct tapqd_hello hello;
+	} u;
+	size_t n_fds;
+	int fds[TAPQD_FDS_PER_MSG];
+};
+
+static void client_msg_close_fds(struct client_msg *m)
+{
+	for (size_t i = 0; i < m->n_fds; i++)
+		close(m->fds[i]);
+	m->n_fds = 0;
+}
+
+int tapqd_client_connect(const char *path, struct tapqd_client **ret)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tapqd_client *c;
+
+	if (!path)
+		path = TAPQD_DEFAULT_SOCKET;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		tapqd_client_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void tapqd_client_free(struct tapqd_client *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
+int tapqd_client_fd(const struct tapqd_client *c)
+{
+	return c->fd;
+}
+
+const char *tapqd_client_error(const struct tapqd_client *c)
+{
+	return c->error;
+}
+
+void tapqd_lease_close_fds(struct tapqd_lease_info *l)
+{
+	for (size_t i = 0; i < l->n_fds; i++) {
+		if (l->fds[i] >= 0)
+			close(l->fds[i]);
+		l->fds[i] = -1;
+	}
+	l->n_fds = 0;
+}
+
+static int client_send(struct tapqd_client *c, uint16_t type, const void *payload, size_t len)
+{
+	char buf[TAPQD_MSG_MAX];
+	size_t n;
+
+	c->error[0] = '\0';
+	if (++c->seq == 0)
+		c->seq = 1; /* seq 0 marks events */
+	n = tapqd_msg_pack(buf, sizeof(buf), type, c->seq, payload, len);
+	if (!n)
+		return -EMSGSIZE;
+	if (send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
+}
+
+static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg *m)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
+		struct cmsghdr align;
+	} ctl;
+	_Alignas(max_align_t) char hdrbuf[TAPQD_MSG_MAX];
+	struct iovec iov = {.iov_base = hdrbuf, .iov_len = sizeof(hdrbuf)};
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	const void *payload;
+	ssize_t n;
+	int r;
+
+	m->n_fds = 0;
+
+	r = poll(&pfd, 1, timeout_ms);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (m->n_fds < TAPQD_FDS_PER_MSG)
+				m->fds[m->n_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+		client_msg_close_fds(m);
+		return -EMSGSIZE;
+	}
+	r = tapqd_msg_unpack(hdrbuf, (size_t)n, &m->hdr, &payload);
+	if (r < 0) {
+		client_msg_close_fds(m);
+		return r;
+	}
+	memcpy(m->u.raw, payload, m->hdr.len);
+	return 0;
+}
+
+static long client_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/*
+ * Receives the next message that answers the last request; events that come
+ * first are kept for tapqd_client_next_event(). An ERROR reply becomes its
+ * negative code, with its message kept.
+ */
+static int client_reply(struct tapqd_client *c, struct client_msg *m)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += CLIENT_REPLY_TIMEOUT_MS / 1000;
+	for (;;) {
+		int r = client_recv(c, (int)client_ms_left(&deadline), m);
+
+		if (r < 0)
+			return r;
+		if (m->hdr.type == TAPQD_EVENT && m->hdr.seq == 0) {
+			client_msg_close_fds(m);
+			if (c->n_events == CLIENT_EVENTS_MAX) {
+				memmove(c->events, c->events + 1,
+					sizeof(c->events[0]) * (CLIENT_EVENTS_MAX - 1));
+				c->n_events--;
+			}
+			c->events[c->n_events++] = m->u.event;
+			continue;
+		}
+		if (m->hdr.seq != c->seq) {
+			client_msg_close_fds(m);
+			return -EPROTO;
+		}
+		if (m->hdr.type == TAPQD_ERROR) {
+			client_msg_close_fds(m);
+			snprintf(c->error, sizeof(c->error), "%.*s", (int)sizeof(m->u.error.msg),
+				 m->u.error.msg);
+			return m->u.error.code > 0 ? -m->u.error.code : -EPROTO;
+		}
+		return 0;
+	}
+}
+
+/* For requests answered by a single OK. */
+static int client_simple(struct tapqd_client *c, uint16_t type, const void *payload, size_t len)
+{
+	struct client_msg *m = malloc(sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	r = client_send(c, type, payload, len);
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && (m->hdr.type != TAPQD_OK || m->n_fds)) {
+		client_msg_close_fds(m);
+		r = -EPROTO;
+	}
+	free(m);
+	return r;
+}
+
+static int client_name(char dst[TAPQD_NAME_MAX], const char *name)
+{
+	memset(dst, 0, TAPQD_NAME_MAX);
+	if (!name)
+		return 0;
+	if (!tapqd_name_valid(name, strlen(name) + 1))
+		return -EINVAL;
+	memcpy(dst, name, strlen(name));
+	return 0;
+}
+
+int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
+{
+	struct tapqd_hello h = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
+	struct client_msg *m = malloc(sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	r = client_send(c, TAPQD_HELLO, &h, sizeof(h));
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && m->hdr.type != TAPQD_HELLO)
+		r = -EPROTO;
+	if (r == 0 && ret_version)
+		*ret_version = m->u.hello.version_max;
+	client_msg_close_fds(m);
+	free(m);
+	return r;
+}
+
+int tapqd_client_status(struct tapqd_client *c, const char *name,
+			struct tapqd_device_info **ret_devs, size_t *ret_n)
+{
+	struct tapqd_device_info *devs = NULL;
+	struct tapqd_name req;
+	struct client_msg *m;
+	size_t n = 0;
+	int r;
+
+	r = client_name(req.name, name);
+	if (r < 0)
+		return r;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = client_send(c, TAPQD_STATUS, &req, sizeof(req));
+	while (r == 0) {
+		r = client_reply(c, m);
+		if (r < 0)
+			break;
+		if (m->n_fds) {
+			client_msg_close_fds(m);
+			r = -EPROTO;
+		} else if (m->hdr.type == TAPQD_OK) {
+			break;
+		} else if (m->hdr.type == TAPQD_DEVICE) {
+			struct tapqd_device_info *nd = realloc(devs, (n + 1) * sizeof(*devs));
+
+			if (!nd) {
+				r = -ENOMEM;
+				break;
+			}
+			devs = nd;
+			devs[n++] = m->u.dev;
+		} else {
+			r = -EPROTO;
+		}
+	}
+	free(m);
+	if (r < 0) {
+		free(devs);
+		return r;
+	}
+	*ret_devs = devs;
+	*ret_n = n;
+	return 0;
+}
+
+/* Moves the fds of one LEASE or FDS message into the lease, checking their place. */
+static int client_lease_take(struct tapqd_lease_info *l, struct client_msg *m, unsigned int first,
+			     unsigned int count)
+{
+	if (first != l->n_fds || count != m->n_fds || l->n_fds + count > l->dev.max_queues) {
+		client_msg_close_fds(m);
+		return -EPROTO;
+	}
+	memcpy(l->fds + l->n_fds, m->fds, sizeof(int) * count);
+	l->n_fds += count;
+	m->n_fds = 0;
+	return 0;
+}
+
+int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int control,
+			 struct tapqd_lease_info *ret)
+{
+	struct tapqd_acquire req = {.control = (uint8_t)control};
+	struct client_msg *m;
+	int r;
+
+	ret->n_fds = 0;
+	r = client_name(req.name, name);
+	if (r < 0 || !name)
+		return -EINVAL;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = client_send(c, TAPQD_ACQUIRE, &req, sizeof(req));
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && m->hdr.type != TAPQD_LEASE) {
+		client_msg_close_fds(m);
+		r = -EPROTO;
+	}
+	if (r == 0) {
+		memcpy(ret->token, m->u.lease.token, sizeof(ret->token));
+		ret->dev = m->u.lease.dev;
+		if (ret->dev.max_queues < 1 || ret->dev.max_queues > TAPQD_MAX_QUEUES) {
+			client_msg_close_fds(m);
+			r = -EPROTO;
+		} else {
+			r = client_lease_take(ret, m, m->u.lease.first_fd, m->u.lease.n_fds);
+		}
+	}
+	while (r == 0 && ret->n_fds < ret->dev.max_queues) {
+		r = client_reply(c, m);
+		if (r == 0 && m->hdr.type != TAPQD_FDS) {
+			client_msg_close_fds(m);
+			r = -EPROTO;
+		}
+		if (r == 0)
+			r = client_lease_take(ret, m, m->u.fds.first_fd, m->u.fds.n_fds);
+	}
+	free(m);
+	if (r < 0)
+		tapqd_lease_close_fds(ret);
+	return r;
+}
+
+int tapqd_client_release(struct tapqd_client *c, const char *name,
+			 const uint8_t token[TAPQD_TOKEN_LEN])
+{
+	struct tapqd_release req = {0};
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name)
+		return -EINVAL;
+	if (token)
+		memcpy(req.token, token, TAPQD_TOKEN_LEN);
+	return client_simple(c, TAPQD_RELEASE, &req, sizeof(req));
+}
+
+int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues)
+{
+	struct tapqd_resize req = {.active_queues = (uint16_t)active_queues};
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name || active_queues > TAPQD_MAX_QUEUES)
+		return -EINVAL;
+	return client_simple(c, TAPQD_RESIZE, &req, sizeof(req));
+}
+
+int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
+{
+	struct tapqd_name req;
+	int r = client_name(req.name, name);
+
+	if (r < 0)
+		return r;
+	return client_simple(c, TAPQD_SUBSCRIBE, &req, sizeof(req));
+}
+
+int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret)
+{
+	struct client_msg *m;
+	int r;
+
+	if (c->n_events) {
+		*ret = c->events[0];
+		memmove(c->events, c->events + 1, sizeof(c->events[0]) * --c->n_events);
+		return 0;
+	}
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = client_recv(c, timeout_ms, m);
+	if (r == 0) {
+		client_msg_close_fds(m);
+		if (m->hdr.type == TAPQD_EVENT && m->hdr.seq == 0)
+			*ret = m->u.event;
+		else
+			r = -EPROTO;
+	}
+	free(m);
+	return r;
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/* test_acl.c - unit tests of the allow_users / allow_groups decision (daemon/acl.c) */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "conf.h"
+
+static struct conf_device dev;
+
+static void acl_setup(void)
+{
+	memset(&dev, 0, sizeof(dev));
+	dev.allow_users[0] = 1000;
+	dev.allow_users[1] = 1001;
+	dev.n_allow_users = 2;
+	dev.allow_groups[0] = 64055; /* libvirt-qemu style group */
+	dev.n_allow_groups = 1;
+}
+
+START_TEST(test_root_always)
+{
+	struct acl_peer p = {.uid = 0, .gid = 0};
+	struct conf_device empty;
+
+	memset(&empty, 0, sizeof(empty));
+	ck_assert(acl_permits(&dev, &p));
+	ck_assert(acl_permits(&empty, &p));
+}
+END_TEST
+
+START_TEST(test_listed_user)
+{
+	struct acl_peer p = {.uid = 1001, .gid = 1001};
+
+	ck_assert(acl_permits(&dev, &p));
+	p.uid = 1002;
+	ck_assert(!acl_permits(&dev, &p));
+}
+END_TEST
+
+START_TEST(test_primary_group)
+{
+	struct acl_peer p = {.uid = 2000, .gid = 64055};
+
+	ck_assert(acl_permits(&dev, &p));
+	p.gid = 64056;
+	ck_assert(!acl_permits(&dev, &p));
+}
+END_TEST
+
+START_TEST(test_supplementary_group)
+{
+	gid_t groups[] = {10, 20, 64055};
+	struct acl_peer p = {.uid = 2000, .gid = 2000, .groups = groups, .n_groups = 3};
+
+	ck_assert(acl_permits(&dev, &p));
+	p.n_groups = 2; /* the matching group is no longer among them */
+	ck_assert(!acl_permits(&dev, &p));
+}
+END_TEST
+
+START_TEST(test_nobody_on_empty_lists)
+{
+	struct conf_device empty;
+	gid_t groups[] = {65534};
+	struct acl_peer p = {.uid = 65534, .gid = 65534, .groups = groups, .n_groups = 1};
+
+	memset(&empty, 0, sizeof(empty));
+	ck_assert(!acl_permits(&empty, &p));
+	/* a uid that equals a listed gid is not a member of that group */
+	p.uid = 64055;
+	p.n_groups = 0;
+	ck_assert(!acl_permits(&dev, &p));
+}
+END_TEST
+
+static Suite *acl_suite(void)
+{
+	Suite *s = suite_create("acl");
+	TCase *tc = tcase_create("decisions");
+
+	tcase_add_checked_fixture(tc, acl_setup, NULL);
+	tcase_add_test(tc, test_root_always);
+	tcase_add_test(tc, test_listed_user);
+	tcase_add_test(tc, test_primary_group);
+	tcase_add_test(tc, test_supplementary_group);
+	tcase_add_test(tc, test_nobody_on_empty_lists);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(acl_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

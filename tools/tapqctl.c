@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: MIT
+/* tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "tapqd.h"
+
+#define QUEUES_PER_LINE 8
+
+struct ctl_opts {
+	const char *socket;
+	const char *device;
+	bool json;
+	unsigned int control;
+	const char *token;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tapqctl [-s SOCKET] COMMAND [ARGS]\n"
+		   "  status [DEVICE] [--json]\n"
+		   "  acquire DEVICE [--mode client|daemon] [--json]\n"
+		   "  exec DEVICE -- COMMAND [ARGS...]   (@FDS@ in ARGS becomes the fds, a:b:c)\n"
+		   "  resize DEVICE N\n"
+		   "  release DEVICE [--token HEX]\n"
+		   "SOCKET defaults to " TAPQD_DEFAULT_SOCKET "\n");
+}
+
+/* One line on stderr, with the daemon's own words when it gave any. */
+static int fail(const struct tapqd_client *c, const char *what, int r)
+{
+	const char *msg = c && tapqd_client_error(c)[0] ? tapqd_client_error(c) : strerror(-r);
+
+	fprintf(stderr, "tapqctl: %s: %s\n", what, msg);
+	return 1;
+}
+
+static int connect_or_fail(const struct ctl_opts *o, struct tapqd_client **ret)
+{
+	const char *path = o->socket ? o->socket : TAPQD_DEFAULT_SOCKET;
+	int r = tapqd_client_connect(path, ret);
+
+	if (r < 0) {
+		fprintf(stderr, "tapqctl: connecting to %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static void print_json_string(const char *s, size_t max)
+{
+	putchar('"');
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void print_json_queues(const struct tapqd_device_info *dev)
+{
+	printf("\"queues\":[");
+	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
+		printf("%s{\"index\":%u,\"active\":%s,\"cpu\":", i ? "," : "", i,
+		       dev->queues[i].active ? "true" : "false");
+		if (dev->queues[i].cpu < 0)
+			printf("null}");
+		else
+			printf("%d}", dev->queues[i].cpu);
+	}
+	printf("]");
+}
+
+static void print_json_device(const struct tapqd_device_info *dev)
+{
+	printf("{\"name\":");
+	print_json_string(dev->name, sizeof(dev->name));
+	printf(",\"ifindex\":%u,\"max_queues\":%u,\"active_queues\":%u,\"leased\":%s,", dev->ifindex,
+	       dev->max_queues, dev->active_queues, dev->leased ? "true" : "false");
+	if (dev->leased)
+		printf("\"holder_pid\":%d,\"control\":\"%s\",", dev->holder_pid,
+		       tapqd_control_name(dev->control));
+	else
+		printf("\"holder_pid\":null,\"control\":null,");
+	print_json_queues(dev);
+	printf("}");
+}
+
+static void print_text_device(const struct tapqd_device_info *dev)
+{
+	printf("%.*s  ifindex %u  queues %u/%u active  ", (int)sizeof(dev->name), dev->name,
+	       dev->ifindex, dev->active_queues, dev->max_queues);
+	if (dev->leased)
+		printf("leased by pid %d (%s control)\n", dev->holder_pid,
+		       tapqd_control_name(dev->control));
+	else
+		printf("not leased\n");
+	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
+		const char *sep = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues ? "\n"
+											    : "";
+
+		if (i % QUEUES_PER_LINE == 0)
+			printf(" ");
+		printf(" q%-3u %-8s cpu %-3d%s", i, dev->queues[i].active ? "active" : "detached",
+		       dev->queues[i].cpu, sep);
+	}
+}
+
+static int cmd_status(const struct ctl_opts *o)
+{
+	struct tapqd_device_info *devs = NULL;
+	struct tapqd_client *c;
+	size_t n = 0;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_status(c, o->device, &devs, &n);
+	if (r < 0) {
+		r = fail(c, "status", r);
+		tapqd_client_free(c);
+		return r;
+	}
+	if (o->json) {
+		printf("{\"devices\":[");
+		for (size_t i = 0; i < n; i++) {
+			printf(i ? "," : "");
+			print_json_device(&devs[i]);
+		}
+		printf("]}\n");
+	} else {
+		for (size_t i = 0; i < n; i++)
+			print_text_device(&devs[i]);
+	}
+	free(devs);
+	tapqd_client_free(c);
+	return 0;
+}
+
+static void token_hex(const uint8_t token[TAPQD_TOKEN_LEN], char out[2 * TAPQD_TOKEN_LEN + 1])
+{
+	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", token[i]);
+}
+
+static int token_parse(const char *hex, uint8_t token[TAPQD_TOKEN_LEN])
+{
+	if (strlen(hex) != 2 * TAPQD_TOKEN_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++) {
+		unsigned int b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		token[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+/* "3:4:5": QEMU's fds= syntax, and cloud-hypervisor's fd=[...] once commas are put in. */
+static char *fds_joined(const struct tapqd_lease_info *l)
+{
+	size_t cap = l->n_fds * 12 + 1, off = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < l->n_fds; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%s%d", i ? ":" : "", l->fds[i]);
+	return s;
+}
+
+static void print_lease(const struct tapqd_lease_info *l, bool json)
+{
+	char tok[2 * TAPQD_TOKEN_LEN + 1];
+	char *fds = fds_joined(l);
+
+	token_hex(l->token, tok);
+	if (json) {
+		printf("{\"device\":");
+		print_json_string(l->dev.name, sizeof(l->dev.name));
+		printf(",\"ifindex\":%u,\"mode\":\"%s\",\"token\":\"%s\",\"fds\":[", l->dev.ifindex,
+		       tapqd_control_name(l->dev.control), tok);
+		for (size_t i = 0; i < l->n_fds; i++)
+			printf("%s%d", i ? "," : "", l->fds[i]);
+		printf("],\"max_queues\":%u,\"active_queues\":%u,\"vnet_hdr_size\":%u,",
+		       l->dev.max_queues, l->dev.active_queues, l->dev.vnet_hdr_size);
+		print_json_queues(&l->dev);
+		printf("}\n");
+	} else {
+		printf("device %.*s ifindex %u mode %s token %s\n", (int)sizeof(l->dev.name),
+		       l->dev.name, l->dev.ifindex, tapqd_control_name(l->dev.control), tok);
+		printf("fds %s\n", fds ? fds : "?");
+		printf("active %u/%u\n", l->dev.active_queues, l->dev.max_queues);
+	}
+	fflush(stdout);
+	free(fds);
+}
+
+/*
+ * Holds the lease until SIGINT/SIGTERM, or until the daemon says it ended.
+ * Return: 0 when interrupted, 1 when the lease was taken away.
+ */
+static int hold_lease(struct tapqd_client *c, const char *device)
+{
+	struct pollfd pfd[2] = {{.fd = -1, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
+	struct signalfd_siginfo si;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	pfd[0].fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (pfd[0].fd < 0) {
+		fprintf(stderr, "tapqctl: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	pfd[1].fd = tapqd_client_fd(c);
+	for (;;) {
+		struct tapqd_event ev;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "tapqctl: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents && read(pfd[0].fd, &si, sizeof(si)) == sizeof(si)) {
+			close(pfd[0].fd);
+			return 0;
+		}
+		if (!pfd[1].revents)
+			continue;
+		int r = tapqd_client_next_event(c, 0, &ev);
+
+		if (r == -ETIMEDOUT)
+			continue;
+		if (r < 0) {
+			/* The daemon went away; the fds and so the device stay ours. */
+			pfd[1].fd = -1;
+			continue;
+		}
+		if (ev.kind == TAPQD_EVENT_LEASE_ENDED && !strncmp(ev.name, device, sizeof(ev.name))) {
+			fprintf(stderr, "tapqctl: lease of %s ended by the daemon\n", device);
+			close(pfd[0].fd);
+			return 1;
+		}
+		if (ev.kind == TAPQD_EVENT_ACTIVE_CHANGED)
+			fprintf(stderr, "tapqctl: %s: %u queues active\n", device, ev.active_queues);
+	}
+	close(pfd[0].fd);
+	return 1;
+}
+
+static int cmd_acquire(const struct ctl_opts *o)
+{
+	struct tapqd_lease_info *l = malloc(sizeof(*l));
+	struct tapqd_client *c;
+	sigset_t mask;
+	int r;
+
+	if (!l)
+		return fail(NULL, "acquire", -ENOMEM);
+	/* Blocked before the lease exists, so that no signal can leave it behind. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (connect_or_fail(o, &c)) {
+		free(l);
+		return 1;
+	}
+	r = tapqd_client_acquire(c, o->device, o->control, l);
+	if (r < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "acquire %s", o->device);
+		r = fail(c, what, r);
+		goto out;
+	}
+	print_lease(l, o->json);
+	r = hold_lease(c, o->device);
+	tapqd_lease_close_fds(l);
+	if (r == 0) {
+		int rr = tapqd_client_release(c, o->device, NULL);
+
+		if (rr < 0 && rr != -ECONNRESET && rr != -EPIPE)
+			r = fail(c, "release", rr);
+	}
+out:
+	tapqd_client_free(c);
+	free(l);
+	return r;
+}
+
+/* Replaces every @FDS@ in arg; returns arg itself when there is none. */
+static char *substitute_fds(char *arg, const char *fds)
+{
+	static const char tag[] = "@FDS@";
+	const size_t tag_len = sizeof(tag) - 1, fds_len = strlen(fds);
+	const char *p;
+	size_t n = 0;
+	char *out, *q;
+
+	for (p = strstr(arg, tag); p; p = strstr(p + tag_len, tag))
+		n++;
+	if (!n)
+		return arg;
+	out = malloc(strlen(arg) + n * fds_len + 1);
+	if (!out)
+		return NULL;
+	for (p = arg, q = out;;) {
+		const char *t = strstr(p, tag);
+		size_t k = t ? (size_t)(t - p) : strlen(p);
+
+		memcpy(q, p, k);
+		q += k;
+		if (!t)
+			break;
+		memcpy(q, fds, fds_len);
+		q += fds_len;
+		p = t + tag_len;
+	}
+	*q = '\0';
+	return out;
+}
+
+static int cmd_exec(const struct ctl_opts *o, char **argv)
+{
+	struct tapqd_lease_info *l = malloc(sizeof(*l));
+	struct tapqd_client *c;
+	char *fds;
+	int r;
+
+	if (!l)
+		return fail(NULL, "exec", -ENOMEM);
+	if (connect_or_fail(o, &c)) {
+		free(l);
+		return 1;
+	}
+	/* The exec'd program cannot acknowledge resizes: client mode only. */
+	r = tapqd_client_acquire(c, o->device, TAPQD_CONTROL_CLIENT, l);
+	if (r < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "acquire %s", o->device);
+		r = fail(c, what, r);
+		tapqd_client_free(c);
+		free(l);
+		return r;
+	}
+	/* The connection does not survive the exec; the lease stays with this pid. */
+	tapqd_client_free(c);
+	fds = fds_joined(l);
+	if (!fds)
+		return fail(NULL, "exec", -ENOMEM);
+	for (size_t i = 0; argv[i]; i++) {
+		argv[i] = substitute_fds(argv[i], fds);
+		if (!argv[i])
+			return fail(NULL, "exec", -ENOMEM);
+	}
+	for (size_t i = 0; i < l->n_fds; i++) {
+		if (fcntl(l->fds[i], F_SETFD, 0) < 0) {
+			fprintf(stderr, "tapqctl: clearing close-on-exec on fd %d: %s\n", l->fds[i],
+				strerror(errno));
+			return 1;
+		}
+	}
+	execvp(argv[0], argv);
+	fprintf(stderr, "tapqctl: exec %s: %s\n", argv[0], strerror(errno));
+	return 127;
+}
+
+static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+static int cmd_resize(const struct ctl_opts *o, const char *count)
+{
+	struct tapqd_client *c;
+	unsigned int n;
+	int r;
+
+	if (parse_uint(count, TAPQD_MAX_QUEUES, &n) < 0 || n == 0) {
+		fprintf(stderr, "tapqctl: resize: \"%s\" is not a queue count (1-%d)\n", count,
+			TAPQD_MAX_QUEUES);
+		return 1;
+	}
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_resize(c, o->device, n);
+	if (r < 0)
+		r = fail(c, "resize", r);
+	tapqd_client_free(c);
+	return r;
+}
+
+static int cmd_release(const struct ctl_opts *o)
+{
+	uint8_t token[TAPQD_TOKEN_LEN];
+	struct tapqd_client *c;
+	int r;
+
+	if (o->token && token_parse(o->token, token) < 0) {
+		fprintf(stderr, "tapqctl: release: the token is %d hex digits\n",
+			2 * TAPQD_TOKEN_LEN);
+		return 1;
+	}
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_release(c, o->device, o->token ? token : NULL);
+	if (r < 0)
+		r = fail(c, "release", r);
+	tapqd_client_free(c);
+	return r;
+}
+
+/* Takes the options of the commands that have them, wherever they stand. */
+static int parse_opts(int argc, char **argv, struct ctl_opts *o, char **positional, int max_pos)
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			o->json = true;
+		} else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+			if (tapqd_control_parse(argv[++i], &o->control) < 0) {
+				fprintf(stderr, "tapqctl: --mode is client or daemon, not \"%s\"\n",
+					argv[i]);
+				return -1;
+			}
+		} else if (!strcmp(argv[i], "--token") && i + 1 < argc) {
+			o->token = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			fprintf(stderr, "tapqctl: unknown option %s\n", argv[i]);
+			return -1;
+		} else if (n < max_pos) {
+			positional[n++] = argv[i];
+		} else {
+			fprintf(stderr, "tapqctl: unexpected argument \"%s\"\n", argv[i]);
+			return -1;
+		}
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl_opts o = {.control = TAPQD_CONTROL_CLIENT};
+	char *pos[2] = {NULL, NULL};
+	const char *cmd;
+	int i = 1, n;
+
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		o.socket = argv[2];
+		i = 3;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	cmd = argv[i++];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "exec")) {
+		if (i + 2 >= argc || strcmp(argv[i + 1], "--")) {
+			fprintf(stderr, "tapqctl: usage: exec DEVICE -- COMMAND [ARGS...]\n");
+			return 1;
+		}
+		o.device = argv[i];
+		return cmd_exec(&o, argv + i + 2);
+	}
+	n = parse_opts(argc - i, argv + i, &o, pos, 2);
+	if (n < 0)
+		return 1;
+	o.device = pos[0];
+	if (!strcmp(cmd, "status") && n <= 1)
+		return cmd_status(&o);
+	if (!strcmp(cmd, "acquire") && n == 1)
+		return cmd_acquire(&o);
+	if (!strcmp(cmd, "resize") && n == 2)
+		return cmd_resize(&o, pos[1]);
+	if (!strcmp(cmd, "release") && n == 1)
+		return cmd_release(&o);
+	usage(stderr);
+	return 1;
+}
