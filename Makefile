@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 30
 # Everything the Makefile needs from Debian, by what it is for.
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libhwloc-dev check
-DEPS_TEST := iproute2 iputils-ping util-linux procps clang libclang-rt-14-dev
+DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
@@ -56,6 +56,8 @@ FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test
 .DEFAULT_GOAL := all
+# keep objects built through pattern chains (tests, probes): no rebuild on every run
+.SECONDARY:
 
 all: $(TAPQD) $(TAPQCTL) $(LIB_A)
 

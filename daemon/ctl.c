@@ -302,6 +302,8 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload);
+	if (r == 0 && h.type >= TAPQD_OK)
+		r = -EOPNOTSUPP; /* a reply or an event is no request */
 	if (r < 0) {
 		ctl_refuse(d, cl, buf, (size_t)n, r, NULL);
 		return;

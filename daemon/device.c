@@ -61,7 +61,13 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 
 	/* TUNSETIFF would attach our queues to a foreign multiqueue tap of that name. */
 	if (if_nametoindex(cd->name)) {
-		snprintf(what, what_size, "interface exists and was not created by this tapqd");
+		if (cd->persist)
+			snprintf(what, what_size,
+				 "interface exists (a persistent device from an earlier run is not "
+				 "re-adopted yet: 'ip link del %s' first)",
+				 cd->name);
+		else
+			snprintf(what, what_size, "interface exists and was not created by tapqd");
 		return -EEXIST;
 	}
 	dev = calloc(1, sizeof(*dev));
@@ -99,9 +105,10 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 	}
 	r = link_configure(d->nl, dev->ifindex, cd);
 	if (r < 0) {
-		snprintf(what, what_size, cd->bridge[0] && r == -ENODEV ? "bridge %s not found"
-									: "configuring the link%s",
-			 cd->bridge[0] && r == -ENODEV ? cd->bridge : "");
+		if (cd->bridge[0] && r == -ENODEV)
+			snprintf(what, what_size, "bridge %s not found", cd->bridge);
+		else
+			snprintf(what, what_size, "configuring the link (MTU, MAC, txqueuelen, up)");
 		goto fail;
 	}
 	/* Last, so that a failed creation leaves nothing behind. */

@@ -155,14 +155,17 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			main_usage(stdout);
+			free(d);
 			return 0;
 		default:
 			main_usage(stderr);
+			free(d);
 			return 1;
 		}
 	}
 	if (optind != argc) {
 		main_usage(stderr);
+		free(d);
 		return 1;
 	}
 	log_init(d);
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
 		conf_error_format(&err, line, sizeof(line));
 		if (test_only) {
 			fprintf(stderr, "%s\n", line);
+			free(d);
 			return 1;
 		}
 		main_die(d, "%s", line);
@@ -180,6 +184,7 @@ int main(int argc, char **argv)
 	if (test_only) {
 		printf("%s: configuration OK, %zu device%s\n", d->conf_path, d->conf.n_devices,
 		       d->conf.n_devices == 1 ? "" : "s");
+		free(d);
 		return 0;
 	}
 	d->log_level = (int)d->conf.log_level;

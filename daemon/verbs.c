@@ -271,8 +271,5 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 	case TAPQD_SUBSCRIBE:
 		verbs_subscribe(d, cl, h->seq, payload);
 		break;
-	default:
-		ctl_send_error(d, cl, h->seq, -EOPNOTSUPP, "type %u is not a request", h->type);
-		break;
 	}
 }

@@ -111,13 +111,16 @@ static void print_text_device(const struct tapqd_device_info *dev)
 	else
 		printf("not leased\n");
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
-		const char *sep = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues ? "\n"
-											    : "";
+		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues;
+		char q[16];
 
-		if (i % QUEUES_PER_LINE == 0)
-			printf(" ");
-		printf(" q%-3u %-8s cpu %-3d%s", i, dev->queues[i].active ? "active" : "detached",
-		       dev->queues[i].cpu, sep);
+		snprintf(q, sizeof(q), "q%u", i);
+		printf("  %-5s%-9s", q,
+		       dev->queues[i].active ? "active" : "detached");
+		if (dev->queues[i].cpu < 0)
+			printf(last ? "cpu -\n" : "cpu -  ");
+		else
+			printf(last ? "cpu %d\n" : "cpu %-3d", dev->queues[i].cpu);
 	}
 }
 

@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t_status.sh - tapqctl status --json has the documented shape, and agrees
+# with the kernel and with the leases.
+. "$(dirname "$0")/lib.sh"
+tq_init
+start_daemon "$TQ_DIR/basic.conf" || finish
+
+ALL=$(tq status --json)
+assert_eq "status --json exits 0" 0 "$?"
+assert_eq "one line of JSON" 1 "$(printf '%s\n' "$ALL" | grep -c .)"
+assert_eq "top level: only devices" '["devices"]' "$(jget "$ALL" 'keys | tojson')"
+assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
+	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
+KEYS='["active_queues","control","holder_pid","ifindex","leased","max_queues","name","queues"]'
+for d in tqa tqv tqnobody tqroot tqgroup; do
+	D=$(jget "$ALL" ".devices[] | select(.name == \"$d\") | tojson")
+	assert_eq "$d: keys" "$KEYS" "$(jget "$D" 'keys | tojson')"
+	assert_eq "$d: ifindex is the kernel's" "$(link_ifindex "$d")" "$(jget "$D" .ifindex)"
+	assert_eq "$d: types" 'string number number number boolean null null array' \
+		"$(jget "$D" '[.name, .ifindex, .max_queues, .active_queues, .leased, .holder_pid, .control, .queues] | map(type) | join(" ")')"
+	MAXQ=$(jget "$D" .max_queues)
+	assert_eq "$d: queues has max_queues entries" "$MAXQ" "$(jget "$D" '.queues | length')"
+	assert_eq "$d: queue entries {index, active, cpu}, indexes in order" true \
+		"$(jget "$D" '[.queues | to_entries[] | (.value | keys == ["active","cpu","index"]) and .value.index == .key and (.value.active | type) == "boolean" and (.value.cpu | type) == "number"] | all')"
+	assert_eq "$d: active_queues counts the active queues" "$(jget "$D" .active_queues)" \
+		"$(jget "$D" '[.queues[] | select(.active)] | length')"
+	assert_eq "$d: kernel numqueues = active_queues" "numqueues $(jget "$D" .active_queues) numdisabled $((MAXQ - $(jget "$D" .active_queues)))" \
+		"$(link_queues "$d")"
+done
+assert_eq "tqa: max_queues" 4 "$(jget "$ALL" '.devices[] | select(.name == "tqa") | .max_queues')"
+assert_eq "tqa: not leased" false "$(jget "$ALL" '.devices[] | select(.name == "tqa") | .leased')"
+assert_eq "cpus are cores of this machine" true \
+	"$(jget "$ALL" "[.devices[].queues[].cpu | . >= -1 and . < $(nproc --all)] | all")"
+
+ONE=$(tq status tqa --json)
+assert_eq "status tqa --json: one device" '["tqa"]' "$(jget "$ONE" '[.devices[].name] | tojson')"
+assert_refused "status of an unknown device fails" tq status tqnosuch --json
+OUT=$REF_OUT
+TXT=$(tq status)
+assert_eq "plain status exits 0" 0 "$?"
+for d in tqa tqv tqnobody tqroot tqgroup; do
+	assert_match "plain status lists $d" "(^|[^a-z])$d([^a-z]|\$)" "$TXT"
+done
+
+# -- leased: client and daemon mode
+tq_bg "$TQ_TMP/a.out" acquire tqa --json
+A=$BGPID
+tq_bg "$TQ_TMP/v.out" acquire tqv --mode daemon --json
+V=$BGPID
+wait_until 100 0.1 "tqa leased" holder_is tqa "$A"
+wait_until 100 0.1 "tqv leased" holder_is tqv "$V"
+ALL=$(tq status --json)
+assert_eq "tqa leased: leased, holder_pid, control" "true $A client" \
+	"$(jget "$ALL" '.devices[] | select(.name == "tqa") | "\(.leased) \(.holder_pid) \(.control)"')"
+assert_eq "tqv leased: leased, holder_pid, control" "true $V daemon" \
+	"$(jget "$ALL" '.devices[] | select(.name == "tqv") | "\(.leased) \(.holder_pid) \(.control)"')"
+assert_eq "tqa leased: types" 'boolean number string' \
+	"$(jget "$ALL" '.devices[] | select(.name == "tqa") | [.leased, .holder_pid, .control] | map(type) | join(" ")')"
+assert_eq "the others stay unleased" 'false false false' \
+	"$(jget "$ALL" '[.devices[] | select(.name != "tqa" and .name != "tqv") | .leased] | map(tostring) | join(" ")')"
+stop_bg "$A"
+stop_bg "$V"
+wait_until 50 0.1 "tqa unleased" leased_is tqa false
+wait_until 50 0.1 "tqv unleased" leased_is tqv false
+
+stop_daemon
+finish
