@@ -22,6 +22,7 @@
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "tapqd-fdpass.h"
 #include "verbs.h"
 
 #define CTL_BACKLOG 128
@@ -72,30 +73,6 @@ static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int ctl_sendmsg(int fd, const void *buf, size_t len, const int *fds, size_t n_fds)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (n_fds) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
-	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		return -errno;
-	return 0;
-}
 
 /* Keeps a message for later; it holds duplicates, so the device may go away meanwhile. */
 static int ctl_enqueue(struct client *cl, const void *buf, size_t len,
@@ -148,7 +125,7 @@ int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, co
 	n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
 	if (!n)
 		return -EMSGSIZE;
-	r = STAILQ_EMPTY(&cl->outq) ? ctl_sendmsg(cl->fd, buf, n, fds, n_fds) : -EAGAIN;
+	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds);
 	if (r < 0) {
@@ -198,7 +175,7 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	while ((m = STAILQ_FIRST(&cl->outq))) {
-		int r = ctl_sendmsg(fd, m->buf, m->len, m->fds, m->n_fds);
+		int r = tapqd_fdpass_send(fd, m->buf, m->len, m->fds, m->n_fds, MSG_DONTWAIT);
 
 		if (r == -EAGAIN)
 			return;
@@ -216,26 +193,6 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 	event_del(cl->write_ev);
 }
 
-/* Closes every fd a peer attached: a request never carries any. */
-static size_t ctl_drop_fds(struct msghdr *mh)
-{
-	size_t n = 0;
-
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			close(fd);
-			n++;
-		}
-	}
-	return n;
-}
 
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
 static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size_t n, int r,
@@ -265,39 +222,31 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
 	struct tapqd *d = cl->d;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
-		struct cmsghdr align;
-	} ctl;
 	/* aligned, so that the payload can be read through its struct */
 	_Alignas(max_align_t) char buf[TAPQD_MSG_MAX];
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf),
-	};
 	struct tapqd_hdr h;
 	const void *payload;
+	size_t n_fds;
+	int flags;
 	ssize_t n;
 	int r;
 
 	(void)what;
 	if (cl->dead)
 		return;
-	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	/* a request never carries fds: max_fds 0 closes any at once */
+	n = tapqd_fdpass_recv(fd, buf, sizeof(buf), NULL, 0, &n_fds, MSG_DONTWAIT, &flags);
+	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n <= 0) {
 		ctl_client_close(d, cl);
 		return;
 	}
-	if (ctl_drop_fds(&mh) || (mh.msg_flags & MSG_CTRUNC)) {
+	if (n_fds || (flags & MSG_CTRUNC)) {
 		ctl_refuse(d, cl, buf, (size_t)n, -EBADMSG, "fds attached to a request");
 		return;
 	}
-	if (mh.msg_flags & MSG_TRUNC) {
+	if (flags & MSG_TRUNC) {
 		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
 		return;
 	}

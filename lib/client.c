@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tapqd-fdpass.h"
 #include "tapqd.h"
 
 #define CLIENT_REPLY_TIMEOUT_MS 30000
@@ -122,20 +123,10 @@ static int client_send(struct tapqd_client *c, uint16_t type, const void *payloa
 
 static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg *m)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
-		struct cmsghdr align;
-	} ctl;
 	_Alignas(max_align_t) char hdrbuf[TAPQD_MSG_MAX];
-	struct iovec iov = {.iov_base = hdrbuf, .iov_len = sizeof(hdrbuf)};
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf),
-	};
 	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
 	const void *payload;
+	int flags;
 	ssize_t n;
 	int r;
 
@@ -146,27 +137,15 @@ static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg
 		return -errno;
 	if (r == 0)
 		return -ETIMEDOUT;
-	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	n = tapqd_fdpass_recv(c->fd, hdrbuf, sizeof(hdrbuf), m->fds, TAPQD_FDS_PER_MSG, &m->n_fds,
+			      0, &flags);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	if (n == 0)
 		return -ECONNRESET;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (m->n_fds < TAPQD_FDS_PER_MSG)
-				m->fds[m->n_fds++] = fd;
-			else
-				close(fd);
-		}
-	}
-	if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+	if (m->n_fds > TAPQD_FDS_PER_MSG)
+		m->n_fds = TAPQD_FDS_PER_MSG;
+	if (flags & (MSG_CTRUNC | MSG_TRUNC)) {
 		client_msg_close_fds(m);
 		return -EMSGSIZE;
 	}

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tapqd-fdpass.h"
 #include "tapqd.h"
 
 #define PROBE_MAC {0x02, 0x00, 0x00, 0x00, 0x00, 0x02}
@@ -581,26 +582,7 @@ static int raw_connect(void)
 
 static int raw_send(int fd, const void *buf, size_t len, const int *fds, size_t n_fds)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (n_fds) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
-	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+	return tapqd_fdpass_send(fd, buf, len, fds, n_fds, 0);
 }
 
 /*
@@ -613,18 +595,13 @@ static enum outcome raw_outcome(int fd, int timeout_ms, char *errmsg, size_t cap
 
 	errmsg[0] = '\0';
 	for (;;) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int) * TAPQD_FDS_PER_MSG)];
-			struct cmsghdr align;
-		} ctl;
 		static char buf[TAPQD_MSG_MAX + 1];
-		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-				    .msg_controllen = sizeof(ctl.buf)};
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		const void *payload;
 		struct tapqd_hdr h;
-		bool had_fds = false;
+		size_t n_fds;
+		bool had_fds;
+		int flags;
 		ssize_t n;
 		int r;
 
@@ -632,24 +609,12 @@ static enum outcome raw_outcome(int fd, int timeout_ms, char *errmsg, size_t cap
 		r = poll(&pfd, 1, got_error ? 300 : timeout_ms);
 		if (r == 0)
 			return got_error ? OUT_ERROR_OPEN : OUT_TIMEOUT;
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE)))
+		n = tapqd_fdpass_recv(fd, buf, sizeof(buf), NULL, 0, &n_fds, MSG_DONTWAIT, &flags);
+		if (n == 0 || n == -ECONNRESET || n == -EPIPE)
 			return got_error ? OUT_ERROR_CLOSED : OUT_CLOSED;
 		if (n < 0)
 			return OUT_BAD;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-				size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-				for (size_t i = 0; i < k; i++) {
-					int rfd;
-
-					memcpy(&rfd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-					close(rfd);
-				}
-				had_fds = true;
-			}
-		}
+		had_fds = n_fds > 0;
 		r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload);
 		if (r < 0 || had_fds) {
 			snprintf(errmsg, cap, "malformed reply (%s)%s", strerror(-r),
