@@ -42,7 +42,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 18
+#define CONF_KEYS 23
 
 struct conf_parser {
 	const char *buf;
@@ -508,6 +508,7 @@ bad:
 
 static int conf_key_txqueuelen(struct conf_parser *p, const char *key, const char *v)
 {
+	p->dev->txqueuelen_line = p->line;
 	return conf_parse_uint(p, key, v, 1, 1000000, &p->dev->txqueuelen);
 }
 
@@ -588,11 +589,148 @@ static int conf_key_persist(struct conf_parser *p, const char *key, const char *
 	return conf_parse_bool(p, key, v, &p->dev->persist);
 }
 
+static const char *const conf_placement_names[] = {"spread", "compact", "none"};
+static const char *const conf_backend_names[] = {"none", "sink", "echo"};
+
+const char *conf_placement_name(enum conf_placement pl)
+{
+	return (unsigned int)pl < 3 ? conf_placement_names[pl] : NULL;
+}
+
+const char *conf_backend_name(enum conf_backend b)
+{
+	return (unsigned int)b < 3 ? conf_backend_names[b] : NULL;
+}
+
+/* One word of names[]; the message lists them all. */
+static int conf_parse_word(struct conf_parser *p, const char *key, const char *v,
+			   const char *const *names, size_t n, unsigned int *ret)
+{
+	struct conf_quoted q;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcasecmp(v, names[i])) {
+			*ret = (unsigned int)i;
+			return 0;
+		}
+	}
+	conf_fail(p, "%s: %s is not one of %s, %s, %s", key, conf_quote(&q, v), names[0],
+		  names[1], names[2]);
+	return -1;
+}
+
+static int conf_key_placement(struct conf_parser *p, const char *key, const char *v)
+{
+	unsigned int pl;
+
+	if (conf_parse_word(p, key, v, conf_placement_names, 3, &pl) < 0)
+		return -1;
+	p->c->placement = (enum conf_placement)pl;
+	return 0;
+}
+
+static int conf_key_backend(struct conf_parser *p, const char *key, const char *v)
+{
+	unsigned int b;
+
+	if (conf_parse_word(p, key, v, conf_backend_names, 3, &b) < 0)
+		return -1;
+	p->dev->backend = (enum conf_backend)b;
+	return 0;
+}
+
+static int conf_key_resize_timeout(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_uint(p, key, v, 1, 60000, &p->c->resize_timeout_ms);
+}
+
+/* "all", or a cpulist as the kernel prints them: "0-3,8,10-11". */
+static int conf_key_cpus(struct conf_parser *p, const char *key, const char *v)
+{
+	struct conf_quoted q;
+	char buf[CONF_LINE_MAX + 1];
+	char *save = NULL;
+
+	if (!strcasecmp(v, "all")) {
+		p->c->cpus_all = true;
+		return 0;
+	}
+	p->c->cpus_all = false;
+	memset(p->c->cpus, 0, sizeof(p->c->cpus));
+	/* strtok_r would skip empty entries silently */
+	if (v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,")) {
+		conf_fail(p, "%s: %s has an empty entry", key, conf_quote(&q, v));
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(r, '-');
+		uint64_t lo, hi;
+
+		if (dash)
+			*dash = '\0';
+		if (conf_parse_u64(r, &lo) < 0 || (dash && conf_parse_u64(dash + 1, &hi) < 0)) {
+			conf_fail(p, "%s: %s is not \"all\" or a list like 0-3,8", key,
+				  conf_quote(&q, v));
+			return -1;
+		}
+		if (!dash)
+			hi = lo;
+		if (lo > hi || hi >= CONF_CPUS_MAX) {
+			conf_fail(p, "%s: %s: ranges go upwards, CPUs are numbered 0-%u", key,
+				  conf_quote(&q, v), CONF_CPUS_MAX - 1);
+			return -1;
+		}
+		for (uint64_t cpu = lo; cpu <= hi; cpu++)
+			p->c->cpus[cpu / 64] |= UINT64_C(1) << (cpu % 64);
+	}
+	for (size_t i = 0; i < CONF_CPUS_MAX / 64; i++)
+		if (p->c->cpus[i])
+			return 0;
+	conf_fail(p, "%s: %s names no CPU", key, conf_quote(&q, v));
+	return -1;
+}
+
+/* Bytes, with an optional binary suffix: 65536, 512K, 4M, 1G. */
+static int conf_key_queue_memory(struct conf_parser *p, const char *key, const char *v)
+{
+	struct conf_quoted q;
+	char digits[32];
+	size_t n = strlen(v);
+	unsigned int shift = 0;
+	uint64_t bytes;
+
+	p->dev->queue_memory_line = p->line;
+	if (n && strchr("kKmMgG", v[n - 1])) {
+		shift = strchr("kK", v[n - 1]) ? 10 : strchr("mM", v[n - 1]) ? 20 : 30;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(digits))
+		goto bad;
+	memcpy(digits, v, n);
+	digits[n] = '\0';
+	if (conf_parse_u64(digits, &bytes) < 0 || bytes > (UINT64_C(1) << 40) >> shift)
+		goto bad;
+	bytes <<= shift;
+	if (bytes < (64u << 10) || bytes > (UINT64_C(1) << 40)) {
+		conf_fail(p, "%s: %s is out of range 64K-1024G", key, conf_quote(&q, v));
+		return -1;
+	}
+	p->dev->queue_memory = bytes;
+	return 0;
+bad:
+	conf_fail(p, "%s: %s is not a size like 65536, 512K, 4M or 1G", key, conf_quote(&q, v));
+	return -1;
+}
+
 static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"socket", CONF_SECTION_TAPQD, false, conf_key_socket},
 	{"socket_mode", CONF_SECTION_TAPQD, false, conf_key_socket_mode},
 	{"socket_group", CONF_SECTION_TAPQD, false, conf_key_socket_group},
 	{"log_level", CONF_SECTION_TAPQD, false, conf_key_log_level},
+	{"cpus", CONF_SECTION_TAPQD, false, conf_key_cpus},
+	{"placement", CONF_SECTION_TAPQD, false, conf_key_placement},
+	{"resize_timeout", CONF_SECTION_TAPQD, false, conf_key_resize_timeout},
 	{"max_queues", CONF_SECTION_DEVICE, false, conf_key_max_queues},
 	{"active_queues", CONF_SECTION_DEVICE, false, conf_key_active_queues},
 	{"vnet_hdr", CONF_SECTION_DEVICE, false, conf_key_vnet_hdr},
@@ -607,6 +745,8 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"allow_users", CONF_SECTION_DEVICE, true, conf_key_allow_users},
 	{"allow_groups", CONF_SECTION_DEVICE, true, conf_key_allow_groups},
 	{"persist", CONF_SECTION_DEVICE, false, conf_key_persist},
+	{"backend", CONF_SECTION_DEVICE, false, conf_key_backend},
+	{"queue_memory", CONF_SECTION_DEVICE, false, conf_key_queue_memory},
 };
 
 static void conf_device_init(struct conf_device *dev, const char *name, unsigned int line)
@@ -618,6 +758,7 @@ static void conf_device_init(struct conf_device *dev, const char *name, unsigned
 	dev->active_queues = CONF_ACTIVE_ALL;
 	dev->vnet_hdr = true;
 	dev->vnet_hdr_size = 12;
+	dev->queue_memory = CONF_QUEUE_MEMORY_DEFAULT;
 }
 
 void conf_init(struct conf *c)
@@ -626,6 +767,8 @@ void conf_init(struct conf *c)
 	memcpy(c->socket_path, CONF_DEFAULT_SOCKET, sizeof(CONF_DEFAULT_SOCKET));
 	c->socket_mode = 0660;
 	c->log_level = CONF_LOG_INFO;
+	c->cpus_all = true;
+	c->resize_timeout_ms = CONF_RESIZE_TIMEOUT_DEFAULT;
 }
 
 /*

@@ -14,6 +14,9 @@
 #define CONF_MAX_ACL 32      /* entries in one allow_users or allow_groups list */
 #define CONF_LINE_MAX 198    /* inih reads lines into a 200-byte buffer (newline, NUL) */
 #define CONF_ACTIVE_ALL 0    /* active_queues = all */
+#define CONF_CPUS_MAX 1024   /* cpus = lists CPU numbers below this */
+#define CONF_QUEUE_MEMORY_DEFAULT (4u << 20)
+#define CONF_RESIZE_TIMEOUT_DEFAULT 2000 /* ms */
 
 enum conf_log_level {
 	CONF_LOG_ERR = 3, /* syslog priorities, so they map onto the journal directly */
@@ -32,6 +35,18 @@ enum conf_offload {
 	CONF_OFFLOAD_UFO = 0x10,
 	CONF_OFFLOAD_USO4 = 0x20,
 	CONF_OFFLOAD_USO6 = 0x40,
+};
+
+enum conf_placement {
+	CONF_PLACEMENT_SPREAD, /* default: one queue per core before any core gets two */
+	CONF_PLACEMENT_COMPACT,
+	CONF_PLACEMENT_NONE,
+};
+
+enum conf_backend {
+	CONF_BACKEND_NONE, /* default: no data path without a lease */
+	CONF_BACKEND_SINK,
+	CONF_BACKEND_ECHO,
 };
 
 struct conf_device {
@@ -56,6 +71,8 @@ struct conf_device {
 	size_t n_allow_groups;
 	gid_t allow_groups[CONF_MAX_ACL];
 	bool persist;               /* default no */
+	enum conf_backend backend;
+	uint64_t queue_memory;      /* bytes; sets txqueuelen unless that is given */
 
 	/*
 	 * Lines of the keys that conf_validate() checks against other keys, so
@@ -66,6 +83,8 @@ struct conf_device {
 	unsigned int offloads_line;
 	unsigned int mac_line;
 	unsigned int bridge_line;
+	unsigned int txqueuelen_line;
+	unsigned int queue_memory_line;
 };
 
 struct conf {
@@ -74,6 +93,10 @@ struct conf {
 	bool has_socket_group;
 	gid_t socket_group;
 	enum conf_log_level log_level; /* default info */
+	bool cpus_all;              /* cpus = all (default) */
+	uint64_t cpus[CONF_CPUS_MAX / 64]; /* otherwise: bit n = CPU n */
+	enum conf_placement placement;
+	unsigned int resize_timeout_ms; /* how long a shrink waits for the holder's ack */
 	size_t n_devices;
 	struct conf_device devices[CONF_MAX_DEVICES];
 };
@@ -126,6 +149,14 @@ void conf_error_format(const struct conf_error *err, char *buf, size_t size);
  * and not "." or "..".
  */
 bool conf_ifname_valid(const char *name);
+
+static inline bool conf_cpu_isset(const struct conf *c, unsigned int cpu)
+{
+	return cpu < CONF_CPUS_MAX && (c->cpus[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+const char *conf_placement_name(enum conf_placement p);
+const char *conf_backend_name(enum conf_backend b);
 
 /* "csum", "tso4", ... for one enum conf_offload bit; NULL for anything else. */
 const char *conf_offload_name(unsigned int bit);

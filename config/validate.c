@@ -150,6 +150,14 @@ static void conf_check_device(struct conf_check *v, const struct conf *c, size_t
 	if (dev->txqueuelen > 1000000)
 		conf_check_fail(v, line, "txqueuelen: \"%u\" is out of range 1-1000000",
 				dev->txqueuelen);
+	if (dev->txqueuelen_line && dev->queue_memory_line) {
+		unsigned int later = dev->txqueuelen_line > dev->queue_memory_line
+					     ? dev->txqueuelen_line
+					     : dev->queue_memory_line;
+
+		conf_check_fail(v, later,
+				"txqueuelen and queue_memory both size the queue rings: give one");
+	}
 	if (dev->bridge[0]) {
 		unsigned int bline = dev->bridge_line ? dev->bridge_line : line;
 

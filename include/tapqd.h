@@ -16,6 +16,7 @@
  *   RELEASE   struct tapqd_release      -> OK or ERROR
  *   RESIZE    struct tapqd_resize       -> OK (when applied) or ERROR
  *   SUBSCRIBE struct tapqd_name ("" all) -> OK, then EVENT messages (seq 0)
+ *   RESIZE_ACK struct tapqd_resize      -> nothing (see below)
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * parse (bad magic, version, size, unknown type, fds attached) is answered
@@ -32,6 +33,17 @@
  * lasts. In TAPQD_CONTROL_DAEMON the active set is handed over as it is
  * and changes only through RESIZE, announced with EVENT.
  *
+ * Resizing a daemon-mode lease: growing attaches the new queues first, then
+ * sends ACTIVE_CHANGED to the holder's connection and to subscribers.
+ * Shrinking first sends SHRINK to the holder's connection (whether or not it
+ * subscribed), with the new count in active_queues; the holder stops using
+ * queues n.. and answers RESIZE_ACK with the same name and count. The daemon
+ * detaches them on the ack, or when its resize_timeout passes without one,
+ * then answers the RESIZE and sends ACTIVE_CHANGED. RESIZE_ACK has no reply,
+ * so that a client may send it while it waits for the reply to anything else;
+ * an ack that matches no pending shrink is ignored. libtapqd does all of this
+ * through tapqd_client_on_shrink().
+ *
  * A lease belongs to the process that acquired it (its pid at connect()),
  * not to the connection: it ends on RELEASE or when that process exits.
  */
@@ -44,7 +56,7 @@
 
 #define TAPQD_MAGIC 0x51504154u /* "TAPQ" in memory on little-endian hosts */
 #define TAPQD_VERSION 1
-#define TAPQD_MSG_MAX 4096
+#define TAPQD_MSG_MAX 16384
 #define TAPQD_NAME_MAX 16 /* IFNAMSIZ, NUL included */
 #define TAPQD_MAX_QUEUES 256
 #define TAPQD_FDS_PER_MSG 253 /* the kernel's SCM_MAX_FD */
@@ -59,6 +71,7 @@ enum tapqd_type {
 	TAPQD_RELEASE = 4,
 	TAPQD_RESIZE = 5,
 	TAPQD_SUBSCRIBE = 6,
+	TAPQD_RESIZE_ACK = 7,
 
 	TAPQD_OK = 64,
 	TAPQD_ERROR = 65,
@@ -78,6 +91,13 @@ enum tapqd_event_kind {
 	TAPQD_EVENT_ACTIVE_CHANGED = 1, /* active set of a device changed */
 	TAPQD_EVENT_LEASE_ENDED = 2,    /* released, holder exited, or revoked */
 	TAPQD_EVENT_DEVICE_REMOVED = 3,
+	TAPQD_EVENT_SHRINK = 4, /* to a daemon-mode holder: stop using queues n.., then ack */
+};
+
+enum tapqd_backend {
+	TAPQD_BACKEND_NONE = 0,
+	TAPQD_BACKEND_SINK = 1, /* reads and counts frames */
+	TAPQD_BACKEND_ECHO = 2, /* reflects frames, addresses and ports swapped */
 };
 
 struct tapqd_hdr {
@@ -121,10 +141,17 @@ struct tapqd_error {
 	char msg[TAPQD_ERRMSG_MAX];
 };
 
+/* Counters count what tapqd's own workers did; a leased queue's traffic is the client's. */
 struct tapqd_queue_info {
 	uint8_t active;
-	uint8_t reserved;
-	int16_t cpu; /* core assigned to this queue, -1 for none */
+	uint8_t worker; /* a worker thread serves this queue now */
+	int16_t cpu;    /* core assigned to this queue, -1 for none */
+	uint32_t reserved;
+	uint64_t rx_packets; /* frames read from the queue */
+	uint64_t rx_bytes;
+	uint64_t tx_packets; /* frames written to it */
+	uint64_t tx_bytes;
+	uint64_t drops; /* read but not written back (echo), or a failed read */
 };
 
 struct tapqd_device_info {
@@ -138,6 +165,19 @@ struct tapqd_device_info {
 	int32_t holder_pid;     /* 0 when not leased */
 	uint32_t tun_flags;     /* the TUNSETIFF flags of every queue */
 	uint32_t offloads;      /* TUN_F_* bits set with TUNSETOFFLOAD */
+	uint8_t backend;        /* enum tapqd_backend */
+	uint8_t reserved[3];
+	/*
+	 * The kernel's ring of each queue holds txqueuelen packets, not bytes: a
+	 * packet may be a 64 KiB GSO frame, so the worst case per queue is
+	 * txqueuelen * 65536 bytes. txqueuelen_pending is a smaller ring tapqd
+	 * will set once nothing reads the device (0: none): shrinking frees
+	 * queued packets silently.
+	 */
+	uint32_t txqueuelen;
+	uint32_t txqueuelen_pending;
+	uint64_t queue_memory;      /* the budget txqueuelen comes from, 0 when fixed */
+	uint64_t tunsetqueue_calls; /* TUNSETQUEUE ioctls tapqd issued on this device */
 	struct tapqd_queue_info queues[TAPQD_MAX_QUEUES];
 };
 

@@ -19,6 +19,7 @@ ssize_t tapqd_msg_payload_size(uint16_t type)
 	case TAPQD_RELEASE:
 		return sizeof(struct tapqd_release);
 	case TAPQD_RESIZE:
+	case TAPQD_RESIZE_ACK:
 		return sizeof(struct tapqd_resize);
 	case TAPQD_OK:
 		return 0;

@@ -2,6 +2,7 @@
 /* tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 
 #include "tapqd.h"
 
+#define GSO_MAX_BYTES 65536u /* the largest packet one ring entry may hold */
 #define QUEUES_PER_LINE 8
 
 struct ctl_opts {
@@ -76,29 +78,92 @@ static void print_json_queues(const struct tapqd_device_info *dev)
 {
 	printf("\"queues\":[");
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
+		const struct tapqd_queue_info *q = &dev->queues[i];
+
 		printf("%s{\"index\":%u,\"active\":%s,\"cpu\":", i ? "," : "", i,
-		       dev->queues[i].active ? "true" : "false");
-		if (dev->queues[i].cpu < 0)
-			printf("null}");
+		       q->active ? "true" : "false");
+		if (q->cpu < 0)
+			printf("null");
 		else
-			printf("%d}", dev->queues[i].cpu);
+			printf("%d", q->cpu);
+		printf(",\"worker\":%s,\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+		       ",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"drops\":%" PRIu64
+		       "}",
+		       q->worker ? "true" : "false", q->rx_packets, q->rx_bytes, q->tx_packets,
+		       q->tx_bytes, q->drops);
 	}
 	printf("]");
+}
+
+static const char *backend_name(unsigned int backend)
+{
+	switch (backend) {
+	case TAPQD_BACKEND_NONE:
+		return "none";
+	case TAPQD_BACKEND_SINK:
+		return "sink";
+	case TAPQD_BACKEND_ECHO:
+		return "echo";
+	}
+	return "unknown";
+}
+
+/* 12345678 -> "11.8 MiB": ring budgets are read by people. */
+static const char *human_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
 }
 
 static void print_json_device(const struct tapqd_device_info *dev)
 {
 	printf("{\"name\":");
 	print_json_string(dev->name, sizeof(dev->name));
-	printf(",\"ifindex\":%u,\"max_queues\":%u,\"active_queues\":%u,\"leased\":%s,", dev->ifindex,
-	       dev->max_queues, dev->active_queues, dev->leased ? "true" : "false");
+	printf(",\"ifindex\":%u,\"max_queues\":%u,\"active_queues\":%u,\"leased\":%s,",
+	       dev->ifindex, dev->max_queues, dev->active_queues, dev->leased ? "true" : "false");
 	if (dev->leased)
 		printf("\"holder_pid\":%d,\"control\":\"%s\",", dev->holder_pid,
 		       tapqd_control_name(dev->control));
 	else
 		printf("\"holder_pid\":null,\"control\":null,");
+	printf("\"backend\":\"%s\",\"txqueuelen\":%u,\"txqueuelen_pending\":",
+	       backend_name(dev->backend), dev->txqueuelen);
+	if (dev->txqueuelen_pending)
+		printf("%u", dev->txqueuelen_pending);
+	else
+		printf("null");
+	printf(",\"ring_worst_case_bytes\":%" PRIu64 ",\"queue_memory\":",
+	       (uint64_t)dev->txqueuelen * GSO_MAX_BYTES);
+	if (dev->queue_memory)
+		printf("%" PRIu64, dev->queue_memory);
+	else
+		printf("null");
+	printf(",\"tunsetqueue_calls\":%" PRIu64 ",", dev->tunsetqueue_calls);
 	print_json_queues(dev);
 	printf("}");
+}
+
+static void print_text_ring(const struct tapqd_device_info *dev)
+{
+	char worst[32], budget[32];
+
+	printf("  ring %u packets/queue (worst case %s/queue with 64 KiB GSO packets)",
+	       dev->txqueuelen,
+	       human_bytes((uint64_t)dev->txqueuelen * GSO_MAX_BYTES, worst, sizeof(worst)));
+	if (dev->queue_memory)
+		printf(", budget %s", human_bytes(dev->queue_memory, budget, sizeof(budget)));
+	if (dev->txqueuelen_pending)
+		printf(", shrinks to %u when unused", dev->txqueuelen_pending);
+	printf("\n  backend %s  TUNSETQUEUE by tapqd: %" PRIu64 "\n", backend_name(dev->backend),
+	       dev->tunsetqueue_calls);
 }
 
 static void print_text_device(const struct tapqd_device_info *dev)
@@ -110,17 +175,29 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		       tapqd_control_name(dev->control));
 	else
 		printf("not leased\n");
+	print_text_ring(dev);
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
 		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues;
 		char q[16];
 
 		snprintf(q, sizeof(q), "q%u", i);
-		printf("  %-5s%-9s", q,
-		       dev->queues[i].active ? "active" : "detached");
+		printf("  %-5s%-9s", q, dev->queues[i].active ? "active" : "detached");
 		if (dev->queues[i].cpu < 0)
 			printf(last ? "cpu -\n" : "cpu -  ");
 		else
 			printf(last ? "cpu %d\n" : "cpu %-3d", dev->queues[i].cpu);
+	}
+	if (dev->backend == TAPQD_BACKEND_NONE)
+		return;
+	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
+		const struct tapqd_queue_info *q = &dev->queues[i];
+
+		if (!q->worker && !q->rx_packets && !q->tx_packets && !q->drops)
+			continue;
+		printf("  q%-4u %-8s rx %" PRIu64 " pkts %" PRIu64 " B  tx %" PRIu64
+		       " pkts %" PRIu64 " B  drops %" PRIu64 "\n",
+		       i, q->worker ? "worker" : "idle", q->rx_packets, q->rx_bytes, q->tx_packets,
+		       q->tx_bytes, q->drops);
 	}
 }
 
@@ -259,13 +336,15 @@ static int hold_lease(struct tapqd_client *c, const char *device)
 			pfd[1].fd = -1;
 			continue;
 		}
-		if (ev.kind == TAPQD_EVENT_LEASE_ENDED && !strncmp(ev.name, device, sizeof(ev.name))) {
+		if (ev.kind == TAPQD_EVENT_LEASE_ENDED &&
+		    !strncmp(ev.name, device, sizeof(ev.name))) {
 			fprintf(stderr, "tapqctl: lease of %s ended by the daemon\n", device);
 			close(pfd[0].fd);
 			return 1;
 		}
 		if (ev.kind == TAPQD_EVENT_ACTIVE_CHANGED)
-			fprintf(stderr, "tapqctl: %s: %u queues active\n", device, ev.active_queues);
+			fprintf(stderr, "tapqctl: %s: %u queues active\n", device,
+				ev.active_queues);
 	}
 	close(pfd[0].fd);
 	return 1;

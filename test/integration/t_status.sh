@@ -12,7 +12,7 @@ assert_eq "one line of JSON" 1 "$(printf '%s\n' "$ALL" | grep -c .)"
 assert_eq "top level: only devices" '["devices"]' "$(jget "$ALL" 'keys | tojson')"
 assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
 	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
-KEYS='["active_queues","control","holder_pid","ifindex","leased","max_queues","name","queues"]'
+KEYS='["active_queues","backend","control","holder_pid","ifindex","leased","max_queues","name","queue_memory","queues","ring_worst_case_bytes","tunsetqueue_calls","txqueuelen","txqueuelen_pending"]'
 for d in tqa tqv tqnobody tqroot tqgroup; do
 	D=$(jget "$ALL" ".devices[] | select(.name == \"$d\") | tojson")
 	assert_eq "$d: keys" "$KEYS" "$(jget "$D" 'keys | tojson')"
@@ -21,8 +21,8 @@ for d in tqa tqv tqnobody tqroot tqgroup; do
 		"$(jget "$D" '[.name, .ifindex, .max_queues, .active_queues, .leased, .holder_pid, .control, .queues] | map(type) | join(" ")')"
 	MAXQ=$(jget "$D" .max_queues)
 	assert_eq "$d: queues has max_queues entries" "$MAXQ" "$(jget "$D" '.queues | length')"
-	assert_eq "$d: queue entries {index, active, cpu}, indexes in order" true \
-		"$(jget "$D" '[.queues | to_entries[] | (.value | keys == ["active","cpu","index"]) and .value.index == .key and (.value.active | type) == "boolean" and (.value.cpu | type) == "number"] | all')"
+	assert_eq "$d: queue entries {index, active, cpu, worker, counters}, indexes in order" true \
+		"$(jget "$D" '[.queues | to_entries[] | (.value | keys == ["active","cpu","drops","index","rx_bytes","rx_packets","tx_bytes","tx_packets","worker"]) and .value.index == .key and (.value.active | type) == "boolean" and (.value.cpu | type) == "number"] | all')"
 	assert_eq "$d: active_queues counts the active queues" "$(jget "$D" .active_queues)" \
 		"$(jget "$D" '[.queues[] | select(.active)] | length')"
 	assert_eq "$d: kernel numqueues = active_queues" "numqueues $(jget "$D" .active_queues) numdisabled $((MAXQ - $(jget "$D" .active_queues)))" \
