@@ -123,8 +123,9 @@ check: deps
 	$(MAKE) unit-san
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
 
+# every bench/*.sh, each printing its figures next to its baselines
 bench: deps all $(BENCHES)
-	@BUILD=$(abspath $(BUILD)) sh bench/run.sh
+	@set -e; for b in bench/*.sh; do echo "== $$b"; BUILD=$(abspath $(BUILD)) sh $$b; done
 
 fuzz: deps
 	@set -e; mkdir -p $(BUILD)/libfuzzer; for src in $(FUZZ_SRC); do \

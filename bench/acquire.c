@@ -13,7 +13,7 @@
  * Prints medians, p99 and ratios. Timings are reported, never asserted: the exit
  * status is non-zero only when something fails.
  *
- * Run it inside the namespaces of the daemon under test (bench/run.sh does).
+ * Run it inside the namespaces of the daemon under test (bench/acquire.sh does).
  */
 
 #include <errno.h>

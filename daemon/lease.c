@@ -18,6 +18,7 @@
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "worker.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -113,6 +114,7 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	if (r < 0)
 		log_err(d, "%s: restoring %u active queues after the lease: %s", dev->conf.name,
 			dev->want_active, strerror(-r));
+	worker_sync(d, dev);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
 }

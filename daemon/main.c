@@ -19,6 +19,7 @@
 #include "link.h"
 #include "log.h"
 #include "topo.h"
+#include "worker.h"
 
 #define MAIN_DEFAULT_CONF "/etc/tapqd/tapqd.conf"
 
@@ -69,6 +70,7 @@ static void main_create_devices(struct tapqd *d)
 			continue;
 		}
 		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+		worker_sync(d, dev);
 		log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name,
 			 dev->ifindex, device_active_count(dev), cd->max_queues,
 			 cd->persist ? ", persistent" : "");
@@ -115,6 +117,7 @@ static void main_stop(struct tapqd *d)
 		} else if (!dev->conf.persist) {
 			log_info(d, "%s: removed", dev->conf.name);
 		}
+		worker_stop_all(d, dev);
 		device_free(dev);
 	}
 	for (size_t i = 0; i < sizeof(d->signal_evs) / sizeof(d->signal_evs[0]); i++)

@@ -37,3 +37,15 @@ void topo_place(struct tapqd *d, struct device *dev)
 		dev->cpu[i] = d->cpus[(start + i) % d->n_cpus];
 	d->next_cpu = (unsigned int)((start + dev->conf.max_queues) % d->n_cpus);
 }
+
+int topo_bind_thread(struct tapqd *d, pthread_t thread, int cpu)
+{
+	cpu_set_t set;
+
+	(void)d;
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return -pthread_setaffinity_np(thread, sizeof(set), &set);
+}

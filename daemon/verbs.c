@@ -13,6 +13,7 @@
 #include "lease.h"
 #include "log.h"
 #include "verbs.h"
+#include "worker.h"
 
 /* Finds the named device the peer may use, or answers why not. */
 static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t seq,
@@ -139,6 +140,8 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 			       (int)dev->lease->pid);
 		return;
 	}
+	/* the client owns the data path from here; workers finish what they read */
+	worker_stop_all(d, dev);
 	before = device_active_count(dev);
 	/* QEMU takes every fd it receives for attached and aborts if a detach then fails. */
 	if (control == TAPQD_CONTROL_CLIENT) {
@@ -148,6 +151,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 				dev->conf.name, failed, strerror(-r));
 			ctl_send_error(d, cl, seq, r, "%s: attaching queue %u: %s", dev->conf.name,
 				       failed, strerror(-r));
+			worker_sync(d, dev);
 			return;
 		}
 	}
@@ -156,6 +160,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 		log_err(d, "%s: lease for pid %d: %s", dev->conf.name, (int)cl->pid, strerror(-r));
 		ctl_send_error(d, cl, seq, r, "%s: cannot watch pid %d: %s", dev->conf.name,
 			       (int)cl->pid, strerror(-r));
+		worker_sync(d, dev);
 		return;
 	}
 	log_info(d, "%s: leased to pid %d uid %u, %s control, %u of %u queues active",
@@ -229,6 +234,7 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	dev->want_active = n;
+	worker_sync(d, dev);
 	if (before != n) {
 		log_info(d, "%s: %u of %u queues active (was %u)", dev->conf.name, n,
 			 dev->conf.max_queues, before);

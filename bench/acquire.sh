@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# run.sh - make bench: tapqd's acquire latency against its baselines, in a network namespace
+# acquire.sh - tapqd's acquire latency against its baselines, in a network namespace
 #
-#   BUILD=/abs/path/build sh bench/run.sh [extra options for build/bench/acquire]
+#   BUILD=/abs/path/build sh bench/acquire.sh [extra options for build/bench/acquire]
 #
 # Creates a network namespace with a bridge br0, starts tapqd there with a
 # private /run (bench/acquire.conf: devices bq1, bq4, bq64, bq256), then runs

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* worker.h - the threads that serve a device's queues when it has a backend and no lease */
+#ifndef TAPQD_WORKER_H
+#define TAPQD_WORKER_H
+
+struct tapqd;
+struct device;
+
+/*
+ * Makes the running workers match the device: one per attached queue, pinned
+ * to that queue's core, while the device has a backend and no lease; none
+ * otherwise. Called after every change of lease, active set or placement.
+ */
+void worker_sync(struct tapqd *d, struct device *dev);
+
+/* Stops every worker of the device (before its fds are closed). */
+void worker_stop_all(struct tapqd *d, struct device *dev);
+
+#endif
