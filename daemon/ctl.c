@@ -22,6 +22,7 @@
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "resize.h"
 #include "tapqd-fdpass.h"
 #include "verbs.h"
 
@@ -37,6 +38,7 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		if (dev->lease && dev->lease->conn == cl)
 			dev->lease->conn = NULL; /* the lease stays with the process */
+	resize_client_gone(d, cl);
 	while ((m = STAILQ_FIRST(&cl->outq))) {
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
 		for (size_t i = 0; i < m->n_fds; i++)

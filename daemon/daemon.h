@@ -29,6 +29,17 @@ struct device {
 	int cpu[TAPQD_MAX_QUEUES];      /* core assigned to each queue */
 	unsigned int want_active;       /* the active set tapqd keeps while unleased */
 	struct lease *lease;            /* NULL when not leased */
+	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
+	bool link_up;                   /* as the last RTM_NEWLINK said */
+	unsigned int txqueuelen;        /* ring size of every queue, as tapqd last set it */
+	unsigned int txqueuelen_pending; /* a smaller ring to set once nothing reads, 0: none */
+
+	/* A shrink of a daemon-mode lease waiting for the holder's ack. */
+	bool shrink_pending;
+	unsigned int shrink_target;
+	struct client *shrink_requester; /* NULL once it disconnected */
+	uint32_t shrink_seq;
+	struct event *shrink_timer;
 };
 
 struct lease {
@@ -85,6 +96,9 @@ struct tapqd {
 	enum log_target log_target;
 	int log_level;
 	struct nl_sock *nl;
+	struct nl_sock *nl_monitor; /* RTNLGRP_LINK notifications */
+	struct event *monitor_ev;
+	struct event *poll_timer; /* reads queue states of down links, which send no notifications */
 	TAILQ_HEAD(, device) devices;
 	TAILQ_HEAD(, client) clients;
 	int listen_fd;

@@ -2,6 +2,7 @@
 /* device.c - creating a multiqueue tap with all its queues, its active set, its description */
 
 #include <errno.h>
+#include <event2/event.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "device.h"
 #include "link.h"
 #include "tap.h"
@@ -103,7 +105,9 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 		snprintf(what, what_size, "detaching queue %u (TUNSETQUEUE)", failed);
 		goto fail;
 	}
-	r = link_configure(d->nl, dev->ifindex, cd);
+	/* sized for every queue: the active set may grow to all of them */
+	dev->txqueuelen = budget_ring(cd, cd->max_queues);
+	r = link_configure(d->nl, dev->ifindex, cd, dev->txqueuelen);
 	if (r < 0) {
 		if (cd->bridge[0] && r == -ENODEV)
 			snprintf(what, what_size, "bridge %s not found", cd->bridge);
@@ -111,12 +115,14 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 			snprintf(what, what_size, "configuring the link (MTU, MAC, txqueuelen, up)");
 		goto fail;
 	}
+	dev->link_up = true;
 	/* Last, so that a failed creation leaves nothing behind. */
 	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
 		snprintf(what, what_size, "TUNSETPERSIST");
 		goto fail;
 	}
 	topo_place(d, dev);
+	budget_update(d, dev, true);
 	*ret = dev;
 	return 0;
 fail:
@@ -126,6 +132,8 @@ fail:
 
 void device_free(struct device *dev)
 {
+	if (dev->shrink_timer)
+		event_free(dev->shrink_timer);
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
 		if (dev->fds[i] >= 0)
 			close(dev->fds[i]);
@@ -155,30 +163,34 @@ int device_refresh(struct device *dev)
 	return 0;
 }
 
+/* Every TUNSETQUEUE tapqd issues goes through here, so that status can count them. */
+static int device_queue_set(struct device *dev, unsigned int i, bool attach)
+{
+	int r;
+
+	dev->tunsetqueue_calls++;
+	r = tap_queue_set_attached(dev->fds[i], attach);
+	if (r == 0)
+		dev->attached[i] = attach;
+	return r;
+}
+
 /* Attaches queues 0..n-1 first (a grow never drops below the old set), then detaches the rest. */
 int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue)
 {
-	for (unsigned int i = 0; i < n; i++) {
-		if (dev->attached[i])
-			continue;
-		int r = tap_queue_set_attached(dev->fds[i], true);
+	int r;
 
-		if (r < 0) {
+	for (unsigned int i = 0; i < n; i++) {
+		if (!dev->attached[i] && (r = device_queue_set(dev, i, true)) < 0) {
 			*ret_failed_queue = i;
 			return r;
 		}
-		dev->attached[i] = true;
 	}
 	for (unsigned int i = dev->conf.max_queues; i-- > n;) {
-		if (!dev->attached[i])
-			continue;
-		int r = tap_queue_set_attached(dev->fds[i], false);
-
-		if (r < 0) {
+		if (dev->attached[i] && (r = device_queue_set(dev, i, false)) < 0) {
 			*ret_failed_queue = i;
 			return r;
 		}
-		dev->attached[i] = false;
 	}
 	return 0;
 }
@@ -202,6 +214,11 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	info->vnet_hdr_size = dev->conf.vnet_hdr ? (uint16_t)dev->conf.vnet_hdr_size : 0;
 	info->tun_flags = dev->tun_flags;
 	info->offloads = dev->conf.offloads;
+	info->backend = (uint8_t)dev->conf.backend;
+	info->txqueuelen = dev->txqueuelen;
+	info->txqueuelen_pending = dev->txqueuelen_pending;
+	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
+	info->tunsetqueue_calls = dev->tunsetqueue_calls;
 	if (dev->lease) {
 		info->leased = 1;
 		info->control = (uint8_t)dev->lease->control;

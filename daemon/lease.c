@@ -14,10 +14,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "ctl.h"
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "resize.h"
 #include "worker.h"
 
 #ifndef SO_PEERPIDFD
@@ -107,6 +109,7 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	close(l->pidfd);
 	free(l);
 
+	resize_finish_pending(d, dev);
 	r = device_refresh(dev);
 	before = device_active_count(dev);
 	if (r == 0)
@@ -114,6 +117,8 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	if (r < 0)
 		log_err(d, "%s: restoring %u active queues after the lease: %s", dev->conf.name,
 			dev->want_active, strerror(-r));
+	/* nothing reads the rings between the lease and the workers: a pending shrink is safe */
+	budget_update(d, dev, true);
 	worker_sync(d, dev);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);

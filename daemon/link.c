@@ -66,7 +66,8 @@ const char *link_strerror(int r)
  * Applies the link settings of a device in one RTM_NEWLINK, then sets it up.
  * The bridge must exist: a missing one is -ENODEV, reported for that device.
  */
-int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd)
+int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
+		   unsigned int txqueuelen)
 {
 	struct rtnl_link *orig = NULL, *change = NULL;
 	struct nl_addr *mac = NULL;
@@ -82,8 +83,8 @@ int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd
 	}
 	if (cd->mtu)
 		rtnl_link_set_mtu(change, cd->mtu);
-	if (cd->txqueuelen)
-		rtnl_link_set_txqlen(change, cd->txqueuelen);
+	if (txqueuelen)
+		rtnl_link_set_txqlen(change, txqueuelen);
 	if (cd->has_mac) {
 		mac = nl_addr_build(AF_LLC, cd->mac, sizeof(cd->mac));
 		if (!mac) {
@@ -109,4 +110,24 @@ out:
 	rtnl_link_put(change);
 	rtnl_link_put(orig);
 	return r;
+}
+
+int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen)
+{
+	struct rtnl_link *orig = NULL, *change = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, ifindex, NULL, &orig);
+	if (r < 0)
+		return link_errno(r);
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(orig);
+		return -ENOMEM;
+	}
+	rtnl_link_set_txqlen(change, txqueuelen);
+	r = rtnl_link_change(sk, orig, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(orig);
+	return r < 0 ? link_errno(r) : 0;
 }

@@ -8,7 +8,10 @@ struct conf_device;
 
 int link_open(struct nl_sock **ret);
 void link_close(struct nl_sock *sk);
-int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd);
+/* txqueuelen: the ring size to set, 0 for the kernel's */
+int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
+		   unsigned int txqueuelen);
+int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen);
 const char *link_strerror(int r);
 
 #endif

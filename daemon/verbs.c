@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "acl.h"
+#include "budget.h"
 #include "ctl.h"
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "resize.h"
 #include "verbs.h"
 #include "worker.h"
 
@@ -166,6 +168,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 	log_info(d, "%s: leased to pid %d uid %u, %s control, %u of %u queues active",
 		 dev->conf.name, (int)cl->pid, (unsigned int)cl->uid, tapqd_control_name(control),
 		 device_active_count(dev), dev->conf.max_queues);
+	budget_update(d, dev, false);
 	verbs_send_lease(d, cl, seq, l);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
@@ -208,8 +211,7 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_resize *req)
 {
 	struct device *dev = verbs_device(d, cl, seq, req->name, "resize");
-	unsigned int n = req->active_queues, before, failed;
-	int r;
+	unsigned int n = req->active_queues;
 
 	if (!dev)
 		return;
@@ -225,22 +227,7 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 			       dev->conf.name, (int)dev->lease->pid);
 		return;
 	}
-	before = device_active_count(dev);
-	r = device_set_active(dev, n, &failed);
-	if (r < 0) {
-		log_err(d, "%s: resize to %u: queue %u: %s", dev->conf.name, n, failed, strerror(-r));
-		ctl_send_error(d, cl, seq, r, "%s: queue %u: %s", dev->conf.name, failed,
-			       strerror(-r));
-		return;
-	}
-	dev->want_active = n;
-	worker_sync(d, dev);
-	if (before != n) {
-		log_info(d, "%s: %u of %u queues active (was %u)", dev->conf.name, n,
-			 dev->conf.max_queues, before);
-		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
-	}
-	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+	resize_request(d, cl, seq, dev, n);
 }
 
 static void verbs_subscribe(struct tapqd *d, struct client *cl, uint32_t seq,
@@ -276,6 +263,9 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 		break;
 	case TAPQD_SUBSCRIBE:
 		verbs_subscribe(d, cl, h->seq, payload);
+		break;
+	case TAPQD_RESIZE_ACK:
+		resize_ack(d, cl, payload);
 		break;
 	}
 }

@@ -259,6 +259,20 @@ int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
 /* Waits for the next EVENT; timeout_ms < 0 waits forever. -ETIMEDOUT when none came. */
 int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret);
 
+/*
+ * For a daemon-mode holder: called when tapqd is about to detach queues
+ * active_queues.. of device name. When it returns, the holder must no longer
+ * use those queues; the library then acknowledges with RESIZE_ACK. It runs
+ * inside whichever call is receiving (any request, or next_event), so it must
+ * not call the library itself. SHRINK events handled so are not returned by
+ * tapqd_client_next_event(). Without a callback they are, and the holder
+ * acknowledges with tapqd_client_resize_ack() (or tapqd detaches after its
+ * resize_timeout).
+ */
+typedef void (*tapqd_shrink_fn)(const char *name, unsigned int active_queues, void *arg);
+void tapqd_client_on_shrink(struct tapqd_client *c, tapqd_shrink_fn fn, void *arg);
+int tapqd_client_resize_ack(struct tapqd_client *c, const char *name, unsigned int active_queues);
+
 /* Closes every fd of a lease and marks them -1. */
 void tapqd_lease_close_fds(struct tapqd_lease_info *l);
 

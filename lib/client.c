@@ -26,6 +26,8 @@ struct tapqd_client {
 	/* events that arrived while a reply was awaited, oldest first */
 	size_t n_events;
 	struct tapqd_event events[CLIENT_EVENTS_MAX];
+	tapqd_shrink_fn on_shrink;
+	void *on_shrink_arg;
 };
 
 /* One received message: the payload is copied out, fds are owned by the caller. */
@@ -105,20 +107,50 @@ void tapqd_lease_close_fds(struct tapqd_lease_info *l)
 	l->n_fds = 0;
 }
 
-static int client_send(struct tapqd_client *c, uint16_t type, const void *payload, size_t len)
+static int client_send_seq(struct tapqd_client *c, uint16_t type, uint32_t seq,
+			   const void *payload, size_t len)
 {
 	char buf[TAPQD_MSG_MAX];
-	size_t n;
+	size_t n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
 
-	c->error[0] = '\0';
-	if (++c->seq == 0)
-		c->seq = 1; /* seq 0 marks events */
-	n = tapqd_msg_pack(buf, sizeof(buf), type, c->seq, payload, len);
 	if (!n)
 		return -EMSGSIZE;
 	if (send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
 		return -errno;
 	return 0;
+}
+
+static int client_send(struct tapqd_client *c, uint16_t type, const void *payload, size_t len)
+{
+	c->error[0] = '\0';
+	if (++c->seq == 0)
+		c->seq = 1; /* seq 0 marks events */
+	return client_send_seq(c, type, c->seq, payload, len);
+}
+
+/* An ack answers nothing, so it leaves seq alone: a reply may be awaited meanwhile. */
+static int client_send_ack(struct tapqd_client *c, const char name[TAPQD_NAME_MAX],
+			   unsigned int active_queues)
+{
+	struct tapqd_resize ack = {.active_queues = (uint16_t)active_queues};
+
+	memcpy(ack.name, name, sizeof(ack.name));
+	return client_send_seq(c, TAPQD_RESIZE_ACK, 0, &ack, sizeof(ack));
+}
+
+/* Return: true when the event was handled here (a SHRINK, with a callback set). */
+static bool client_event_consumed(struct tapqd_client *c, const struct tapqd_event *ev)
+{
+	char name[TAPQD_NAME_MAX + 1];
+
+	if (ev->kind != TAPQD_EVENT_SHRINK || !c->on_shrink)
+		return false;
+	memcpy(name, ev->name, TAPQD_NAME_MAX);
+	name[TAPQD_NAME_MAX] = '\0';
+	c->on_shrink(name, ev->active_queues, c->on_shrink_arg);
+	/* a lost ack only means tapqd waits for its timeout */
+	client_send_ack(c, ev->name, ev->active_queues);
+	return true;
 }
 
 static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg *m)
@@ -185,6 +217,8 @@ static int client_reply(struct tapqd_client *c, struct client_msg *m)
 			return r;
 		if (m->hdr.type == TAPQD_EVENT && m->hdr.seq == 0) {
 			client_msg_close_fds(m);
+			if (client_event_consumed(c, &m->u.event))
+				continue;
 			if (c->n_events == CLIENT_EVENTS_MAX) {
 				memmove(c->events, c->events + 1,
 					sizeof(c->events[0]) * (CLIENT_EVENTS_MAX - 1));
@@ -400,6 +434,7 @@ int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
 
 int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret)
 {
+	struct timespec deadline;
 	struct client_msg *m;
 	int r;
 
@@ -411,14 +446,43 @@ int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd
 	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	r = client_recv(c, timeout_ms, m);
-	if (r == 0) {
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	for (;;) {
+		r = client_recv(c, timeout_ms < 0 ? -1 : (int)client_ms_left(&deadline), m);
+		if (r < 0)
+			break;
 		client_msg_close_fds(m);
-		if (m->hdr.type == TAPQD_EVENT && m->hdr.seq == 0)
-			*ret = m->u.event;
-		else
+		if (m->hdr.type != TAPQD_EVENT || m->hdr.seq != 0) {
 			r = -EPROTO;
+			break;
+		}
+		if (!client_event_consumed(c, &m->u.event)) {
+			*ret = m->u.event;
+			break;
+		}
 	}
 	free(m);
 	return r;
+}
+
+void tapqd_client_on_shrink(struct tapqd_client *c, tapqd_shrink_fn fn, void *arg)
+{
+	c->on_shrink = fn;
+	c->on_shrink_arg = arg;
+}
+
+int tapqd_client_resize_ack(struct tapqd_client *c, const char *name, unsigned int active_queues)
+{
+	struct tapqd_resize req;
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name || active_queues > TAPQD_MAX_QUEUES)
+		return -EINVAL;
+	return client_send_ack(c, req.name, active_queues);
 }

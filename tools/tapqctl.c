@@ -297,6 +297,14 @@ static void print_lease(const struct tapqd_lease_info *l, bool json)
  * Holds the lease until SIGINT/SIGTERM, or until the daemon says it ended.
  * Return: 0 when interrupted, 1 when the lease was taken away.
  */
+/* tapqctl holds fds but reads no queue: any shrink is fine once said. */
+static void on_shrink(const char *name, unsigned int active_queues, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "tapqctl: %s: shrinking to %u queues: acknowledged\n", name,
+		active_queues);
+}
+
 static int hold_lease(struct tapqd_client *c, const char *device)
 {
 	struct pollfd pfd[2] = {{.fd = -1, .events = POLLIN}, {.fd = -1, .events = POLLIN}};
@@ -312,6 +320,7 @@ static int hold_lease(struct tapqd_client *c, const char *device)
 		return 1;
 	}
 	pfd[1].fd = tapqd_client_fd(c);
+	tapqd_client_on_shrink(c, on_shrink, NULL);
 	for (;;) {
 		struct tapqd_event ev;
 

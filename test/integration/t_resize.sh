@@ -82,6 +82,31 @@ for n in 2 3 1 4; do
 	assert_eq "daemon-mode lease at $n: still held" "$H" "$(status_field tqr .holder_pid)"
 done
 assert_refused "resize of the daemon-mode lease to 5 fails" tq resize tqr 5
+assert_match "the holder was asked before each shrink and acknowledged" \
+	'shrinking to 1 queues: acknowledged' "$(cat "$TQ_TMP/daemon.out.err")"
+assert_match "tapqd detached on the holder's ack" 'tqr: pid [0-9]+ acknowledged the shrink to 1 queues' "$(cat "$DLOG")"
+stop_bg "$H"
+wait_until 50 0.1 "lease ends" leased_is tqr false
+
+# -- a daemon-mode holder that never acknowledges: tapqd waits resize_timeout (700 ms), then detaches
+tqprobe_bg "$TQ_TMP/noack.out" acquire tqr --mode daemon --expect 4 --expect-active 4 --hold
+H=$BGPID
+wait_until 100 0.1 "daemon-mode lease taken by a silent holder" holder_is tqr "$H"
+tq resize tqr 2 >"$TQ_TMP/shrink.out" 2>&1 &
+R=$!
+track "$R"
+sleep 0.3
+assert_eq "while the holder has not acknowledged, every queue stays attached" "numqueues 4 numdisabled 0" "$(link_queues tqr)"
+assert_refused "a second resize while a shrink waits is refused" tq resize tqr 3
+assert_match "naming the holder" "waits for pid $H" "$REF_OUT"
+wait "$R"
+RC=$?
+untrack "$R"
+assert_eq "the resize completes after the timeout" 0 "$RC"
+assert_eq "then the queues are detached" "numqueues 2 numdisabled 2" "$(link_queues tqr)"
+assert_match "tapqd logged the missing ack" "tqr: pid $H did not acknowledge the shrink to 2 queues within 700 ms" "$(cat "$DLOG")"
+assert_ok "growing needs no ack" tq resize tqr 4
+assert_eq "grown at once" "numqueues 4 numdisabled 0" "$(link_queues tqr)"
 stop_bg "$H"
 wait_until 50 0.1 "lease ends" leased_is tqr false
 
