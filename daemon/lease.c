@@ -19,6 +19,7 @@
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "monitor.h"
 #include "resize.h"
 #include "worker.h"
 
@@ -104,10 +105,7 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 
 	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)l->pid, why);
 	ctl_send_event(d, dev, TAPQD_EVENT_LEASE_ENDED, l->pid);
-	dev->lease = NULL;
-	event_free(l->exit_ev);
-	close(l->pidfd);
-	free(l);
+	lease_forget(l);
 
 	resize_finish_pending(d, dev);
 	r = device_refresh(dev);
@@ -120,6 +118,15 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	/* nothing reads the rings between the lease and the workers: a pending shrink is safe */
 	budget_update(d, dev, true);
 	worker_sync(d, dev);
+	monitor_poll_update(d);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+}
+
+void lease_forget(struct lease *l)
+{
+	l->dev->lease = NULL;
+	event_free(l->exit_ev);
+	close(l->pidfd);
+	free(l);
 }

@@ -8,5 +8,7 @@
 int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned int control,
 		struct lease **ret);
 void lease_end(struct tapqd *d, struct lease *l, const char *why);
+/* Drops tapqd's side of a lease and nothing else (stopping, device gone). */
+void lease_forget(struct lease *l);
 
 #endif

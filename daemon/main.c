@@ -16,8 +16,10 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "device.h"
+#include "lease.h"
 #include "link.h"
 #include "log.h"
+#include "monitor.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -70,7 +72,6 @@ static void main_create_devices(struct tapqd *d)
 			continue;
 		}
 		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-		worker_sync(d, dev);
 		log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name,
 			 dev->ifindex, device_active_count(dev), cd->max_queues,
 			 cd->persist ? ", persistent" : "");
@@ -111,9 +112,7 @@ static void main_stop(struct tapqd *d)
 		if (dev->lease) {
 			log_info(d, "%s: stays up with its holder pid %d", dev->conf.name,
 				 (int)dev->lease->pid);
-			event_free(dev->lease->exit_ev);
-			close(dev->lease->pidfd);
-			free(dev->lease);
+			lease_forget(dev->lease);
 		} else if (!dev->conf.persist) {
 			log_info(d, "%s: removed", dev->conf.name);
 		}
@@ -123,6 +122,7 @@ static void main_stop(struct tapqd *d)
 	for (size_t i = 0; i < sizeof(d->signal_evs) / sizeof(d->signal_evs[0]); i++)
 		if (d->signal_evs[i])
 			event_free(d->signal_evs[i]);
+	monitor_close(d);
 	link_close(d->nl);
 	event_base_free(d->base);
 }
@@ -131,6 +131,7 @@ int main(int argc, char **argv)
 {
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tapqd *d = calloc(1, sizeof(*d));
+	struct device *dev;
 	struct conf_error err;
 	bool foreground = false, test_only = false;
 	char what[256] = "";
@@ -200,6 +201,9 @@ int main(int argc, char **argv)
 	r = link_open(&d->nl);
 	if (r < 0)
 		main_die(d, "opening rtnetlink: %s", strerror(-r));
+	r = monitor_open(d);
+	if (r < 0)
+		main_die(d, "subscribing to rtnetlink link notifications: %s", strerror(-r));
 	r = topo_init(d);
 	if (r < 0)
 		main_die(d, "reading the CPU affinity: %s", strerror(-r));
@@ -219,6 +223,9 @@ int main(int argc, char **argv)
 			main_die(d, "re-initialising the event loop after detaching failed");
 		log_detached(d);
 	}
+	/* threads do not survive daemon()'s fork: workers start only now */
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		worker_sync(d, dev);
 	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),
 		 d->conf.n_devices, d->conf.socket_path);
 	event_base_dispatch(d->base);

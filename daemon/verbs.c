@@ -13,6 +13,7 @@
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "monitor.h"
 #include "resize.h"
 #include "verbs.h"
 #include "worker.h"
@@ -169,6 +170,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 		 dev->conf.name, (int)cl->pid, (unsigned int)cl->uid, tapqd_control_name(control),
 		 device_active_count(dev), dev->conf.max_queues);
 	budget_update(d, dev, false);
+	monitor_poll_update(d);
 	verbs_send_lease(d, cl, seq, l);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * monitor.c - the rtnetlink link monitor. A client-mode holder (QEMU)
+ * attaches and detaches its queues itself; every such change sends an
+ * RTM_NEWLINK while the link is up, and TUNGETIFF on tapqd's own copy of each
+ * queue then tells which queues are attached. While the link is down no
+ * notification comes, so those devices are polled instead. A device deleted
+ * from outside is reported and, being declared in the config, created again.
+ */
+
+#include <errno.h>
+#include <event2/event.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "budget.h"
+#include "ctl.h"
+#include "device.h"
+#include "lease.h"
+#include "log.h"
+#include "monitor.h"
+#include "worker.h"
+
+/* Half the 100 ms within which status must follow a client. */
+#define MONITOR_POLL_MS 50
+#define MONITOR_RCVBUF (1 << 20)
+
+static struct device *monitor_device(struct tapqd *d, int ifindex)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (dev->ifindex == ifindex)
+			return dev;
+	return NULL;
+}
+
+void monitor_follow(struct tapqd *d, struct device *dev)
+{
+	bool before[TAPQD_MAX_QUEUES];
+	unsigned int was, now;
+	int r;
+
+	memcpy(before, dev->attached, sizeof(before));
+	was = device_active_count(dev);
+	r = device_refresh(dev);
+	if (r < 0) {
+		log_warn(d, "%s: reading queue states: %s", dev->conf.name, strerror(-r));
+		return;
+	}
+	if (!memcmp(before, dev->attached, sizeof(before)))
+		return;
+	now = device_active_count(dev);
+	if (dev->lease)
+		log_info(d, "%s: pid %d set %u of %u queues active (was %u)", dev->conf.name,
+			 (int)dev->lease->pid, now, dev->conf.max_queues, was);
+	else
+		log_warn(d, "%s: %u of %u queues active (was %u), changed outside tapqd",
+			 dev->conf.name, now, dev->conf.max_queues, was);
+	budget_update(d, dev, !dev->lease && dev->conf.backend == CONF_BACKEND_NONE);
+	ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+}
+
+/* Deleted with "ip link del": our fds now belong to no device. */
+static void monitor_device_deleted(struct tapqd *d, struct device *dev)
+{
+	struct device *again;
+	char what[160] = "";
+	int r;
+
+	log_err(d, "%s: deleted from outside tapqd (ifindex %d)", dev->conf.name, dev->ifindex);
+	ctl_send_event(d, dev, TAPQD_EVENT_DEVICE_REMOVED, dev->lease ? dev->lease->pid : 0);
+	if (dev->lease)
+		lease_forget(dev->lease);
+	worker_stop_all(d, dev);
+	TAILQ_REMOVE(&d->devices, dev, entry);
+	r = device_create(d, &dev->conf, &again, what, sizeof(what));
+	if (r < 0)
+		log_err(d, "%s: not created again: %s: %s", dev->conf.name, what, strerror(-r));
+	device_free(dev);
+	if (r < 0)
+		return;
+	TAILQ_INSERT_TAIL(&d->devices, again, entry);
+	worker_sync(d, again);
+	log_info(d, "%s: created again, ifindex %d", again->conf.name, again->ifindex);
+}
+
+static int monitor_on_msg(struct nl_msg *msg, void *arg)
+{
+	struct tapqd *d = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ifinfomsg *ifi;
+	struct device *dev;
+
+	if ((h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) ||
+	    !nlmsg_valid_hdr(h, sizeof(*ifi)))
+		return NL_OK;
+	ifi = nlmsg_data(h);
+	dev = monitor_device(d, ifi->ifi_index);
+	if (!dev)
+		return NL_OK;
+	if (h->nlmsg_type == RTM_DELLINK) {
+		monitor_device_deleted(d, dev);
+	} else {
+		dev->link_up = ifi->ifi_flags & IFF_UP;
+		monitor_follow(d, dev);
+	}
+	monitor_poll_update(d);
+	return NL_OK;
+}
+
+static void monitor_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+	struct device *dev;
+	int r;
+
+	(void)fd;
+	(void)what;
+	r = nl_recvmsgs_default(d->nl_monitor);
+	if (r >= 0 || r == -NLE_AGAIN)
+		return;
+	/* an overrun loses notifications: read every device again */
+	log_warn(d, "rtnetlink monitor: %s; reading every device again", nl_geterror(r));
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		monitor_follow(d, dev);
+}
+
+static void monitor_on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+	struct device *dev;
+
+	(void)fd;
+	(void)what;
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (dev->lease && !dev->link_up)
+			monitor_follow(d, dev);
+}
+
+void monitor_poll_update(struct tapqd *d)
+{
+	struct timeval tv = {.tv_sec = 0, .tv_usec = MONITOR_POLL_MS * 1000};
+	struct device *dev;
+	bool needed = false;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		needed |= dev->lease && !dev->link_up;
+	if (!needed)
+		event_del(d->poll_timer);
+	else if (!event_pending(d->poll_timer, EV_TIMEOUT, NULL) && event_add(d->poll_timer, &tv) < 0)
+		log_err(d, "arming the queue poll timer failed");
+}
+
+int monitor_open(struct tapqd *d)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int r;
+
+	if (!sk)
+		return -ENOMEM;
+	/* notifications carry no sequence numbers of ours */
+	nl_socket_disable_seq_check(sk);
+	r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, monitor_on_msg, d);
+	if (r == 0)
+		r = nl_connect(sk, NETLINK_ROUTE);
+	if (r == 0)
+		r = nl_socket_add_membership(sk, RTNLGRP_LINK);
+	if (r == 0)
+		r = nl_socket_set_nonblocking(sk);
+	if (r == 0)
+		r = nl_socket_set_buffer_size(sk, MONITOR_RCVBUF, 0);
+	if (r < 0) {
+		nl_socket_free(sk);
+		return -EIO;
+	}
+	d->nl_monitor = sk;
+	d->monitor_ev = event_new(d->base, nl_socket_get_fd(sk), EV_READ | EV_PERSIST,
+				  monitor_on_readable, d);
+	d->poll_timer = event_new(d->base, -1, EV_PERSIST, monitor_on_poll, d);
+	if (!d->monitor_ev || !d->poll_timer || event_add(d->monitor_ev, NULL) < 0) {
+		monitor_close(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void monitor_close(struct tapqd *d)
+{
+	if (d->monitor_ev)
+		event_free(d->monitor_ev);
+	if (d->poll_timer)
+		event_free(d->poll_timer);
+	if (d->nl_monitor)
+		nl_socket_free(d->nl_monitor);
+	d->monitor_ev = NULL;
+	d->poll_timer = NULL;
+	d->nl_monitor = NULL;
+}
