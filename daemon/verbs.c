@@ -65,10 +65,9 @@ static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
 static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq, struct device *dev)
 {
 	struct tapqd_device_info info;
-	int r = device_refresh(dev);
 
-	if (r < 0)
-		log_warn(d, "%s: reading queue states: %s", dev->conf.name, strerror(-r));
+	/* a holder's change not yet notified is followed here, event included */
+	monitor_follow(d, dev);
 	device_info(dev, &info);
 	return ctl_send(d, cl, TAPQD_DEVICE, seq, &info, sizeof(info), NULL, 0);
 }

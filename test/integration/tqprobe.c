@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
@@ -1034,13 +1035,110 @@ static int cmd_garbage(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+/* What tapqd says of one device: active count, queue pattern, TUNSETQUEUE calls. */
+static int follow_status(struct tapqd_client *c, const char *dev, unsigned int *ret_active,
+			 char pattern[TAPQD_MAX_QUEUES + 1], uint64_t *ret_calls)
+{
+	struct tapqd_device_info *info = NULL;
+	size_t n = 0;
+	int r = tapqd_client_status(c, dev, &info, &n);
+
+	if (r < 0 || n != 1) {
+		free(info);
+		return r < 0 ? r : -EPROTO;
+	}
+	*ret_active = info->active_queues;
+	for (unsigned int i = 0; i < info->max_queues; i++)
+		pattern[i] = info->queues[i].active ? '1' : '0';
+	pattern[info->max_queues] = '\0';
+	*ret_calls = info->tunsetqueue_calls;
+	free(info);
+	return 0;
+}
+
+/*
+ * follow DEV N...: takes a client-mode lease and, like QEMU, sets its own
+ * active set to each N in turn with TUNSETQUEUE on its fds; tapqd's status
+ * and an ACTIVE_CHANGED event must follow (within 1 s; the delay is printed),
+ * and tapqd must not issue a single TUNSETQUEUE meanwhile.
+ */
+static int cmd_follow(int argc, char **argv)
+{
+	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
+	struct tapqd_client *c = NULL, *sub = NULL;
+	char want[TAPQD_MAX_QUEUES + 1], seen[TAPQD_MAX_QUEUES + 1];
+	uint64_t calls0, calls;
+	unsigned int active;
+	const char *dev;
+
+	if (argc < 3 || !l)
+		return 2;
+	dev = argv[1];
+	if (connect_client(&sub) < 0 || tapqd_client_subscribe(sub, dev) < 0 ||
+	    take_lease(dev, TAPQD_CONTROL_CLIENT, &c, l) < 0)
+		return 1;
+	if (follow_status(c, dev, &active, seen, &calls0) < 0) {
+		failf("status %s", dev);
+		return 1;
+	}
+	printf("lease %s: %u of %zu queues active, tapqd TUNSETQUEUE calls %" PRIu64 "\n", dev,
+	       active, l->n_fds, calls0);
+	for (int a = 2; a < argc && !stop_flag; a++) {
+		unsigned int n = (unsigned int)atoi(argv[a]);
+		struct tapqd_event ev = {0};
+		long t0;
+		bool evented = false;
+
+		if (n < 1 || n > l->n_fds)
+			return 2;
+		/* as QEMU does: attach 0..n-1, detach the rest */
+		for (unsigned int i = 0; i < l->n_fds; i++) {
+			struct ifreq ifr = {.ifr_flags = i < n ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE};
+
+			if (ioctl(l->fds[i], TUNSETQUEUE, &ifr) < 0 && errno != EINVAL)
+				failf("TUNSETQUEUE queue %u: %s", i, strerror(errno));
+			want[i] = i < n ? '1' : '0';
+		}
+		want[l->n_fds] = '\0';
+		/* the event first: a STATUS request would read the queues itself */
+		t0 = now_ms();
+		while (!evented && tapqd_client_next_event(sub, 1000, &ev) == 0)
+			evented = ev.kind == TAPQD_EVENT_ACTIVE_CHANGED && ev.active_queues == n;
+		if (evented)
+			printf("ok set %u: ACTIVE_CHANGED %u after %ld ms\n", n, ev.active_queues,
+			       now_ms() - t0);
+		else
+			failf("set %u: no ACTIVE_CHANGED event with %u queues within 1 s", n, n);
+		if (follow_status(c, dev, &active, seen, &calls) == 0 && active == n &&
+		    !strcmp(seen, want))
+			printf("ok set %u: tapqd status %s\n", n, seen);
+		else
+			failf("set %u: tapqd shows %s, not %s", n, seen, want);
+	}
+	if (follow_status(c, dev, &active, seen, &calls) < 0)
+		failf("status %s at the end", dev);
+	else if (calls != calls0)
+		failf("tapqd issued %" PRIu64 " TUNSETQUEUE calls on the leased device",
+		      calls - calls0);
+	else
+		printf("ok tapqd issued no TUNSETQUEUE while the client set its queues (%" PRIu64
+		       " before and after)\n",
+		       calls);
+	tapqd_lease_close_fds(l);
+	tapqd_client_free(c);
+	tapqd_client_free(sub);
+	free(l);
+	return failures ? 1 : 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]"
 			" [--expect-active N] [--hold]\n"
 			"       tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP\n"
 			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
-			"       tqprobe [-s SOCKET] garbage [DEV]\n");
+			"       tqprobe [-s SOCKET] garbage [DEV]\n"
+			"       tqprobe [-s SOCKET] follow DEV N...\n");
 }
 
 int main(int argc, char **argv)
@@ -1070,6 +1168,8 @@ int main(int argc, char **argv)
 		r = cmd_arp(argc, argv);
 	else if (!strcmp(argv[0], "pong"))
 		r = cmd_pong(argc, argv);
+	else if (!strcmp(argv[0], "follow"))
+		r = cmd_follow(argc, argv);
 	else if (!strcmp(argv[0], "garbage"))
 		r = cmd_garbage(argc, argv);
 	else
