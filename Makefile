@@ -125,7 +125,8 @@ check: deps
 
 # every bench/*.sh, each printing its figures next to its baselines
 bench: deps all $(BENCHES)
-	@set -e; for b in bench/*.sh; do echo "== $$b"; BUILD=$(abspath $(BUILD)) sh $$b; done
+	@set -e; for b in $(filter-out bench/lib.sh,$(wildcard bench/*.sh)); do \
+		echo "== $$b"; BUILD=$(abspath $(BUILD)) sh $$b; done
 
 fuzz: deps
 	@set -e; mkdir -p $(BUILD)/libfuzzer; for src in $(FUZZ_SRC); do \

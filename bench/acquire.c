@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "acquire"
+#include "bench.h"
 #include "tapqd.h"
 
 #define BENCH_MAX_FDS TAPQD_MAX_QUEUES
@@ -67,55 +69,6 @@ struct bench_opts {
 	int client_cpu; /* -1: not pinned */
 	int server_cpu; /* the baseline server thread; -1: not pinned */
 };
-
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("acquire: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		die("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- statistics ---- */
-
-struct bench_stats {
-	double median_us;
-	double p99_us;
-};
-
-static int bench_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static struct bench_stats bench_stats(uint64_t *v, size_t n)
-{
-	struct bench_stats s;
-	size_t p99 = (99 * n + 99) / 100; /* ceil(0.99 n), 1-based */
-
-	qsort(v, n, sizeof(v[0]), bench_cmp_u64);
-	if (n % 2)
-		s.median_us = (double)v[n / 2] / 1000.0;
-	else
-		s.median_us = (double)(v[n / 2 - 1] + v[n / 2]) / 2000.0;
-	s.p99_us = (double)v[p99 - 1] / 1000.0;
-	return s;
-}
 
 /* ---- the baseline: a minimal fd server in its own thread ---- */
 

@@ -31,6 +31,7 @@ struct device {
 	struct lease *lease;            /* NULL when not leased */
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
 	bool link_up;                   /* as the last RTM_NEWLINK said */
+	bool follow_dirty;              /* notified since its queues were last read */
 	unsigned int txqueuelen;        /* ring size of every queue, as tapqd last set it */
 	unsigned int txqueuelen_pending; /* a smaller ring to set once nothing reads, 0: none */
 

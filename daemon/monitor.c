@@ -29,6 +29,7 @@
 /* Half the 100 ms within which status must follow a client. */
 #define MONITOR_POLL_MS 50
 #define MONITOR_RCVBUF (1 << 20)
+#define MONITOR_BATCH 64 /* receive calls before the devices are read; the rest come next round */
 
 static struct device *monitor_device(struct tapqd *d, int ifindex)
 {
@@ -108,9 +109,8 @@ static int monitor_on_msg(struct nl_msg *msg, void *arg)
 		monitor_device_deleted(d, dev);
 	} else {
 		dev->link_up = ifi->ifi_flags & IFF_UP;
-		monitor_follow(d, dev);
+		dev->follow_dirty = true;
 	}
-	monitor_poll_update(d);
 	return NL_OK;
 }
 
@@ -122,13 +122,28 @@ static void monitor_on_readable(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	r = nl_recvmsgs_default(d->nl_monitor);
-	if (r >= 0 || r == -NLE_AGAIN)
-		return;
-	/* an overrun loses notifications: read every device again */
-	log_warn(d, "rtnetlink monitor: %s; reading every device again", nl_geterror(r));
-	TAILQ_FOREACH(dev, &d->devices, entry)
-		monitor_follow(d, dev);
+	/*
+	 * A resize of N queues sends N notifications: drain them all, then read
+	 * each device once, not N times N queues.
+	 */
+	for (unsigned int i = 0; i < MONITOR_BATCH; i++) {
+		r = nl_recvmsgs_default(d->nl_monitor);
+		if (r < 0)
+			break;
+	}
+	if (r < 0 && r != -NLE_AGAIN) {
+		/* an overrun loses notifications: read every device again */
+		log_warn(d, "rtnetlink monitor: %s; reading every device again", nl_geterror(r));
+		TAILQ_FOREACH(dev, &d->devices, entry)
+			dev->follow_dirty = true;
+	}
+	TAILQ_FOREACH(dev, &d->devices, entry) {
+		if (dev->follow_dirty) {
+			dev->follow_dirty = false;
+			monitor_follow(d, dev);
+		}
+	}
+	monitor_poll_update(d);
 }
 
 static void monitor_on_poll(evutil_socket_t fd, short what, void *arg)

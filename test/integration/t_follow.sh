@@ -30,5 +30,14 @@ follow "link down" tqf 2 1 4 3
 wait_until 50 0.1 "lease ends" leased_is tqf false
 ip -n "$TQ_NS" link set tqf up
 
+# -- deleted from outside: reported, and created again since the config declares it
+IDX0=$(link_ifindex tqf)
+ip -n "$TQ_NS" link del tqf
+wait_until 50 0.1 "tapqd noticed the deletion" file_has "$DLOG" 'tqf: deleted from outside tapqd'
+wait_until 50 0.1 "tapqd created tqf again" file_has "$DLOG" 'tqf: created again'
+assert_ne "a new interface" "$IDX0" "$(link_ifindex tqf)"
+assert_eq "status names the new ifindex" "$(link_ifindex tqf)" "$(status_field tqf .ifindex)"
+assert_eq "with all its queues" "numqueues 4 numdisabled 0" "$(link_queues tqf)"
+
 stop_daemon
 finish
