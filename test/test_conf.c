@@ -248,6 +248,33 @@ static const struct {
 	{D "mtu = \"1500\"\n", 2, "mtu: \"\\\"1500\\\"\" is not a number"},
 	{D "mtu = a\\b\x01\n", 2, "mtu: \"a\\\\b\\x01\" is not a number"},
 
+	/* placement, workers, budget */
+	{"[tapqd]\ncpus = 0-\n", 2, "cpus: \"0-\" is not \"all\" or a list like 0-3,8"},
+	{"[tapqd]\ncpus = x\n", 2, "cpus: \"x\" is not \"all\" or a list like 0-3,8"},
+	{"[tapqd]\ncpus = 3-1\n", 2, "cpus: \"3-1\": ranges go upwards, CPUs are numbered 0-1023"},
+	{"[tapqd]\ncpus = 1024\n", 2, "cpus: \"1024\": ranges go upwards, CPUs are numbered 0-1023"},
+	{"[tapqd]\ncpus = 1,,2\n", 2, "cpus: \"1,,2\" has an empty entry"},
+	{"[tapqd]\ncpus = 1,\n", 2, "cpus: \"1,\" has an empty entry"},
+	{"[tapqd]\ncpus = -1\n", 2, "cpus: \"-1\" is not \"all\" or a list like 0-3,8"},
+	{"[tapqd]\nplacement = random\n", 2,
+	 "placement: \"random\" is not one of spread, compact, none"},
+	{"[tapqd]\nresize_timeout = 0\n", 2, "resize_timeout: \"0\" is out of range 1-60000"},
+	{"[tapqd]\nresize_timeout = 60001\n", 2,
+	 "resize_timeout: \"60001\" is out of range 1-60000"},
+	{D "backend = loop\n", 2, "backend: \"loop\" is not one of none, sink, echo"},
+	{D "queue_memory = 4X\n", 2,
+	 "queue_memory: \"4X\" is not a size like 65536, 512K, 4M or 1G"},
+	{D "queue_memory = M\n", 2, "queue_memory: \"M\" is not a size like 65536, 512K, 4M or 1G"},
+	{D "queue_memory = 1.5M\n", 2,
+	 "queue_memory: \"1.5M\" is not a size like 65536, 512K, 4M or 1G"},
+	{D "queue_memory = 63K\n", 2, "queue_memory: \"63K\" is out of range 64K-1024G"},
+	{D "queue_memory = 1025G\n", 2,
+	 "queue_memory: \"1025G\" is not a size like 65536, 512K, 4M or 1G"},
+	{D "queue_memory = 4M\nmtu = 1500\ntxqueuelen = 500\n", 4,
+	 "txqueuelen and queue_memory both size the queue rings: give one"},
+	{D "txqueuelen = 500\nqueue_memory = 4M\n", 3,
+	 "txqueuelen and queue_memory both size the queue rings: give one"},
+
 	/* of the checks across keys, the one on the earliest line is reported */
 	{D "max_queues = 2\noffloads = tso4\nactive_queues = 3\n", 3,
 	 "offloads: \"tso4\" needs csum"},
@@ -300,9 +327,66 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(d->n_allow_users, 0);
 	ck_assert_uint_eq(d->n_allow_groups, 0);
 	ck_assert(!d->persist);
+	ck_assert_int_eq(d->backend, CONF_BACKEND_NONE);
+	ck_assert_uint_eq(d->queue_memory, 4u << 20);
+	ck_assert(c.cpus_all);
+	ck_assert_int_eq(c.placement, CONF_PLACEMENT_SPREAD);
+	ck_assert_uint_eq(c.resize_timeout_ms, 2000);
 	ck_assert_uint_eq(d->active_queues_line + d->vnet_hdr_size_line + d->offloads_line +
 				  d->mac_line + d->bridge_line,
 			  0);
+}
+END_TEST
+
+START_TEST(test_placement_keys)
+{
+	struct conf c;
+
+	expect_ok("[tapqd]\ncpus = 0-3,8,10-11\nplacement = Compact\nresize_timeout = 1\n", &c);
+	ck_assert(!c.cpus_all);
+	for (unsigned int cpu = 0; cpu < CONF_CPUS_MAX; cpu++)
+		ck_assert_msg(conf_cpu_isset(&c, cpu) == (cpu <= 3 || cpu == 8 || cpu == 10 ||
+							  cpu == 11),
+			      "cpu %u", cpu);
+	ck_assert_int_eq(c.placement, CONF_PLACEMENT_COMPACT);
+	ck_assert_uint_eq(c.resize_timeout_ms, 1);
+	expect_ok("[tapqd]\ncpus = 1023\nplacement = none\nresize_timeout = 60000\n", &c);
+	ck_assert(conf_cpu_isset(&c, 1023) && !conf_cpu_isset(&c, 0) &&
+		  !conf_cpu_isset(&c, CONF_CPUS_MAX));
+	ck_assert_int_eq(c.placement, CONF_PLACEMENT_NONE);
+	expect_ok("[tapqd]\ncpus = ALL\n", &c);
+	ck_assert(c.cpus_all);
+	ck_assert_str_eq(conf_placement_name(CONF_PLACEMENT_SPREAD), "spread");
+	ck_assert_ptr_null(conf_placement_name((enum conf_placement)3));
+}
+END_TEST
+
+START_TEST(test_worker_budget_keys)
+{
+	static const struct {
+		const char *v;
+		uint64_t bytes;
+	} sizes[] = {
+		{"65536", 65536},	   {"64K", 65536},	      {"512k", 512u << 10},
+		{"4M", 4u << 20},	   {"1g", UINT64_C(1) << 30}, {"1024G", UINT64_C(1) << 40},
+		{"1099511627776", UINT64_C(1) << 40},
+	};
+	char text[128];
+	struct conf c;
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(text, sizeof(text), D "queue_memory = %s\n", sizes[i].v);
+		expect_ok(text, &c);
+		ck_assert_msg(c.devices[0].queue_memory == sizes[i].bytes, "%s", sizes[i].v);
+		ck_assert_uint_eq(c.devices[0].queue_memory_line, 2);
+	}
+	expect_ok(D "backend = sink\n[device t1]\nbackend = ECHO\n[device t2]\nbackend = none\n",
+		  &c);
+	ck_assert_int_eq(c.devices[0].backend, CONF_BACKEND_SINK);
+	ck_assert_int_eq(c.devices[1].backend, CONF_BACKEND_ECHO);
+	ck_assert_int_eq(c.devices[2].backend, CONF_BACKEND_NONE);
+	ck_assert_str_eq(conf_backend_name(CONF_BACKEND_ECHO), "echo");
+	ck_assert_ptr_null(conf_backend_name((enum conf_backend)3));
 }
 END_TEST
 
@@ -1030,6 +1114,8 @@ static Suite *conf_suite(void)
 	tcase_add_loop_test(parse, test_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(parse, test_defaults);
 	tcase_add_test(parse, test_tapqd_keys);
+	tcase_add_test(parse, test_placement_keys);
+	tcase_add_test(parse, test_worker_budget_keys);
 	tcase_add_test(parse, test_queues);
 	tcase_add_test(parse, test_booleans);
 	tcase_add_test(parse, test_vnet_hdr_size);
