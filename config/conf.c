@@ -641,7 +641,7 @@ static int conf_key_backend(struct conf_parser *p, const char *key, const char *
 
 static int conf_key_resize_timeout(struct conf_parser *p, const char *key, const char *v)
 {
-	return conf_parse_uint(p, key, v, 1, 60000, &p->c->resize_timeout_ms);
+	return conf_parse_uint(p, key, v, 1, 20000, &p->c->resize_timeout_ms);
 }
 
 /* "all", or a cpulist as the kernel prints them: "0-3,8,10-11". */

@@ -258,9 +258,9 @@ static const struct {
 	{"[tapqd]\ncpus = -1\n", 2, "cpus: \"-1\" is not \"all\" or a list like 0-3,8"},
 	{"[tapqd]\nplacement = random\n", 2,
 	 "placement: \"random\" is not one of spread, compact, none"},
-	{"[tapqd]\nresize_timeout = 0\n", 2, "resize_timeout: \"0\" is out of range 1-60000"},
-	{"[tapqd]\nresize_timeout = 60001\n", 2,
-	 "resize_timeout: \"60001\" is out of range 1-60000"},
+	{"[tapqd]\nresize_timeout = 0\n", 2, "resize_timeout: \"0\" is out of range 1-20000"},
+	{"[tapqd]\nresize_timeout = 20001\n", 2,
+	 "resize_timeout: \"20001\" is out of range 1-20000"},
 	{D "backend = loop\n", 2, "backend: \"loop\" is not one of none, sink, echo"},
 	{D "queue_memory = 4X\n", 2,
 	 "queue_memory: \"4X\" is not a size like 65536, 512K, 4M or 1G"},
@@ -350,7 +350,7 @@ START_TEST(test_placement_keys)
 			      "cpu %u", cpu);
 	ck_assert_int_eq(c.placement, CONF_PLACEMENT_COMPACT);
 	ck_assert_uint_eq(c.resize_timeout_ms, 1);
-	expect_ok("[tapqd]\ncpus = 1023\nplacement = none\nresize_timeout = 60000\n", &c);
+	expect_ok("[tapqd]\ncpus = 1023\nplacement = none\nresize_timeout = 20000\n", &c);
 	ck_assert(conf_cpu_isset(&c, 1023) && !conf_cpu_isset(&c, 0) &&
 		  !conf_cpu_isset(&c, CONF_CPUS_MAX));
 	ck_assert_int_eq(c.placement, CONF_PLACEMENT_NONE);
