@@ -96,8 +96,4 @@ shift
 exec "$acquire" -b "$scratch/base.sock" "$@"
 ' sh "$ACQUIRE" "$@" &
 bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=
-[ $status -ne 124 ] || die "acquire timed out after $BENCH_TIMEOUT s"
-[ $status -eq 0 ] || die "acquire failed (exit status $status)"
+bench_wait acquire

@@ -86,10 +86,22 @@ bench_start_daemon() {
 		>"$tmp/tapqd.log" 2>&1 &
 	daemon_pid=$!
 	i=0
-	until nsenter -t "$daemon_pid" -m -n test -S "$SOCK" 2>/dev/null; do
+	# until tapqd itself runs (then its /run is the private one) and its socket exists
+	until [ "$(readlink "/proc/$daemon_pid/exe")" = "$(readlink -f "$TAPQD")" ] &&
+		nsenter -t "$daemon_pid" -m -n test -S "$SOCK" 2>/dev/null; do
 		alive "$daemon_pid" || die "tapqd exited during start-up"
 		[ $i -lt 100 ] || die "no socket $SOCK after 10 s"
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# bench_wait NAME: waits for $bench_pid, started in the background so that a
+# signal to the script stops it at once (see cleanup); dies when it failed.
+bench_wait() {
+	status=0
+	wait "$bench_pid" || status=$?
+	bench_pid=
+	[ $status -ne 124 ] || die "$1 timed out after $BENCH_TIMEOUT s"
+	[ $status -eq 0 ] || die "$1 failed (exit status $status)"
 }

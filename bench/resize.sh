@@ -24,8 +24,4 @@ bench_start_daemon "$here/resize.conf" taskset -c 1
 # in the background, so that a signal to this script stops it at once (see cleanup)
 timeout -k 5 "$BENCH_TIMEOUT" nsenter -t "$daemon_pid" -m -n taskset -c 0 "$RESIZE" "$SOCK" &
 bench_pid=$!
-status=0
-wait "$bench_pid" || status=$?
-bench_pid=
-[ $status -ne 124 ] || die "resize timed out after $BENCH_TIMEOUT s"
-[ $status -eq 0 ] || die "resize failed (exit status $status)"
+bench_wait resize

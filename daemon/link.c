@@ -62,6 +62,19 @@ const char *link_strerror(int r)
 	return strerror(-r);
 }
 
+/* Sends one RTM_NEWLINK with what change sets; libnl wants the link as it is to diff against. */
+static int link_apply(struct nl_sock *sk, int ifindex, struct rtnl_link *change)
+{
+	struct rtnl_link *orig = NULL;
+	int r = rtnl_link_get_kernel(sk, ifindex, NULL, &orig);
+
+	if (r < 0)
+		return link_errno(r);
+	r = rtnl_link_change(sk, orig, change, 0);
+	rtnl_link_put(orig);
+	return r < 0 ? link_errno(r) : 0;
+}
+
 /*
  * Applies the link settings of a device in one RTM_NEWLINK, then sets it up.
  * The bridge must exist: a missing one is -ENODEV, reported for that device.
@@ -69,18 +82,12 @@ const char *link_strerror(int r)
 int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
 		   unsigned int txqueuelen)
 {
-	struct rtnl_link *orig = NULL, *change = NULL;
+	struct rtnl_link *change = rtnl_link_alloc();
 	struct nl_addr *mac = NULL;
-	int r;
+	int r = 0;
 
-	r = rtnl_link_get_kernel(sk, ifindex, NULL, &orig);
-	if (r < 0)
-		return link_errno(r);
-	change = rtnl_link_alloc();
-	if (!change) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!change)
+		return -ENOMEM;
 	if (cd->mtu)
 		rtnl_link_set_mtu(change, cd->mtu);
 	if (txqueuelen)
@@ -103,31 +110,22 @@ int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd
 		rtnl_link_set_master(change, (int)master);
 	}
 	rtnl_link_set_flags(change, IFF_UP);
-	r = rtnl_link_change(sk, orig, change, 0);
-	r = r < 0 ? link_errno(r) : 0;
+	r = link_apply(sk, ifindex, change);
 out:
 	nl_addr_put(mac);
 	rtnl_link_put(change);
-	rtnl_link_put(orig);
 	return r;
 }
 
 int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen)
 {
-	struct rtnl_link *orig = NULL, *change = NULL;
+	struct rtnl_link *change = rtnl_link_alloc();
 	int r;
 
-	r = rtnl_link_get_kernel(sk, ifindex, NULL, &orig);
-	if (r < 0)
-		return link_errno(r);
-	change = rtnl_link_alloc();
-	if (!change) {
-		rtnl_link_put(orig);
+	if (!change)
 		return -ENOMEM;
-	}
 	rtnl_link_set_txqlen(change, txqueuelen);
-	r = rtnl_link_change(sk, orig, change, 0);
+	r = link_apply(sk, ifindex, change);
 	rtnl_link_put(change);
-	rtnl_link_put(orig);
-	return r < 0 ? link_errno(r) : 0;
+	return r;
 }
