@@ -1,0 +1,154 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# echo.sh - tapqd's echo backend against a plain echo loop, 1 and 2 queues, in network namespaces
+#
+#   BUILD=/abs/path/build sh bench/echo.sh
+#
+# Two namespaces with the same addresses (so the same flows hash the same way
+# onto the queues): in one, tapqd with a private /run serves be0 with
+# backend = echo (bench/echo.conf: 2 queues, 1 active); in the other, a
+# persistent multiqueue tap be0 served by build/bench/echo's plain loop. In
+# each, build/bench/echo drives 8 UDP request/response flows through the tap
+# to a fake peer with a static neighbour entry, with 1 and then 2 active
+# queues (tapqctl resize for tapqd). Prints packets per second, the 2/1
+# ratios and tapqd/plain, and the targets; never judges a timing in the exit
+# status. Everything is bounded in time and removed on exit.
+#
+# Environment: BENCH_SECONDS (per run, default 3), BENCH_TIMEOUT (per step, default 30).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$here/../build}
+TAPQD=$BUILD/tapqd
+TAPQCTL=$BUILD/tapqctl
+ECHO=$BUILD/bench/echo
+CONF=$here/echo.conf
+SOCK=/run/tapqd/tapqd.sock
+NS_T=tapqd-bench-echo-$$
+NS_P=tapqd-bench-plain-$$
+SECS=${BENCH_SECONDS:-3}
+STEP=${BENCH_TIMEOUT:-30}
+SRC=10.78.0.1
+DST=10.78.0.2
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, /dev/net/tun)"
+for f in "$TAPQD" "$TAPQCTL" "$ECHO"; do
+	[ -x "$f" ] || die "$f missing: run make first"
+done
+for t in ip unshare nsenter timeout mount awk jq; do
+	command -v "$t" >/dev/null || die "$t not found"
+done
+
+tmp=$(mktemp -d /tmp/tapqd-bench-echo.XXXXXX)
+daemon_pid=
+made=""
+
+alive() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+cleanup() {
+	status=$?
+	trap - EXIT INT TERM HUP
+	if [ -n "$daemon_pid" ] && alive "$daemon_pid"; then
+		kill -TERM "$daemon_pid" 2>/dev/null || true
+		i=0
+		while alive "$daemon_pid" && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		alive "$daemon_pid" && kill -KILL "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	if [ $status -ne 0 ] && [ -s "$tmp/tapqd.log" ]; then
+		echo "bench: last lines of the tapqd log:" >&2
+		tail -n 20 "$tmp/tapqd.log" >&2
+	fi
+	# the plain loop's tap is persistent: deleted here, not left to the namespace's end
+	ip -n "$NS_P" link del be0 2>/dev/null || true
+	for ns in $made; do
+		ip netns del "$ns" || echo "bench: could not delete netns $ns" >&2
+	done
+	rm -rf "$tmp"
+	exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+for ns in "$NS_T" "$NS_P"; do
+	ip netns add "$ns"
+	made="$made $ns"
+	ip -n "$ns" link set lo up
+	# no IPv6 autoconfiguration on the taps: every frame is the bench's own
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+done
+
+# addresses DEV NS: the sender's address on the tap, the fake peer behind it
+addresses() {
+	ip -n "$2" addr add "$SRC/24" dev "$1"
+	ip -n "$2" link set "$1" up
+	ip -n "$2" neigh replace "$DST" lladdr 02:00:00:00:00:02 nud permanent dev "$1"
+}
+
+# run NAME CMD...: one measured run, bounded; its "pps N" line goes to $tmp/NAME
+run() {
+	_n=$1
+	shift
+	timeout -k 5 "$STEP" "$@" >"$tmp/$_n" || die "$_n failed (exit $?): $(cat "$tmp/$_n")"
+	sed -n 's/^pps //p' "$tmp/$_n"
+}
+
+# shellcheck disable=SC2016 # expanded by the inner shell
+ip netns exec "$NS_T" unshare -m --propagation private sh -c \
+	'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$0" -f -c "$1"' "$TAPQD" "$CONF" \
+	>"$tmp/tapqd.log" 2>&1 &
+daemon_pid=$!
+i=0
+until nsenter -t "$daemon_pid" -m -n test -S "$SOCK" 2>/dev/null; do
+	alive "$daemon_pid" || die "tapqd exited during start-up"
+	[ $i -lt 100 ] || die "no socket $SOCK after 10 s"
+	sleep 0.1
+	i=$((i + 1))
+done
+tq() { timeout -k 5 "$STEP" nsenter -t "$daemon_pid" -m -n "$TAPQCTL" "$@"; }
+workers() { tq status be0 --json | jq -r '[.devices[0].queues[] | select(.worker)] | length'; }
+addresses be0 "$NS_T"
+
+ip -n "$NS_P" tuntap add dev be0 mode tap multi_queue vnet_hdr
+addresses be0 "$NS_P"
+
+echo "8 UDP request/response flows (4 requests in flight each, 64-byte payloads), ${SECS} s per run, $(nproc) CPUs"
+[ "$(workers)" = 1 ] || die "tapqd: expected 1 worker on be0, status says $(workers)"
+plain1=$(run plain1 ip netns exec "$NS_P" "$ECHO" plain be0 1 "$SRC" "$DST" -t "$SECS")
+tapqd1=$(run tapqd1 ip netns exec "$NS_T" "$ECHO" load "$SRC" "$DST" -t "$SECS")
+tq resize be0 2 >/dev/null || die "tapqctl resize be0 2 failed"
+[ "$(workers)" = 2 ] || die "tapqd: expected 2 workers on be0 after the resize, status says $(workers)"
+tapqd2=$(run tapqd2 ip netns exec "$NS_T" "$ECHO" load "$SRC" "$DST" -t "$SECS")
+plain2=$(run plain2 ip netns exec "$NS_P" "$ECHO" plain be0 2 "$SRC" "$DST" -t "$SECS")
+
+split=$(tq status be0 --json | jq -r '[.devices[0].queues[] | "\(.index):cpu\(.cpu):\(.tx_packets)"] | join(" ")')
+drops=$(tq status be0 --json | jq -r '[.devices[0].queues[].drops] | add')
+
+awk -v p1="$plain1" -v p2="$plain2" -v t1="$tapqd1" -v t2="$tapqd2" \
+	-v psplit="$(sed -n 's/^queues //p' "$tmp/plain2")" -v tsplit="$split" -v drops="$drops" '
+function met(ok) { return ok ? "met" : "missed" }
+BEGIN {
+	printf "%-22s %12s %12s %8s\n", "", "1 queue pps", "2 queues pps", "2/1"
+	printf "%-22s %12.0f %12.0f %8.2f\n", "plain C echo loop", p1, p2, p2 / p1
+	printf "%-22s %12.0f %12.0f %8.2f\n", "tapqd backend = echo", t1, t2, t2 / t1
+	printf "%-22s %12.2f %12.2f\n", "tapqd / plain", t1 / p1, t2 / p2
+	printf "frames echoed per queue, 2 queues: plain %s; tapqd (whole run) %s; tapqd drops %s\n",
+		psplit, tsplit, drops
+	printf "targets (reported, not asserted):\n"
+	printf "  tapqd within 10%% of the plain loop at 1 queue:  %s (%.2f)\n", met(t1 >= 0.9 * p1), t1 / p1
+	printf "  tapqd within 10%% of the plain loop at 2 queues: %s (%.2f)\n", met(t2 >= 0.9 * p2), t2 / p2
+	printf "  tapqd 2/1 ratio at least the plain loop'"'"'s:        %s (%.2f vs %.2f)\n", met(t2 / t1 >= p2 / p1), t2 / t1, p2 / p1
+}'
