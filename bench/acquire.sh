@@ -25,11 +25,7 @@ HELPER=${QEMU_BRIDGE_HELPER:-/usr/lib/qemu/qemu-bridge-helper}
 SOCK=/run/tapqd/tapqd.sock # as in acquire.conf, inside the daemon's private /run
 NS=tapqd-bench-$$
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-180}
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$here/lib/daemon.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, /dev/net/tun)"
 for f in "$TAPQD" "$ACQUIRE"; do
@@ -41,14 +37,8 @@ for t in ip unshare nsenter timeout mount taskset awk; do
 done
 
 tmp=$(mktemp -d /tmp/tapqd-bench.XXXXXX)
-daemon_pid=
 bench_pid=
 ns_made=
-
-# kill -0 alone also succeeds on a zombie: our own child that exited and was not waited for
-alive() {
-	kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
 
 cleanup() {
 	status=$?
@@ -57,23 +47,7 @@ cleanup() {
 		kill -TERM "$bench_pid" 2>/dev/null || true # timeout passes it on, then kills after 5 s
 		wait "$bench_pid" 2>/dev/null || true
 	fi
-	if [ -n "$daemon_pid" ] && alive "$daemon_pid"; then
-		kill -TERM "$daemon_pid" 2>/dev/null || true
-		i=0
-		while alive "$daemon_pid" && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if alive "$daemon_pid"; then
-			echo "bench: tapqd did not stop within 5 s, killing it" >&2
-			kill -KILL "$daemon_pid" 2>/dev/null || true
-		fi
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	if [ $status -ne 0 ] && [ -s "$tmp/tapqd.log" ]; then
-		echo "bench: last lines of the tapqd log:" >&2
-		tail -n 20 "$tmp/tapqd.log" >&2
-	fi
+	bench_daemon_stop "$tmp/tapqd.log" $status
 	if [ -n "$ns_made" ] && ! ip netns del "$NS"; then
 		echo "bench: could not delete netns $NS" >&2
 	fi
@@ -118,21 +92,9 @@ if [ "${BENCH_PIN:-1}" != 0 ]; then
 	fi
 fi
 
-# The daemon: its own netns and its own /run. taskset, ip netns exec, unshare
-# and sh all exec, so $! is tapqd's pid.
-# shellcheck disable=SC2016 # expanded by the inner shell
-$pin ip netns exec "$NS" unshare -m --propagation private sh -c \
-	'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$0" -f -c "$1"' "$TAPQD" "$CONF" \
-	>"$tmp/tapqd.log" 2>&1 &
-daemon_pid=$!
-
-i=0
-until nsenter -t "$daemon_pid" -m -n test -S "$SOCK" 2>/dev/null; do
-	alive "$daemon_pid" || die "tapqd exited during start-up"
-	[ $i -lt 100 ] || die "no socket $SOCK after 10 s"
-	sleep 0.1
-	i=$((i + 1))
-done
+# The daemon: its own netns and its own /run
+# shellcheck disable=SC2086 # $pin is a command and its arguments, or nothing
+bench_daemon_start "$NS" "$CONF" "$tmp/tapqd.log" $pin
 
 set -- -s "$SOCK" -B br0 "$@"
 [ -z "$client_cpu" ] || set -- -c "$client_cpu" -C "$server_cpu" "$@"

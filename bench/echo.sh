@@ -10,11 +10,12 @@
 # persistent multiqueue tap be0 served by build/bench/echo's plain loop. In
 # each, build/bench/echo drives 8 UDP request/response flows through the tap
 # to a fake peer with a static neighbour entry, with 1 and then 2 active
-# queues (tapqctl resize for tapqd). Prints packets per second, the 2/1
+# queues (tapqctl resize for tapqd), plain and tapqd runs alternating. Prints packets per second, the 2/1
 # ratios and tapqd/plain, and the targets; never judges a timing in the exit
 # status. Everything is bounded in time and removed on exit.
 #
-# Environment: BENCH_SECONDS (per run, default 3), BENCH_TIMEOUT (per step, default 30).
+# Environment: BENCH_SECONDS (per run, default 2), BENCH_ROUNDS (runs of each
+# kind, default 3, the median is shown), BENCH_TIMEOUT (per run, default 30).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,15 +27,12 @@ CONF=$here/echo.conf
 SOCK=/run/tapqd/tapqd.sock
 NS_T=tapqd-bench-echo-$$
 NS_P=tapqd-bench-plain-$$
-SECS=${BENCH_SECONDS:-3}
+SECS=${BENCH_SECONDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 STEP=${BENCH_TIMEOUT:-30}
 SRC=10.78.0.1
 DST=10.78.0.2
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$here/lib/daemon.sh"
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, /dev/net/tun)"
 for f in "$TAPQD" "$TAPQCTL" "$ECHO"; do
@@ -45,30 +43,12 @@ for t in ip unshare nsenter timeout mount awk jq; do
 done
 
 tmp=$(mktemp -d /tmp/tapqd-bench-echo.XXXXXX)
-daemon_pid=
 made=""
-
-alive() {
-	kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
 
 cleanup() {
 	status=$?
 	trap - EXIT INT TERM HUP
-	if [ -n "$daemon_pid" ] && alive "$daemon_pid"; then
-		kill -TERM "$daemon_pid" 2>/dev/null || true
-		i=0
-		while alive "$daemon_pid" && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		alive "$daemon_pid" && kill -KILL "$daemon_pid" 2>/dev/null
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	if [ $status -ne 0 ] && [ -s "$tmp/tapqd.log" ]; then
-		echo "bench: last lines of the tapqd log:" >&2
-		tail -n 20 "$tmp/tapqd.log" >&2
-	fi
+	bench_daemon_stop "$tmp/tapqd.log" $status
 	# the plain loop's tap is persistent: deleted here, not left to the namespace's end
 	ip -n "$NS_P" link del be0 2>/dev/null || true
 	for ns in $made; do
@@ -106,18 +86,7 @@ run() {
 	sed -n 's/^pps //p' "$tmp/$_n"
 }
 
-# shellcheck disable=SC2016 # expanded by the inner shell
-ip netns exec "$NS_T" unshare -m --propagation private sh -c \
-	'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$0" -f -c "$1"' "$TAPQD" "$CONF" \
-	>"$tmp/tapqd.log" 2>&1 &
-daemon_pid=$!
-i=0
-until nsenter -t "$daemon_pid" -m -n test -S "$SOCK" 2>/dev/null; do
-	alive "$daemon_pid" || die "tapqd exited during start-up"
-	[ $i -lt 100 ] || die "no socket $SOCK after 10 s"
-	sleep 0.1
-	i=$((i + 1))
-done
+bench_daemon_start "$NS_T" "$CONF" "$tmp/tapqd.log"
 tq() { timeout -k 5 "$STEP" nsenter -t "$daemon_pid" -m -n "$TAPQCTL" "$@"; }
 workers() { tq status be0 --json | jq -r '[.devices[0].queues[] | select(.worker)] | length'; }
 addresses be0 "$NS_T"
@@ -125,16 +94,35 @@ addresses be0 "$NS_T"
 ip -n "$NS_P" tuntap add dev be0 mode tap multi_queue vnet_hdr
 addresses be0 "$NS_P"
 
-echo "8 UDP request/response flows (4 requests in flight each, 64-byte payloads), ${SECS} s per run, $(nproc) CPUs"
+echo "8 UDP request/response flows (4 requests in flight each, 64-byte payloads), median of $ROUNDS runs of ${SECS} s, plain and tapqd alternating, $(nproc) CPUs"
 [ "$(workers)" = 1 ] || die "tapqd: expected 1 worker on be0, status says $(workers)"
-plain1=$(run plain1 ip netns exec "$NS_P" "$ECHO" plain be0 1 "$SRC" "$DST" -t "$SECS")
-tapqd1=$(run tapqd1 ip netns exec "$NS_T" "$ECHO" load "$SRC" "$DST" -t "$SECS")
+# rounds QUEUES: plain and tapqd in turn, so that a busy neighbour on the machine hits both alike
+rounds() {
+	_r=0
+	while [ $_r -lt "$ROUNDS" ]; do
+		run "plain$1" ip netns exec "$NS_P" "$ECHO" plain be0 "$1" "$SRC" "$DST" -t "$SECS" >>"$tmp/plain$1.pps"
+		run "tapqd$1" ip netns exec "$NS_T" "$ECHO" load "$SRC" "$DST" -t "$SECS" >>"$tmp/tapqd$1.pps"
+		_r=$((_r + 1))
+	done
+}
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# txq: tapqd's tx_packets per queue, "N M"
+txq() { tq status be0 --json | jq -r '[.devices[0].queues[].tx_packets | tostring] | join(" ")'; }
+rounds 1
+txq_before=$(txq)
 tq resize be0 2 >/dev/null || die "tapqctl resize be0 2 failed"
 [ "$(workers)" = 2 ] || die "tapqd: expected 2 workers on be0 after the resize, status says $(workers)"
-tapqd2=$(run tapqd2 ip netns exec "$NS_T" "$ECHO" load "$SRC" "$DST" -t "$SECS")
-plain2=$(run plain2 ip netns exec "$NS_P" "$ECHO" plain be0 2 "$SRC" "$DST" -t "$SECS")
+rounds 2
+txq_after=$(txq)
+plain1=$(median "$tmp/plain1.pps")
+tapqd1=$(median "$tmp/tapqd1.pps")
+plain2=$(median "$tmp/plain2.pps")
+tapqd2=$(median "$tmp/tapqd2.pps")
+for f in plain1 tapqd1 plain2 tapqd2; do
+	printf '%s runs: %s\n' "$f" "$(tr '\n' ' ' <"$tmp/$f.pps")"
+done
 
-split=$(tq status be0 --json | jq -r '[.devices[0].queues[] | "\(.index):cpu\(.cpu):\(.tx_packets)"] | join(" ")')
+split=$(printf '%s %s\n' "$txq_before" "$txq_after" | awk '{ printf "0:%d 1:%d", $3 - $1, $4 - $2 }')
 drops=$(tq status be0 --json | jq -r '[.devices[0].queues[].drops] | add')
 
 awk -v p1="$plain1" -v p2="$plain2" -v t1="$tapqd1" -v t2="$tapqd2" \
@@ -145,7 +133,7 @@ BEGIN {
 	printf "%-22s %12.0f %12.0f %8.2f\n", "plain C echo loop", p1, p2, p2 / p1
 	printf "%-22s %12.0f %12.0f %8.2f\n", "tapqd backend = echo", t1, t2, t2 / t1
 	printf "%-22s %12.2f %12.2f\n", "tapqd / plain", t1 / p1, t2 / p2
-	printf "frames echoed per queue, 2 queues: plain %s; tapqd (whole run) %s; tapqd drops %s\n",
+	printf "frames echoed per queue with 2 queues: plain (last run) %s; tapqd (all runs) %s; tapqd drops %s\n",
 		psplit, tsplit, drops
 	printf "targets (reported, not asserted):\n"
 	printf "  tapqd within 10%% of the plain loop at 1 queue:  %s (%.2f)\n", met(t1 >= 0.9 * p1), t1 / p1

@@ -134,6 +134,24 @@ static void check_macs_swapped(const uint8_t *f)
 	ck_assert_mem_eq(f + 6, mac_a, 6);
 }
 
+/* MACs, the addresses (b now first, at addr) and the ports have traded places. */
+static void check_swapped(const uint8_t *f, const uint8_t *addr, const uint8_t *a,
+			  const uint8_t *b, size_t alen, const uint8_t *l4)
+{
+	check_macs_swapped(f);
+	ck_assert_mem_eq(addr, b, alen);
+	ck_assert_mem_eq(addr + alen, a, alen);
+	ck_assert_uint_eq(get16(l4), 53);
+	ck_assert_uint_eq(get16(l4 + 2), 40000);
+}
+
+/* A second swap gives the frame back, byte for byte. */
+static void check_swap_twice(uint8_t *f, const uint8_t *orig, size_t len)
+{
+	frame_swap(f, len);
+	ck_assert_mem_eq(f, orig, len);
+}
+
 static void check_ipv4(uint8_t proto, unsigned int ihl)
 {
 	uint8_t f[FRAME_MAX], orig[FRAME_MAX];
@@ -144,19 +162,13 @@ static void check_ipv4(uint8_t proto, unsigned int ihl)
 	ck_assert_uint_eq(l4_sum(ip4_a, ip4_b, 4, proto, l4, len - ETH_HLEN - hlen), 0xffff);
 	memcpy(orig, f, len);
 	frame_swap(f, len);
-	check_macs_swapped(f);
-	ck_assert_mem_eq(ip + 12, ip4_b, 4);
-	ck_assert_mem_eq(ip + 16, ip4_a, 4);
-	ck_assert_uint_eq(get16(l4), 53);
-	ck_assert_uint_eq(get16(l4 + 2), 40000);
+	check_swapped(f, ip + 12, ip4_a, ip4_b, 4, l4);
 	/* the claim: both checksums hold, untouched, for the swapped frame */
 	ck_assert_uint_eq(fold(sum16(ip, hlen, 0)), 0xffff);
 	ck_assert_uint_eq(l4_sum(ip + 12, ip + 16, 4, proto, l4, len - ETH_HLEN - hlen), 0xffff);
 	ck_assert_mem_eq(ip + 10, orig + ETH_HLEN + 10, 2);
 	ck_assert_mem_eq(ip + 20, orig + ETH_HLEN + 20, hlen - 20); /* options untouched */
-	/* swapping twice gives the frame back */
-	frame_swap(f, len);
-	ck_assert_mem_eq(f, orig, len);
+	check_swap_twice(f, orig, len);
 }
 
 START_TEST(test_ipv4_udp)
@@ -178,35 +190,29 @@ START_TEST(test_ipv4_options)
 }
 END_TEST
 
-START_TEST(test_ipv6_udp)
+static void check_ipv6(uint8_t proto)
 {
 	uint8_t f[FRAME_MAX], orig[FRAME_MAX];
-	size_t len = build_ipv6(f, 17);
+	size_t len = build_ipv6(f, proto);
 	const uint8_t *ip = f + ETH_HLEN, *l4 = ip + 40;
 
-	ck_assert_uint_eq(l4_sum(ip + 8, ip + 24, 16, 17, l4, len - ETH_HLEN - 40), 0xffff);
+	ck_assert_uint_eq(l4_sum(ip + 8, ip + 24, 16, proto, l4, len - ETH_HLEN - 40), 0xffff);
 	memcpy(orig, f, len);
 	frame_swap(f, len);
-	check_macs_swapped(f);
-	ck_assert_mem_eq(ip + 8, ip6_b, 16);
-	ck_assert_mem_eq(ip + 24, ip6_a, 16);
-	ck_assert_uint_eq(get16(l4), 53);
-	ck_assert_uint_eq(get16(l4 + 2), 40000);
-	ck_assert_uint_eq(l4_sum(ip + 8, ip + 24, 16, 17, l4, len - ETH_HLEN - 40), 0xffff);
-	frame_swap(f, len);
-	ck_assert_mem_eq(f, orig, len);
+	check_swapped(f, ip + 8, ip6_a, ip6_b, 16, l4);
+	ck_assert_uint_eq(l4_sum(ip + 8, ip + 24, 16, proto, l4, len - ETH_HLEN - 40), 0xffff);
+	check_swap_twice(f, orig, len);
+}
+
+START_TEST(test_ipv6_udp)
+{
+	check_ipv6(17);
 }
 END_TEST
 
 START_TEST(test_ipv6_tcp)
 {
-	uint8_t f[FRAME_MAX];
-	size_t len = build_ipv6(f, 6);
-	const uint8_t *l4 = f + ETH_HLEN + 40;
-
-	frame_swap(f, len);
-	ck_assert_uint_eq(get16(l4), 53);
-	ck_assert_uint_eq(l4_sum(l4 - 32, l4 - 16, 16, 6, l4, len - ETH_HLEN - 40), 0xffff);
+	check_ipv6(6);
 }
 END_TEST
 
