@@ -35,6 +35,14 @@ bench_init() { # BINARIES...
 daemon_pid=
 bench_pid=
 ns_made=
+extra_ns=
+
+# bench_add_ns NAME: one more network namespace, deleted on exit like $NS
+bench_add_ns() {
+	ip netns add "$1"
+	extra_ns="$extra_ns $1"
+	ip -n "$1" link set lo up
+}
 
 # kill -0 alone also succeeds on a zombie: our own child that exited and was not waited for
 alive() {
@@ -65,9 +73,9 @@ cleanup() {
 		echo "bench: last lines of the tapqd log:" >&2
 		tail -n 20 "$tmp/tapqd.log" >&2
 	fi
-	if [ -n "$ns_made" ] && ! ip netns del "$NS"; then
-		echo "bench: could not delete netns $NS" >&2
-	fi
+	for ns in ${ns_made:+"$NS"} $extra_ns; do
+		ip netns del "$ns" || echo "bench: could not delete netns $ns" >&2
+	done
 	rm -rf "$tmp"
 	exit $status
 }

@@ -3,6 +3,7 @@
 #ifndef TAPQD_DAEMON_H
 #define TAPQD_DAEMON_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -16,8 +17,21 @@ struct event_base;
 struct nl_sock;
 struct lease;
 struct client;
+struct worker;
 
 #define TOPO_CPUS_MAX 1024
+
+/*
+ * What the workers of one queue did, over every worker that served it: one
+ * writer (the queue's worker), read by the main thread for status.
+ */
+struct queue_counters {
+	_Atomic uint64_t rx_packets;
+	_Atomic uint64_t rx_bytes;
+	_Atomic uint64_t tx_packets;
+	_Atomic uint64_t tx_bytes;
+	_Atomic uint64_t drops;
+};
 
 struct device {
 	TAILQ_ENTRY(device) entry;
@@ -41,6 +55,8 @@ struct device {
 	struct client *shrink_requester; /* NULL once it disconnected */
 	uint32_t shrink_seq;
 	struct event *shrink_timer;
+	struct worker *workers[TAPQD_MAX_QUEUES]; /* NULL where no worker runs */
+	struct queue_counters counters[TAPQD_MAX_QUEUES];
 };
 
 struct lease {

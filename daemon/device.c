@@ -15,6 +15,7 @@
 #include "link.h"
 #include "tap.h"
 #include "topo.h"
+#include "worker.h"
 
 static unsigned int device_tun_flags(const struct conf_device *cd)
 {
@@ -204,6 +205,20 @@ unsigned int device_active_count(const struct device *dev)
 	return n;
 }
 
+/* The config's enum and the protocol's are kept apart: the protocol is what clients build against. */
+static uint8_t device_backend(enum conf_backend b)
+{
+	switch (b) {
+	case CONF_BACKEND_SINK:
+		return TAPQD_BACKEND_SINK;
+	case CONF_BACKEND_ECHO:
+		return TAPQD_BACKEND_ECHO;
+	case CONF_BACKEND_NONE:
+		break;
+	}
+	return TAPQD_BACKEND_NONE;
+}
+
 void device_info(const struct device *dev, struct tapqd_device_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -214,7 +229,7 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	info->vnet_hdr_size = dev->conf.vnet_hdr ? (uint16_t)dev->conf.vnet_hdr_size : 0;
 	info->tun_flags = dev->tun_flags;
 	info->offloads = dev->conf.offloads;
-	info->backend = (uint8_t)dev->conf.backend;
+	info->backend = device_backend(dev->conf.backend);
 	info->txqueuelen = dev->txqueuelen;
 	info->txqueuelen_pending = dev->txqueuelen_pending;
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
@@ -227,5 +242,6 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
 		info->queues[i].cpu = (int16_t)(i < dev->conf.max_queues ? dev->cpu[i] : -1);
+		worker_queue_info(dev, i, &info->queues[i]);
 	}
 }

@@ -5,6 +5,7 @@
 
 struct tapqd;
 struct device;
+struct tapqd_queue_info;
 
 /*
  * Makes the running workers match the device: one per attached queue, pinned
@@ -15,5 +16,8 @@ void worker_sync(struct tapqd *d, struct device *dev);
 
 /* Stops every worker of the device (before its fds are closed). */
 void worker_stop_all(struct tapqd *d, struct device *dev);
+
+/* Fills the worker flag and the counters of one queue's status. */
+void worker_queue_info(const struct device *dev, unsigned int queue, struct tapqd_queue_info *qi);
 
 #endif
