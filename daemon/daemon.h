@@ -16,8 +16,7 @@ struct event_base;
 struct nl_sock;
 struct lease;
 struct client;
-
-#define TOPO_CPUS_MAX 1024
+struct hwloc_topology;
 
 struct device {
 	TAILQ_ENTRY(device) entry;
@@ -93,9 +92,8 @@ struct tapqd {
 	struct event *accept_pause_ev;
 	struct event *reap_ev;
 	struct event *signal_evs[3];
-	size_t n_cpus;
-	int cpus[TOPO_CPUS_MAX]; /* the cores tapqd may use, in order */
-	unsigned int next_cpu; /* where the next device's placement starts */
+	struct hwloc_topology *topo; /* restricted to the cpus = of the config; NULL before topo_init */
+	unsigned int cpu_load[CONF_CPUS_MAX]; /* queues placed per PU OS index, for the next device */
 };
 
 #endif

@@ -124,6 +124,7 @@ static void main_stop(struct tapqd *d)
 		if (d->signal_evs[i])
 			event_free(d->signal_evs[i]);
 	link_close(d->nl);
+	topo_fini(d);
 	event_base_free(d->base);
 }
 
@@ -200,9 +201,11 @@ int main(int argc, char **argv)
 	r = link_open(&d->nl);
 	if (r < 0)
 		main_die(d, "opening rtnetlink: %s", strerror(-r));
-	r = topo_init(d);
+	r = topo_init(d, what, sizeof(what));
+	if (r == -EINVAL)
+		main_die(d, "%s", what);
 	if (r < 0)
-		main_die(d, "reading the CPU affinity: %s", strerror(-r));
+		main_die(d, "%s: %s", what, strerror(-r));
 	main_create_devices(d);
 	r = ctl_listen(d, what, sizeof(what));
 	if (r < 0)
