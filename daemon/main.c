@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	struct tapqd *d = calloc(1, sizeof(*d));
 	struct conf_error err;
 	bool foreground = false, test_only = false;
-	char what[256] = "";
+	char what[512] = "";
 	int opt, r;
 
 	if (!d) {

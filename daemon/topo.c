@@ -141,7 +141,8 @@ out:
 }
 
 /* Every core of the tier in topology order, one slot each. */
-static int topo_cores_in_order(hwloc_topology_t topo, hwloc_const_cpuset_t reps, hwloc_bitmap_t *slot)
+static int topo_cores_in_order(hwloc_topology_t topo, hwloc_const_cpuset_t reps,
+			       hwloc_bitmap_t *slot)
 {
 	hwloc_obj_t pu = NULL;
 	unsigned int n = 0;
@@ -374,8 +375,9 @@ static void topo_log(struct tapqd *d)
 	char cpus[256];
 
 	hwloc_bitmap_list_snprintf(cpus, sizeof(cpus), hwloc_topology_get_topology_cpuset(t));
-	log_info(d, "topology: %d package%s, %d NUMA node%s, %d core%s, %d PU%s; "
-		    "placing on cpus %s, policy %s",
+	log_info(d,
+		 "topology: %d package%s, %d NUMA node%s, %d core%s, %d PU%s; "
+		 "placing on cpus %s, policy %s",
 		 packages, topo_plural(packages), nodes, topo_plural(nodes), cores,
 		 topo_plural(cores), pus, topo_plural(pus), cpus,
 		 conf_placement_name(d->conf.placement));
@@ -504,17 +506,18 @@ int topo_place(struct tapqd *d, struct device *dev)
 	if (d->conf.placement != CONF_PLACEMENT_NONE && bridge[0]) {
 		char port[256];
 		int node = topo_bridge_numa_node(bridge, port, sizeof(port));
-		hwloc_obj_t obj = node >= 0 ? hwloc_get_numanode_obj_by_os_index(d->topo,
-										 (unsigned int)node)
-					    : NULL;
+		hwloc_obj_t obj =
+		    node >= 0 ? hwloc_get_numanode_obj_by_os_index(d->topo, (unsigned int)node)
+			      : NULL;
 
 		if (obj && !hwloc_bitmap_iszero(obj->cpuset)) {
 			preferred = obj->cpuset;
 			log_debug(d, "%s: cores of NUMA node %d (%s, port of %s) first",
 				  dev->conf.name, node, port, bridge);
 		} else if (node >= 0) {
-			log_debug(d, "%s: NUMA node %d of %s (port of %s) has none of the cpus, "
-				     "placing as if without a bridge",
+			log_debug(d,
+				  "%s: NUMA node %d of %s (port of %s) has none of the cpus, "
+				  "placing as if without a bridge",
 				  dev->conf.name, node, port, bridge);
 		}
 	}

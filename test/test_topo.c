@@ -50,13 +50,14 @@ static void map_is(enum conf_placement policy, hwloc_const_cpuset_t preferred, u
 
 	ck_assert_int_eq(topo_map(topo, allowed, policy, n, preferred, load, cpu), 0);
 	for (unsigned int i = 0; i < n; i++)
-		ck_assert_msg(cpu[i] == want[i], "queue %u: cpu %d, expected %d", i, cpu[i], want[i]);
+		ck_assert_msg(cpu[i] == want[i], "queue %u: cpu %d, expected %d", i, cpu[i],
+			      want[i]);
 }
 
-#define MAP_IS(policy, preferred, ...)                                                          \
-	do {                                                                                    \
-		static const int want_[] = {__VA_ARGS__};                                      \
-		map_is(policy, preferred, sizeof(want_) / sizeof(want_[0]), want_);              \
+#define MAP_IS(policy, preferred, ...)                                                             \
+	do {                                                                                       \
+		static const int want_[] = {__VA_ARGS__};                                          \
+		map_is(policy, preferred, sizeof(want_) / sizeof(want_[0]), want_);                \
 	} while (0)
 
 START_TEST(test_one_package)
@@ -105,9 +106,9 @@ START_TEST(test_two_devices_share)
 	MAP_IS(CONF_PLACEMENT_SPREAD, NULL, 2, 18, 34, 50);
 	MAP_IS(CONF_PLACEMENT_SPREAD, NULL, 4, 36);
 	for (unsigned int pu = 0; pu < 64; pu++)
-		ck_assert_uint_eq(load[pu], (pu == 0 || pu == 16 || pu == 32 || pu == 48 ||
-					     pu == 2 || pu == 18 || pu == 34 || pu == 50 ||
-					     pu == 4 || pu == 36));
+		ck_assert_uint_eq(load[pu],
+				  (pu == 0 || pu == 16 || pu == 32 || pu == 48 || pu == 2 ||
+				   pu == 18 || pu == 34 || pu == 50 || pu == 4 || pu == 36));
 	topo_teardown();
 }
 END_TEST
