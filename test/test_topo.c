@@ -7,10 +7,13 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "topo.h"
 
 #define ONE_PACK "pack:1 core:2 pu:1"
@@ -262,11 +265,39 @@ START_TEST(test_restrict_applies_cpus)
 }
 END_TEST
 
+/* On this machine: the thread ends up on exactly that PU, and cpu -1 changes nothing. */
+START_TEST(test_bind_thread)
+{
+	struct tapqd *d = calloc(1, sizeof(*d));
+	cpu_set_t old, now;
+	int cpu;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	for (cpu = CPU_SETSIZE - 1; cpu >= 0 && !CPU_ISSET(cpu, &old); cpu--)
+		;
+	ck_assert_int_ge(cpu, 0);
+	ck_assert_int_eq(hwloc_topology_init(&d->topo), 0);
+	ck_assert_int_eq(hwloc_topology_load(d->topo), 0);
+	ck_assert_int_eq(topo_bind_thread(d, pthread_self(), -1), 0);
+	ck_assert_int_eq(pthread_getaffinity_np(pthread_self(), sizeof(now), &now), 0);
+	ck_assert(CPU_EQUAL(&now, &old));
+	ck_assert_int_eq(topo_bind_thread(d, pthread_self(), cpu), 0);
+	ck_assert_int_eq(pthread_getaffinity_np(pthread_self(), sizeof(now), &now), 0);
+	ck_assert_int_eq(CPU_COUNT(&now), 1);
+	ck_assert(CPU_ISSET(cpu, &now));
+	ck_assert_int_eq(pthread_setaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	topo_fini(d);
+	free(d);
+}
+END_TEST
+
 static Suite *topo_suite(void)
 {
 	Suite *s = suite_create("topo");
 	TCase *map = tcase_create("map");
 	TCase *conf = tcase_create("cpus");
+	TCase *bind = tcase_create("bind");
 
 	tcase_add_test(map, test_one_package);
 	tcase_add_test(map, test_two_packages_spread);
@@ -281,6 +312,8 @@ static Suite *topo_suite(void)
 	tcase_add_test(conf, test_restrict_refuses_missing_cpus);
 	tcase_add_test(conf, test_restrict_applies_cpus);
 	suite_add_tcase(s, conf);
+	tcase_add_test(bind, test_bind_thread);
+	suite_add_tcase(s, bind);
 	return s;
 }
 
