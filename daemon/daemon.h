@@ -18,8 +18,7 @@ struct nl_sock;
 struct lease;
 struct client;
 struct worker;
-
-#define TOPO_CPUS_MAX 1024
+struct hwloc_topology;
 
 /*
  * What the workers of one queue did, over every worker that served it: one
@@ -124,9 +123,8 @@ struct tapqd {
 	struct event *accept_pause_ev;
 	struct event *reap_ev;
 	struct event *signal_evs[3];
-	size_t n_cpus;
-	int cpus[TOPO_CPUS_MAX]; /* the cores tapqd may use, in order */
-	unsigned int next_cpu; /* where the next device's placement starts */
+	struct hwloc_topology *topo; /* restricted to the cpus = of the config; NULL before topo_init */
+	unsigned int cpu_load[CONF_CPUS_MAX]; /* queues placed per PU OS index, for the next device */
 };
 
 #endif

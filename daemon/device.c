@@ -122,7 +122,11 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 		snprintf(what, what_size, "TUNSETPERSIST");
 		goto fail;
 	}
-	topo_place(d, dev);
+	r = topo_place(d, dev);
+	if (r < 0) {
+		snprintf(what, what_size, "placing its queues on cores");
+		goto fail;
+	}
 	budget_update(d, dev, true);
 	*ret = dev;
 	return 0;

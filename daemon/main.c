@@ -124,6 +124,7 @@ static void main_stop(struct tapqd *d)
 			event_free(d->signal_evs[i]);
 	monitor_close(d);
 	link_close(d->nl);
+	topo_fini(d);
 	event_base_free(d->base);
 }
 
@@ -134,7 +135,7 @@ int main(int argc, char **argv)
 	struct device *dev;
 	struct conf_error err;
 	bool foreground = false, test_only = false;
-	char what[256] = "";
+	char what[512] = "";
 	int opt, r;
 
 	if (!d) {
@@ -204,9 +205,11 @@ int main(int argc, char **argv)
 	r = monitor_open(d);
 	if (r < 0)
 		main_die(d, "subscribing to rtnetlink link notifications: %s", strerror(-r));
-	r = topo_init(d);
+	r = topo_init(d, what, sizeof(what));
+	if (r == -EINVAL)
+		main_die(d, "%s", what);
 	if (r < 0)
-		main_die(d, "reading the CPU affinity: %s", strerror(-r));
+		main_die(d, "%s: %s", what, strerror(-r));
 	main_create_devices(d);
 	r = ctl_listen(d, what, sizeof(what));
 	if (r < 0)
