@@ -8,13 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/ip.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -23,12 +21,14 @@
 #include "topo.h"
 #include "worker.h"
 
-/* Frames read between two looks at the stop request. */
-#define WORKER_BATCH 64
+/* Ends a worker's blocking read; it runs a no-op handler on the worker's thread only. */
+#define WORKER_WAKE_SIGNAL (SIGRTMIN + 1)
+/* How often and how long stopping a worker signals it before giving up on it (5 s). */
+#define WORKER_STOP_TRIES 500
+#define WORKER_STOP_WAIT_NS 10000000
 /* The largest frame a tap hands out: a 64 KiB GSO packet behind an 802.1Q tagged header. */
 #define WORKER_FRAME_MAX (14 + 4 + IP_MAXPACKET)
-/* How long an echo waits for room to write a frame it read before it counts a drop. */
-#define WORKER_TX_WAIT_MS 10
+/* Interrupted writes of one frame before it counts as a drop. */
 #define WORKER_TX_TRIES 10
 
 /* The frame buffer is on the heap; ASan's redzones need more room than the plain loop. */
@@ -45,9 +45,9 @@
 
 struct worker {
 	pthread_t thread;
-	int fd;          /* the device's copy of the queue; the device owns it */
-	int stop_fd;     /* eventfd: the main thread asks the worker to finish */
-	int saved_flags; /* the queue's file status flags before O_NONBLOCK */
+	int fd;           /* the device's copy of the queue; the device owns it */
+	int saved_flags;  /* the queue's file status flags before the worker */
+	atomic_bool stop; /* set by the main thread, which then interrupts the read */
 	int cpu;         /* the core it is pinned to, -1 while unpinned */
 	bool echo;
 	size_t hdr_len; /* virtio-net header in front of every frame, kept as it is */
@@ -69,41 +69,40 @@ static void worker_add(_Atomic uint64_t *c, uint64_t n)
 }
 
 /*
- * Writes back the frame the worker just read. The tap only refuses room when
- * its send buffer is full; waiting for it a little keeps the frame, and the
- * wait is bounded so that a stop request is never held up for long.
+ * Writes back the frame the worker just read. A tap write does not wait for
+ * the reader, only for send buffer room, and a stop request interrupting
+ * that wait must not cost the frame: EINTR is tried again, a few times.
  * Return: true when written.
  */
 static bool worker_tx(struct worker *w, size_t len)
 {
-	for (int tries = 0; tries < WORKER_TX_TRIES;) {
-		struct pollfd pfd = {.fd = w->fd, .events = POLLOUT};
-
+	for (int tries = 0; tries < WORKER_TX_TRIES; tries++) {
 		if (write(w->fd, w->buf, len) >= 0)
 			return true;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return false;
-		tries++;
-		if (poll(&pfd, 1, WORKER_TX_WAIT_MS) < 0 && errno != EINTR)
+		if (errno != EINTR)
 			return false;
 	}
 	return false;
 }
 
-/*
- * Reads until the queue is empty or a batch is done; an echo writes each
- * frame back before it reads the next, so a stop never finds one in hand.
- * Return: 0, -EBADFD when the queue is detached, or another -errno on a
- * failed read.
- */
-static int worker_batch(struct worker *w)
+/* The stop signal only interrupts a blocking call; it has nothing to do itself. */
+static void worker_on_wake(int sig)
 {
-	uint64_t rx = 0, rx_bytes = 0, tx = 0, tx_bytes = 0, drops = 0;
-	int r = 0;
+	(void)sig;
+}
 
-	for (unsigned int n = 0; n < WORKER_BATCH; n++) {
+/*
+ * Serves the queue the way the simplest echo loop would: a blocking read, a
+ * swap, a write; one system call per frame each way and no poll, which at a
+ * few frames per wakeup would cost as much as the frames. An echo writes each
+ * frame before it reads the next, so a stop never finds one in hand. Counters
+ * are stored per frame: cheap for their only writer, and never stale.
+ * Return: 0 when asked to stop, -EBADFD when the queue is detached, another
+ * -errno on a failed read.
+ */
+static int worker_serve(struct worker *w)
+{
+	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		ssize_t len = read(w->fd, w->buf, w->buf_size);
 		size_t frame_len;
 
@@ -111,94 +110,98 @@ static int worker_batch(struct worker *w)
 			if (errno == EINTR)
 				continue;
 			/* counted: the kernel took a frame off the queue and nobody got it */
-			if (errno != EAGAIN && errno != EBADFD)
-				drops++;
-			r = errno == EAGAIN ? 0 : -errno;
-			break;
+			if (errno != EBADFD)
+				worker_add(&w->cnt->drops, 1);
+			return -errno;
 		}
 		/* bytes as the kernel counts them on the link: the frame, not the header */
 		frame_len = (size_t)len > w->hdr_len ? (size_t)len - w->hdr_len : 0;
-		rx++;
-		rx_bytes += frame_len;
+		worker_add(&w->cnt->rx_packets, 1);
+		worker_add(&w->cnt->rx_bytes, frame_len);
 		if (!w->echo)
 			continue;
 		frame_swap(w->buf + w->hdr_len, frame_len);
 		if (worker_tx(w, (size_t)len)) {
-			tx++;
-			tx_bytes += frame_len;
+			worker_add(&w->cnt->tx_packets, 1);
+			worker_add(&w->cnt->tx_bytes, frame_len);
 		} else {
-			drops++;
+			worker_add(&w->cnt->drops, 1);
 		}
 	}
-	worker_add(&w->cnt->rx_packets, rx);
-	worker_add(&w->cnt->rx_bytes, rx_bytes);
-	worker_add(&w->cnt->tx_packets, tx);
-	worker_add(&w->cnt->tx_bytes, tx_bytes);
-	worker_add(&w->cnt->drops, drops);
-	return r;
+	return 0;
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct pollfd pfd[2] = {
-		{.fd = w->fd, .events = POLLIN},
-		{.fd = w->stop_fd, .events = POLLIN},
-	};
+	sigset_t wake;
+	int r;
 
-	for (;;) {
-		int r;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			w->err = -errno;
-			w->err_what = "poll";
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (!pfd[0].revents)
-			continue;
-		r = worker_batch(w);
-		/*
-		 * A queue detached under the worker (a resize, before the main
-		 * thread stops it) answers POLLERR and EBADFD: nothing to serve
-		 * until the stop request comes; poll() skips a negative fd.
-		 */
-		if (r == -EBADFD || ((pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) && !r)) {
-			pfd[0].fd = -1;
-		} else if (r < 0) {
-			w->err = r;
-			w->err_what = "read";
-			break;
-		}
+	sigemptyset(&wake);
+	sigaddset(&wake, WORKER_WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	r = worker_serve(w);
+	/*
+	 * A queue detached under the worker (a resize, before the main thread
+	 * stops it) answers EBADFD at once: nothing to serve until the stop
+	 * request, which a signal delivers; pause() returns on it.
+	 */
+	if (r == -EBADFD) {
+		while (!atomic_load_explicit(&w->stop, memory_order_acquire))
+			pause();
+	} else if (r < 0) {
+		w->err = r;
+		w->err_what = "read";
 	}
 	atomic_store_explicit(&w->running, false, memory_order_release);
 	return NULL;
 }
 
-/* Joins the worker of one queue and gives the queue its own file status flags back. */
+/*
+ * Asks the worker to stop and joins it. The signal can come between the
+ * worker's look at the flag and its read, where it changes nothing, so it is
+ * sent again until the thread is gone.
+ */
 static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
 {
 	struct worker *w = dev->workers[q];
-	uint64_t one = 1;
-	int r;
+	int r = EBUSY;
 
-	/* an eventfd refuses a write only at a count of 2^64 - 2: never for one stop */
-	if (write(w->stop_fd, &one, sizeof(one)) < 0)
-		log_err(d, "%s: queue %u: asking the worker to stop: %s", dev->conf.name, q,
-			strerror(errno));
-	r = pthread_join(w->thread, NULL);
-	if (r)
-		log_err(d, "%s: queue %u: joining the worker: %s", dev->conf.name, q, strerror(r));
+	atomic_store_explicit(&w->stop, true, memory_order_release);
+	for (unsigned int tries = 0; r == EBUSY || r == ETIMEDOUT; tries++) {
+		struct timespec until;
+
+		if (tries == WORKER_STOP_TRIES) {
+			log_err(d, "%s: queue %u: the worker does not stop; leaving it",
+				dev->conf.name, q);
+			return;
+		}
+		r = pthread_kill(w->thread, WORKER_WAKE_SIGNAL);
+		if (r) {
+			log_err(d, "%s: queue %u: signalling the worker: %s", dev->conf.name, q,
+				strerror(r));
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += WORKER_STOP_WAIT_NS;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		r = pthread_timedjoin_np(w->thread, NULL, &until);
+	}
+	if (r) {
+		r = pthread_join(w->thread, NULL);
+		if (r)
+			log_err(d, "%s: queue %u: joining the worker: %s", dev->conf.name, q,
+				strerror(r));
+	}
 	if (w->err)
 		log_err(d, "%s: queue %u: the worker had stopped: %s: %s", dev->conf.name, q,
 			w->err_what, strerror(-w->err));
 	if (fcntl(w->fd, F_SETFL, w->saved_flags) < 0)
 		log_err(d, "%s: queue %u: restoring its file status flags: %s", dev->conf.name, q,
 			strerror(errno));
-	close(w->stop_fd);
 	free(w);
 	dev->workers[q] = NULL;
 	log_debug(d, "%s: queue %u: worker stopped", dev->conf.name, q);
@@ -210,6 +213,7 @@ static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
  */
 static int worker_spawn(struct worker *w, const char **what)
 {
+	struct sigaction sa = {.sa_flags = 0};
 	sigset_t all, old;
 	pthread_attr_t attr;
 	int r;
@@ -222,6 +226,14 @@ static int worker_spawn(struct worker *w, const char **what)
 	r = pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE);
 	if (r) {
 		*what = "setting the stack size";
+		goto out;
+	}
+	/* no SA_RESTART: the signal is there to end a blocking read */
+	sa.sa_handler = worker_on_wake;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WORKER_WAKE_SIGNAL, &sa, NULL) < 0) {
+		r = errno;
+		*what = "installing the wake-up signal";
 		goto out;
 	}
 	sigfillset(&all);
@@ -258,19 +270,17 @@ static int worker_start(struct device *dev, unsigned int q, const char **what)
 	w->hdr_len = hdr_len;
 	w->cnt = &dev->counters[q];
 	w->buf_size = buf_size;
-	w->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (w->stop_fd < 0) {
+	/*
+	 * The worker reads blocking. The same open file is handed out in a
+	 * lease, and a holder such as QEMU sets O_NONBLOCK on it: take that
+	 * off, and worker_stop() puts the flags back.
+	 */
+	w->saved_flags = fcntl(w->fd, F_GETFL);
+	if (w->saved_flags < 0 || fcntl(w->fd, F_SETFL, w->saved_flags & ~O_NONBLOCK) < 0) {
 		r = -errno;
-		*what = "eventfd";
+		*what = "clearing O_NONBLOCK";
 		free(w);
 		return r;
-	}
-	/* the same open file a lease hands out: worker_stop() puts the flags back */
-	w->saved_flags = fcntl(w->fd, F_GETFL);
-	if (w->saved_flags < 0 || fcntl(w->fd, F_SETFL, w->saved_flags | O_NONBLOCK) < 0) {
-		r = -errno;
-		*what = "setting O_NONBLOCK";
-		goto fail;
 	}
 	r = worker_spawn(w, what);
 	if (r < 0) {
@@ -278,14 +288,11 @@ static int worker_start(struct device *dev, unsigned int q, const char **what)
 			r = -errno;
 			*what = "no thread, and restoring the file status flags";
 		}
-		goto fail;
+		free(w);
+		return r;
 	}
 	dev->workers[q] = w;
 	return 0;
-fail:
-	close(w->stop_fd);
-	free(w);
-	return r;
 }
 
 /* "DEVICE/QUEUE" in top -H and /proc/PID/task/TID/comm, cut at the kernel's 15 characters. */
