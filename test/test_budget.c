@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "budget.h"
 #include "conf.h"
 
@@ -71,11 +72,5 @@ static Suite *budget_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(budget_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(budget_suite());
 }

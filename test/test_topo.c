@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "conf.h"
 #include "daemon.h"
 #include "topo.h"
@@ -319,11 +320,5 @@ static Suite *topo_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(topo_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(topo_suite());
 }
