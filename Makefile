@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 30
 # Everything the Makefile needs from Debian, by what it is for.
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libhwloc-dev check
-DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev
+DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 

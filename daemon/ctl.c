@@ -22,6 +22,7 @@
 #include "device.h"
 #include "lease.h"
 #include "log.h"
+#include "notify.h"
 #include "resize.h"
 #include "tapqd-fdpass.h"
 #include "verbs.h"
@@ -160,6 +161,8 @@ void ctl_send_event(struct tapqd *d, const struct device *dev, unsigned int kind
 	struct client *cl;
 
 	memcpy(ev.name, dev->conf.name, sizeof(ev.name));
+	/* every event marks a change the service manager's status line shows */
+	notify_status(d);
 	TAILQ_FOREACH(cl, &d->clients, entry) {
 		bool holder = dev->lease && dev->lease->conn == cl;
 

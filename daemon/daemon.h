@@ -115,6 +115,9 @@ struct tapqd {
 	struct nl_sock *nl_monitor; /* RTNLGRP_LINK notifications */
 	struct event *monitor_ev;
 	struct event *poll_timer; /* reads queue states of down links, which send no notifications */
+	struct event *watchdog_ev;
+	bool notify_failed;  /* a failed sd_notify is logged once */
+	char conf_error[300]; /* why the last reload was refused, "" when it was not */
 	TAILQ_HEAD(, device) devices;
 	TAILQ_HEAD(, client) clients;
 	int listen_fd;

@@ -20,6 +20,7 @@
 #include "link.h"
 #include "log.h"
 #include "monitor.h"
+#include "notify.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -98,6 +99,7 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info(d, "%s: stopping", strsignal((int)sig));
+	notify_stopping(d);
 	event_base_loopbreak(d->base);
 }
 
@@ -123,6 +125,7 @@ static void main_stop(struct tapqd *d)
 		if (d->signal_evs[i])
 			event_free(d->signal_evs[i]);
 	monitor_close(d);
+	notify_close(d);
 	link_close(d->nl);
 	topo_fini(d);
 	event_base_free(d->base);
@@ -231,6 +234,7 @@ int main(int argc, char **argv)
 		worker_sync(d, dev);
 	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),
 		 d->conf.n_devices, d->conf.socket_path);
+	notify_ready(d);
 	event_base_dispatch(d->base);
 	main_stop(d);
 	log_info(d, "stopped");

@@ -14,6 +14,7 @@
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
+#include "notify.h"
 #include "resize.h"
 #include "verbs.h"
 #include "worker.h"
@@ -170,6 +171,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 		 device_active_count(dev), dev->conf.max_queues);
 	budget_update(d, dev, false);
 	monitor_poll_update(d);
+	notify_status(d);
 	verbs_send_lease(d, cl, seq, l);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);

@@ -72,6 +72,9 @@ enum tapqd_type {
 	TAPQD_RESIZE = 5,
 	TAPQD_SUBSCRIBE = 6,
 	TAPQD_RESIZE_ACK = 7,
+	/* reserved for the systemd/reload work in progress */
+	TAPQD_RELOAD = 8,
+	TAPQD_RESUME = 9,
 
 	TAPQD_OK = 64,
 	TAPQD_ERROR = 65,
