@@ -54,7 +54,8 @@ ITESTS := $(patsubst test/integration/%.c,$(BUILD)/test/integration/%,$(ITEST_SR
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test
+.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test \
+	verify-units
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -120,9 +121,13 @@ integration: tools-test
 
 check: deps
 	$(MAKE) all
+	$(MAKE) verify-units
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
+
+verify-units: all
+	@BUILD=$(abspath $(BUILD)) sh test/verify-units.sh
 
 # every bench/*.sh, each printing its figures next to its baselines
 bench: deps all $(BENCHES)
@@ -145,6 +150,11 @@ install: all
 	install -D -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtapqd.a
 	install -D -m 0644 include/tapqd.h $(DESTDIR)$(PREFIX)/include/tapqd.h
 	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tapqd/README.md
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	for u in tapqd.service tapqd.socket; do \
+		sed 's|/usr/local/|$(PREFIX)/|g' units/$$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; done
 
 clean:
 	rm -rf build build-san
