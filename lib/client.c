@@ -41,6 +41,7 @@ struct client_msg {
 		struct tapqd_fds fds;
 		struct tapqd_event event;
 		struct tapqd_hello hello;
+		struct tapqd_reload reload;
 	} u;
 	size_t n_fds;
 	int fds[TAPQD_FDS_PER_MSG];
@@ -430,6 +431,38 @@ int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
 	if (r < 0)
 		return r;
 	return client_simple(c, TAPQD_SUBSCRIBE, &req, sizeof(req));
+}
+
+/* The daemon answers once the reload is applied or refused; client_reply waits 30 s at most. */
+int tapqd_client_reload(struct tapqd_client *c)
+{
+	struct tapqd_reload req = {0};
+
+	return client_simple(c, TAPQD_RELOAD, &req, sizeof(req));
+}
+
+int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size)
+{
+	struct tapqd_reload req = {.flags = TAPQD_RELOAD_QUERY};
+	struct client_msg *m;
+	int r;
+
+	if (!size)
+		return -EINVAL;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = client_send(c, TAPQD_RELOAD, &req, sizeof(req));
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && (m->hdr.type != TAPQD_RELOAD || m->n_fds)) {
+		client_msg_close_fds(m);
+		r = -EPROTO;
+	}
+	if (r == 0)
+		snprintf(buf, size, "%.*s", (int)sizeof(m->u.reload.msg), m->u.reload.msg);
+	free(m);
+	return r;
 }
 
 int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret)
