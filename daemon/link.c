@@ -125,7 +125,7 @@ enum link_attr {
 	LINK_MAC,
 };
 
-/* One attribute in one RTM_NEWLINK: a reload changes each setting on its own, with its own error. */
+/* One attribute in one RTM_NEWLINK: a reload changes settings one by one, each with its error. */
 static int link_set_attr(struct nl_sock *sk, int ifindex, enum link_attr attr, unsigned int value,
 			 const uint8_t *mac)
 {

@@ -63,8 +63,8 @@ static bool reload_needs_new_fds(const struct conf_device *held, const struct co
 static bool reload_holder_differs(const struct conf_device *held, const struct conf_device *cd)
 {
 	return held->active_queues != cd->active_queues ||
-	       (cd->vnet_hdr && (held->vnet_hdr_size != cd->vnet_hdr_size ||
-				 held->offloads != cd->offloads));
+	       (cd->vnet_hdr &&
+		(held->vnet_hdr_size != cd->vnet_hdr_size || held->offloads != cd->offloads));
 }
 
 /* Keeps in next what the lease holds, for the release. */
@@ -128,7 +128,7 @@ static void reload_delete(struct tapqd *d, struct device *dev, const char *why)
 	reload_note(d, name, device_delete(d, dev), "deleted: %s", why);
 }
 
-/* MTU, MAC, bridge: through rtnetlink, each on its own. A failed one keeps the old value in next. */
+/* MTU, MAC, bridge through rtnetlink, each alone; a failed one keeps its old value in next. */
 static void reload_link(struct tapqd *d, struct device *dev, struct conf_device *next)
 {
 	const struct conf_device *old = &dev->conf;
@@ -254,8 +254,8 @@ static void reload_policy(struct tapqd *d, const struct device *dev, const struc
 	const struct conf_device *old = &dev->conf;
 
 	if (!reload_acl_equal(old, next))
-		reload_note(d, old->name, 0, "allow lists: %zu users, %zu groups%s", next->n_allow_users,
-			    next->n_allow_groups,
+		reload_note(d, old->name, 0, "allow lists: %zu users, %zu groups%s",
+			    next->n_allow_users, next->n_allow_groups,
 			    dev->lease ? " (for the next ACQUIRE; the current lease stays)" : "");
 	if (old->backend != next->backend)
 		reload_note(d, old->name, 0, "backend %s -> %s", conf_backend_name(old->backend),
@@ -272,8 +272,8 @@ static void reload_ring(struct tapqd *d, struct device *dev, const struct conf_d
 {
 	unsigned int ring = dev->txqueuelen, pending = dev->txqueuelen_pending, want;
 	const struct conf_device *cd = &dev->conf;
-	bool budget_changed = old->txqueuelen != cd->txqueuelen ||
-			      old->queue_memory != cd->queue_memory;
+	bool budget_changed =
+	    old->txqueuelen != cd->txqueuelen || old->queue_memory != cd->queue_memory;
 
 	if (!budget_changed && old->mtu == cd->mtu)
 		return;
@@ -290,7 +290,8 @@ static void reload_ring(struct tapqd *d, struct device *dev, const struct conf_d
 	/* a worker may have packets queued: only an unread ring shrinks, as for a resize */
 	budget_update(d, dev, cd->backend == CONF_BACKEND_NONE);
 	if (budget_changed && dev->txqueuelen == ring && dev->txqueuelen_pending == pending)
-		reload_note(d, cd->name, 0, "txqueuelen %u, queue_memory %llu: ring stays at %u packets",
+		reload_note(d, cd->name, 0,
+			    "txqueuelen %u, queue_memory %llu: ring stays at %u packets",
 			    cd->txqueuelen, (unsigned long long)cd->queue_memory, ring);
 }
 
@@ -312,11 +313,13 @@ static bool reload_device(struct tapqd *d, struct device *dev, const struct conf
 	}
 	dev->reconf_pending = false;
 	if (!dev->lease && reload_needs_new_fds(&dev->conf, cd)) {
-		reload_delete(d, dev, "its queues change (max_queues, vnet_hdr, owner or group): "
-				      "created again");
+		reload_delete(d, dev,
+			      "its queues change (max_queues, vnet_hdr, owner or group): "
+			      "created again");
 		return false;
 	}
-	if (dev->lease && (reload_needs_new_fds(&dev->conf, cd) || reload_holder_differs(&dev->conf, cd))) {
+	if (dev->lease &&
+	    (reload_needs_new_fds(&dev->conf, cd) || reload_holder_differs(&dev->conf, cd))) {
 		reload_log_deferred(d, dev, cd);
 		dev->next_conf = *cd;
 		dev->reconf_pending = true;
@@ -325,8 +328,8 @@ static bool reload_device(struct tapqd *d, struct device *dev, const struct conf
 		reload_note(d, cd->name, 0, "nothing waits for the lease any more");
 	}
 	/* workers keep their header length and mode from their start: they start again */
-	if (!dev->lease && (dev->conf.backend != next.backend ||
-			    dev->conf.vnet_hdr_size != next.vnet_hdr_size))
+	if (!dev->lease &&
+	    (dev->conf.backend != next.backend || dev->conf.vnet_hdr_size != next.vnet_hdr_size))
 		worker_stop_all(d, dev);
 	reload_link(d, dev, &next);
 	reload_tun(d, dev, &next);
@@ -344,7 +347,8 @@ static void reload_place_all(struct tapqd *d)
 	struct device *dev;
 
 	memset(d->cpu_load, 0, sizeof(d->cpu_load));
-	TAILQ_FOREACH(dev, &d->devices, entry) {
+	TAILQ_FOREACH(dev, &d->devices, entry)
+	{
 		int before[TAPQD_MAX_QUEUES];
 		size_t n = dev->conf.max_queues * sizeof(int);
 		int r;
@@ -379,9 +383,10 @@ static void reload_devices(struct tapqd *d)
 		} else if (!dev->remove_pending) {
 			dev->remove_pending = true;
 			dev->reconf_pending = false;
-			reload_note(d, dev->conf.name, 0,
-				    "removed from the config: deleted when the lease of pid %d ends",
-				    (int)dev->lease->pid);
+			reload_note(
+			    d, dev->conf.name, 0,
+			    "removed from the config: deleted when the lease of pid %d ends",
+			    (int)dev->lease->pid);
 		}
 	}
 	reload_place_all(d);
@@ -404,7 +409,8 @@ static void reload_socket(struct tapqd *d, const struct conf *prev)
 	int r;
 
 	if (strcmp(prev->socket_path, c->socket_path)) {
-		reload_note(d, NULL, 0, "socket %s: applies at the next start; still listening on %s",
+		reload_note(d, NULL, 0,
+			    "socket %s: applies at the next start; still listening on %s",
 			    c->socket_path, prev->socket_path);
 		memcpy(c->socket_path, prev->socket_path, sizeof(c->socket_path));
 	}
@@ -412,8 +418,9 @@ static void reload_socket(struct tapqd *d, const struct conf *prev)
 	    prev->socket_group == c->socket_group)
 		return;
 	if (!d->listen_path[0]) {
-		reload_note(d, NULL, 0, "socket_mode, socket_group: the socket is the service "
-					"manager's; its socket unit sets them");
+		reload_note(d, NULL, 0,
+			    "socket_mode, socket_group: the socket is the service "
+			    "manager's; its socket unit sets them");
 		goto keep;
 	}
 	if (prev->socket_mode != c->socket_mode) {
@@ -423,7 +430,8 @@ static void reload_socket(struct tapqd *d, const struct conf *prev)
 		if (r < 0)
 			goto keep;
 	}
-	if (prev->has_socket_group != c->has_socket_group || prev->socket_group != c->socket_group) {
+	if (prev->has_socket_group != c->has_socket_group ||
+	    prev->socket_group != c->socket_group) {
 		/* no socket_group: the group tapqd runs as, as when it created the socket */
 		gid_t gid = c->has_socket_group ? c->socket_group : getegid();
 
@@ -470,7 +478,8 @@ static void reload_globals(struct tapqd *d, const struct conf *prev)
 		reload_note(d, NULL, 0, "cpus changed: queues are placed again");
 	if (prev->placement != c->placement)
 		reload_note(d, NULL, 0, "placement %s -> %s: queues are placed again",
-			    conf_placement_name(prev->placement), conf_placement_name(c->placement));
+			    conf_placement_name(prev->placement),
+			    conf_placement_name(c->placement));
 	if (prev->resize_timeout_ms != c->resize_timeout_ms)
 		reload_note(d, NULL, 0, "resize_timeout %u -> %u ms", prev->resize_timeout_ms,
 			    c->resize_timeout_ms);

@@ -272,6 +272,23 @@ static int client_name(char dst[TAPQD_NAME_MAX], const char *name)
 	return 0;
 }
 
+/* For requests answered by one message of their own type (HELLO, a RELOAD query), without fds. */
+static int client_exchange(struct tapqd_client *c, uint16_t type, const void *payload, size_t len,
+			   struct client_msg *m)
+{
+	int r;
+
+	m->n_fds = 0; /* nothing to close if the send fails */
+	r = client_send(c, type, payload, len);
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && (m->hdr.type != type || m->n_fds))
+		r = -EPROTO;
+	if (r < 0)
+		client_msg_close_fds(m);
+	return r;
+}
+
 int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 {
 	struct tapqd_hello h = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
@@ -280,14 +297,9 @@ int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 
 	if (!m)
 		return -ENOMEM;
-	r = client_send(c, TAPQD_HELLO, &h, sizeof(h));
-	if (r == 0)
-		r = client_reply(c, m);
-	if (r == 0 && m->hdr.type != TAPQD_HELLO)
-		r = -EPROTO;
+	r = client_exchange(c, TAPQD_HELLO, &h, sizeof(h), m);
 	if (r == 0 && ret_version)
 		*ret_version = m->u.hello.version_max;
-	client_msg_close_fds(m);
 	free(m);
 	return r;
 }
@@ -452,13 +464,7 @@ int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size)
 	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	r = client_send(c, TAPQD_RELOAD, &req, sizeof(req));
-	if (r == 0)
-		r = client_reply(c, m);
-	if (r == 0 && (m->hdr.type != TAPQD_RELOAD || m->n_fds)) {
-		client_msg_close_fds(m);
-		r = -EPROTO;
-	}
+	r = client_exchange(c, TAPQD_RELOAD, &req, sizeof(req), m);
 	if (r == 0)
 		snprintf(buf, size, "%.*s", (int)sizeof(m->u.reload.msg), m->u.reload.msg);
 	free(m);
