@@ -37,7 +37,8 @@ void budget_update(struct tapqd *d, struct device *dev, bool may_shrink)
 	unsigned int want = budget_ring(&dev->conf, active);
 	int r;
 
-	if (dev->conf.txqueuelen || want == dev->txqueuelen) {
+	/* a fixed txqueuelen comes here only when a reload changed it */
+	if (want == dev->txqueuelen) {
 		dev->txqueuelen_pending = 0;
 		return;
 	}
@@ -53,8 +54,12 @@ void budget_update(struct tapqd *d, struct device *dev, bool may_shrink)
 		log_err(d, "%s: setting txqueuelen %u: %s", dev->conf.name, want, strerror(-r));
 		return;
 	}
-	log_info(d, "%s: ring %u packets per queue for %u active queues (was %u)", dev->conf.name,
-		 want, active, dev->txqueuelen);
+	if (dev->conf.txqueuelen)
+		log_info(d, "%s: ring %u packets per queue, as txqueuelen says (was %u)",
+			 dev->conf.name, want, dev->txqueuelen);
+	else
+		log_info(d, "%s: ring %u packets per queue for %u active queues (was %u)",
+			 dev->conf.name, want, active, dev->txqueuelen);
 	dev->txqueuelen = want;
 	dev->txqueuelen_pending = 0;
 }

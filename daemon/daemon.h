@@ -56,6 +56,11 @@ struct device {
 	struct event *shrink_timer;
 	struct worker *workers[TAPQD_MAX_QUEUES]; /* NULL where no worker runs */
 	struct queue_counters counters[TAPQD_MAX_QUEUES];
+
+	/* What a reload left for the end of the lease (reload.c): nothing a holder has changes. */
+	bool remove_pending;           /* gone from the config: deleted at release */
+	bool reconf_pending;           /* next_conf is applied at release */
+	struct conf_device next_conf;
 };
 
 struct lease {

@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "device.h"
 #include "link.h"
+#include "log.h"
 #include "tap.h"
 #include "topo.h"
 #include "worker.h"
@@ -135,6 +136,39 @@ fail:
 	return r;
 }
 
+struct device *device_add(struct tapqd *d, const struct conf_device *cd)
+{
+	struct device *dev;
+	char what[160] = "";
+	int r = device_create(d, cd, &dev, what, sizeof(what));
+
+	if (r < 0) {
+		log_err(d, "%s: not created: %s: %s", cd->name, what, strerror(-r));
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+	log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name, dev->ifindex,
+		 device_active_count(dev), cd->max_queues, cd->persist ? ", persistent" : "");
+	return dev;
+}
+
+/*
+ * The link is deleted through rtnetlink before our copies are closed: closing
+ * them alone leaves a persistent device, or one whose former holder still
+ * has a queue open, and the name could not be created again.
+ */
+int device_delete(struct tapqd *d, struct device *dev)
+{
+	int r;
+
+	worker_stop_all(d, dev);
+	TAILQ_REMOVE(&d->devices, dev, entry);
+	topo_unplace(d, dev);
+	r = link_delete(d->nl, dev->ifindex);
+	device_free(dev);
+	return r == -ENODEV ? 0 : r;
+}
+
 void device_free(struct device *dev)
 {
 	if (dev->shrink_timer)
@@ -234,6 +268,10 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	info->tun_flags = dev->tun_flags;
 	info->offloads = dev->conf.offloads;
 	info->backend = device_backend(dev->conf.backend);
+	if (dev->remove_pending)
+		info->pending = TAPQD_PENDING_REMOVE;
+	else if (dev->reconf_pending)
+		info->pending = TAPQD_PENDING_RECONFIGURE;
 	info->txqueuelen = dev->txqueuelen;
 	info->txqueuelen_pending = dev->txqueuelen_pending;
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;

@@ -10,6 +10,10 @@
 /* Return: 0 or a negative errno; on failure what names the step that failed. */
 int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
 		  size_t what_size);
+/* Creates a device of the config and adds it to the list; logs either way. NULL on failure. */
+struct device *device_add(struct tapqd *d, const struct conf_device *cd);
+/* Deletes the interface on purpose and frees the device. Return: 0, or the link's -errno. */
+int device_delete(struct tapqd *d, struct device *dev);
 void device_free(struct device *dev);
 struct device *device_find(struct tapqd *d, const char *name);
 int device_refresh(struct device *dev);

@@ -20,6 +20,7 @@
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
+#include "reload.h"
 #include "resize.h"
 #include "worker.h"
 
@@ -108,6 +109,11 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	lease_forget(l);
 
 	resize_finish_pending(d, dev);
+	/* a reload may have kept the device's removal or new queues for this moment */
+	if (reload_released(d, dev)) {
+		monitor_poll_update(d);
+		return;
+	}
 	r = device_refresh(dev);
 	before = device_active_count(dev);
 	if (r == 0)

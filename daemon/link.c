@@ -6,6 +6,7 @@
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "conf.h"
@@ -117,15 +118,83 @@ out:
 	return r;
 }
 
-int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen)
+enum link_attr {
+	LINK_TXQLEN,
+	LINK_MTU,
+	LINK_MASTER,
+	LINK_MAC,
+};
+
+/* One attribute in one RTM_NEWLINK: a reload changes settings one by one, each with its error. */
+static int link_set_attr(struct nl_sock *sk, int ifindex, enum link_attr attr, unsigned int value,
+			 const uint8_t *mac)
 {
 	struct rtnl_link *change = rtnl_link_alloc();
+	struct nl_addr *addr = NULL;
 	int r;
 
 	if (!change)
 		return -ENOMEM;
-	rtnl_link_set_txqlen(change, txqueuelen);
+	switch (attr) {
+	case LINK_TXQLEN:
+		rtnl_link_set_txqlen(change, value);
+		break;
+	case LINK_MTU:
+		rtnl_link_set_mtu(change, value);
+		break;
+	case LINK_MASTER:
+		/* IFLA_MASTER 0 takes the device out of its bridge */
+		rtnl_link_set_master(change, (int)value);
+		break;
+	case LINK_MAC:
+		addr = nl_addr_build(AF_LLC, mac, 6);
+		if (!addr) {
+			rtnl_link_put(change);
+			return -ENOMEM;
+		}
+		rtnl_link_set_addr(change, addr);
+		break;
+	}
 	r = link_apply(sk, ifindex, change);
+	nl_addr_put(addr);
 	rtnl_link_put(change);
 	return r;
+}
+
+int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen)
+{
+	return link_set_attr(sk, ifindex, LINK_TXQLEN, txqueuelen, NULL);
+}
+
+int link_set_mtu(struct nl_sock *sk, int ifindex, unsigned int mtu)
+{
+	return link_set_attr(sk, ifindex, LINK_MTU, mtu, NULL);
+}
+
+int link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[6])
+{
+	return link_set_attr(sk, ifindex, LINK_MAC, 0, mac);
+}
+
+int link_set_bridge(struct nl_sock *sk, int ifindex, const char *bridge)
+{
+	unsigned int master = 0;
+
+	if (bridge[0] && !(master = if_nametoindex(bridge)))
+		return -ENODEV;
+	return link_set_attr(sk, ifindex, LINK_MASTER, master, NULL);
+}
+
+/* RTM_DELLINK: the interface goes even when someone else still has a queue open, or it persists. */
+int link_delete(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	int r;
+
+	if (!link)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(link, ifindex);
+	r = rtnl_link_delete(sk, link);
+	rtnl_link_put(link);
+	return r < 0 ? link_errno(r) : 0;
 }

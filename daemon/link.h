@@ -3,6 +3,8 @@
 #ifndef TAPQD_LINK_H
 #define TAPQD_LINK_H
 
+#include <stdint.h>
+
 struct nl_sock;
 struct conf_device;
 
@@ -11,7 +13,13 @@ void link_close(struct nl_sock *sk);
 /* txqueuelen: the ring size to set, 0 for the kernel's */
 int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
 		   unsigned int txqueuelen);
+/* One setting each (a reload changes them one by one); 0 or a negative errno. */
 int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen);
+int link_set_mtu(struct nl_sock *sk, int ifindex, unsigned int mtu);
+int link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[6]);
+/* bridge "" takes it out of its bridge; a bridge that does not exist is -ENODEV */
+int link_set_bridge(struct nl_sock *sk, int ifindex, const char *bridge);
+int link_delete(struct nl_sock *sk, int ifindex);
 const char *link_strerror(int r);
 
 #endif

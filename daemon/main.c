@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
+#include "reload.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -62,21 +64,25 @@ static void main_raise_nofile(struct tapqd *d)
 
 static void main_create_devices(struct tapqd *d)
 {
-	for (size_t i = 0; i < d->conf.n_devices; i++) {
-		const struct conf_device *cd = &d->conf.devices[i];
-		struct device *dev;
-		char what[160] = "";
-		int r = device_create(d, cd, &dev, what, sizeof(what));
+	for (size_t i = 0; i < d->conf.n_devices; i++)
+		device_add(d, &d->conf.devices[i]);
+}
 
-		if (r < 0) {
-			log_err(d, "%s: not created: %s: %s", cd->name, what, strerror(-r));
-			continue;
-		}
-		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-		log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name,
-			 dev->ifindex, device_active_count(dev), cd->max_queues,
-			 cd->persist ? ", persistent" : "");
-	}
+/* daemon() moves to /: a reload must still find a file named relative to where tapqd started. */
+static void main_absolute_conf_path(struct tapqd *d, char *buf, size_t size)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (d->conf_path[0] == '/')
+		return;
+	if (!getcwd(cwd, sizeof(cwd)))
+		main_die(d, "reading the current directory for %s: %s", d->conf_path,
+			 strerror(errno));
+	n = snprintf(buf, size, "%s/%s", cwd, d->conf_path);
+	if (n < 0 || (size_t)n >= size)
+		main_die(d, "%s/%s: path too long", cwd, d->conf_path);
+	d->conf_path = buf;
 }
 
 static size_t main_count_devices(const struct tapqd *d)
@@ -95,7 +101,8 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_warn(d, "SIGHUP: configuration reload is not implemented yet; ignoring it");
+		/* the outcome is logged and kept in d->conf_error: nobody waits for an answer */
+		reload_run(d);
 		return;
 	}
 	log_info(d, "%s: stopping", strsignal((int)sig));
@@ -137,6 +144,7 @@ int main(int argc, char **argv)
 	struct tapqd *d = calloc(1, sizeof(*d));
 	struct device *dev;
 	struct conf_error err;
+	char conf_path[PATH_MAX];
 	bool foreground = false, test_only = false;
 	char what[512] = "";
 	int opt, r;
@@ -196,6 +204,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	d->log_level = (int)d->conf.log_level;
+	main_absolute_conf_path(d, conf_path, sizeof(conf_path));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		main_die(d, "ignoring SIGPIPE: %s", strerror(errno));
 	main_raise_nofile(d);

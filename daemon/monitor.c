@@ -24,6 +24,7 @@
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
+#include "topo.h"
 #include "worker.h"
 
 /* Half the 100 ms within which status must follow a client. */
@@ -80,7 +81,15 @@ static void monitor_device_deleted(struct tapqd *d, struct device *dev)
 		lease_forget(dev->lease);
 	worker_stop_all(d, dev);
 	TAILQ_REMOVE(&d->devices, dev, entry);
-	r = device_create(d, &dev->conf, &again, what, sizeof(what));
+	topo_unplace(d, dev);
+	/* a reload had it removed or changed at the end of the lease: that end is now */
+	if (dev->remove_pending) {
+		log_info(d, "%s: removed, as the config says since the last reload", dev->conf.name);
+		device_free(dev);
+		return;
+	}
+	r = device_create(d, dev->reconf_pending ? &dev->next_conf : &dev->conf, &again, what,
+			  sizeof(what));
 	if (r < 0)
 		log_err(d, "%s: not created again: %s: %s", dev->conf.name, what, strerror(-r));
 	device_free(dev);

@@ -525,6 +525,13 @@ int topo_place(struct tapqd *d, struct device *dev)
 			dev->conf.max_queues, preferred, d->cpu_load, dev->cpu);
 }
 
+void topo_unplace(struct tapqd *d, const struct device *dev)
+{
+	for (unsigned int q = 0; q < dev->conf.max_queues; q++)
+		if (dev->cpu[q] >= 0 && dev->cpu[q] < TOPO_CPUS_MAX && d->cpu_load[dev->cpu[q]])
+			d->cpu_load[dev->cpu[q]]--;
+}
+
 int topo_bind_thread(struct tapqd *d, pthread_t thread, int cpu)
 {
 	hwloc_bitmap_t set;

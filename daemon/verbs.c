@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
- * RESIZE, SUBSCRIBE. Every refusal is an ERROR reply naming the reason.
+ * RESIZE, SUBSCRIBE, RELOAD. Every refusal is an ERROR reply naming the reason.
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "acl.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "notify.h"
+#include "reload.h"
 #include "resize.h"
 #include "verbs.h"
 #include "worker.h"
@@ -245,6 +247,40 @@ static void verbs_subscribe(struct tapqd *d, struct client *cl, uint32_t seq,
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
+/*
+ * Reloading is root's, as sending SIGHUP is; asking how the last one went is
+ * as public as status. The reply comes once the reload is applied or refused.
+ */
+static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
+			 const struct tapqd_reload *req)
+{
+	struct tapqd_reload rep = {0};
+	int r;
+
+	if (req->flags & ~(uint32_t)TAPQD_RELOAD_QUERY) {
+		ctl_send_error(d, cl, seq, -EINVAL, "unknown reload flags 0x%x", req->flags);
+		return;
+	}
+	if (req->flags & TAPQD_RELOAD_QUERY) {
+		/* a long path may not fit: the log has the whole line */
+		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, d->conf_error);
+		ctl_send(d, cl, TAPQD_RELOAD, seq, &rep, sizeof(rep), NULL, 0);
+		return;
+	}
+	if (cl->uid != 0) {
+		log_notice(d, "reload refused to pid %d uid %u: only root may reload", (int)cl->pid,
+			   (unsigned int)cl->uid);
+		ctl_send_error(d, cl, seq, -EPERM, "only root may reload the configuration");
+		return;
+	}
+	log_info(d, "reload asked by pid %d", (int)cl->pid);
+	r = reload_run(d);
+	if (r < 0)
+		ctl_send_error(d, cl, seq, r, "%s", d->conf_error);
+	else
+		ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
 void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 		    const void *payload)
 {
@@ -269,6 +305,9 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 		break;
 	case TAPQD_RESIZE_ACK:
 		resize_ack(d, cl, payload);
+		break;
+	case TAPQD_RELOAD:
+		verbs_reload(d, cl, h->seq, payload);
 		break;
 	}
 }

@@ -17,6 +17,8 @@
  *   RESIZE    struct tapqd_resize       -> OK (when applied) or ERROR
  *   SUBSCRIBE struct tapqd_name ("" all) -> OK, then EVENT messages (seq 0)
  *   RESIZE_ACK struct tapqd_resize      -> nothing (see below)
+ *   RELOAD    struct tapqd_reload       -> OK (applied) or ERROR (refused);
+ *                                          with TAPQD_RELOAD_QUERY: RELOAD
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * parse (bad magic, version, size, unknown type, fds attached) is answered
@@ -46,6 +48,18 @@
  *
  * A lease belongs to the process that acquired it (its pid at connect()),
  * not to the connection: it ends on RELEASE or when that process exits.
+ *
+ * RELOAD (root only) re-reads the configuration file tapqd started with, as
+ * SIGHUP does, and answers once the difference is applied. A file that
+ * does not parse or validate is refused as a whole: tapqd keeps running the
+ * old one and the ERROR says "FILE:LINE: message". A refusal is kept until
+ * a later reload succeeds; RELOAD with TAPQD_RELOAD_QUERY (anyone) changes
+ * nothing and answers RELOAD with that message in msg ("" when none).
+ * What a lease holds is never changed by a reload: a device removed from
+ * the config while leased is deleted when its lease ends, and changes that
+ * need new queue fds (max_queues, vnet_hdr) or that the holder sets up
+ * itself (vnet_hdr_size, offloads, active_queues) wait for that too;
+ * tapqd_device_info.pending says which.
  */
 #ifndef TAPQD_H
 #define TAPQD_H
@@ -72,8 +86,8 @@ enum tapqd_type {
 	TAPQD_RESIZE = 5,
 	TAPQD_SUBSCRIBE = 6,
 	TAPQD_RESIZE_ACK = 7,
-	/* reserved for the systemd/reload work in progress */
 	TAPQD_RELOAD = 8,
+	/* reserved for the systemd work in progress */
 	TAPQD_RESUME = 9,
 
 	TAPQD_OK = 64,
@@ -95,6 +109,17 @@ enum tapqd_event_kind {
 	TAPQD_EVENT_LEASE_ENDED = 2,    /* released, holder exited, or revoked */
 	TAPQD_EVENT_DEVICE_REMOVED = 3,
 	TAPQD_EVENT_SHRINK = 4, /* to a daemon-mode holder: stop using queues n.., then ack */
+};
+
+/* What a device waits for the end of its lease to do, after a reload. */
+enum tapqd_pending {
+	TAPQD_PENDING_NONE = 0,
+	TAPQD_PENDING_REMOVE = 1,      /* gone from the config: deleted at release */
+	TAPQD_PENDING_RECONFIGURE = 2, /* config changes applied at release */
+};
+
+enum tapqd_reload_flags {
+	TAPQD_RELOAD_QUERY = 1, /* reload nothing: answer why the last reload was refused */
 };
 
 enum tapqd_backend {
@@ -139,6 +164,12 @@ struct tapqd_resize {
 	uint8_t reserved[6];
 };
 
+struct tapqd_reload {
+	uint32_t flags; /* enum tapqd_reload_flags; 0 in a reply */
+	uint32_t reserved;
+	char msg[TAPQD_ERRMSG_MAX]; /* in the reply to a query: the last refusal, "" if none */
+};
+
 struct tapqd_error {
 	int32_t code; /* a positive errno value */
 	char msg[TAPQD_ERRMSG_MAX];
@@ -169,13 +200,16 @@ struct tapqd_device_info {
 	uint32_t tun_flags;     /* the TUNSETIFF flags of every queue */
 	uint32_t offloads;      /* TUN_F_* bits set with TUNSETOFFLOAD */
 	uint8_t backend;        /* enum tapqd_backend */
-	uint8_t reserved[3];
+	uint8_t pending;        /* enum tapqd_pending */
+	uint8_t reserved[2];
 	/*
 	 * The kernel's ring of each queue holds txqueuelen packets, not bytes: a
 	 * packet may be a 64 KiB GSO frame, so the worst case per queue is
-	 * txqueuelen * 65536 bytes. txqueuelen_pending is a smaller ring tapqd
-	 * will set once nothing reads the device (0: none): shrinking frees
-	 * queued packets silently.
+	 * txqueuelen * 65536 bytes. txqueuelen_pending is a ring tapqd will
+	 * set once nothing reads the device (0: none): shrinking frees queued
+	 * packets silently, and a reload leaves the ring of a leased device
+	 * alone either way, since the kernel drops what is sent while it
+	 * resizes (the qdisc is deactivated meanwhile).
 	 */
 	uint32_t txqueuelen;
 	uint32_t txqueuelen_pending;
@@ -259,6 +293,10 @@ int tapqd_client_release(struct tapqd_client *c, const char *name,
 			 const uint8_t token[TAPQD_TOKEN_LEN]);
 int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues);
 int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
+/* Reloads the daemon's config and waits: 0 applied, else refused (see tapqd_client_error). */
+int tapqd_client_reload(struct tapqd_client *c);
+/* Why the daemon's last reload was refused, into buf ("" when it was not). */
+int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size);
 /* Waits for the next EVENT; timeout_ms < 0 waits forever. -ETIMEDOUT when none came. */
 int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret);
 

@@ -41,6 +41,7 @@ struct client_msg {
 		struct tapqd_fds fds;
 		struct tapqd_event event;
 		struct tapqd_hello hello;
+		struct tapqd_reload reload;
 	} u;
 	size_t n_fds;
 	int fds[TAPQD_FDS_PER_MSG];
@@ -271,6 +272,23 @@ static int client_name(char dst[TAPQD_NAME_MAX], const char *name)
 	return 0;
 }
 
+/* For requests answered by one message of their own type (HELLO, a RELOAD query), without fds. */
+static int client_exchange(struct tapqd_client *c, uint16_t type, const void *payload, size_t len,
+			   struct client_msg *m)
+{
+	int r;
+
+	m->n_fds = 0; /* nothing to close if the send fails */
+	r = client_send(c, type, payload, len);
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && (m->hdr.type != type || m->n_fds))
+		r = -EPROTO;
+	if (r < 0)
+		client_msg_close_fds(m);
+	return r;
+}
+
 int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 {
 	struct tapqd_hello h = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
@@ -279,14 +297,9 @@ int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 
 	if (!m)
 		return -ENOMEM;
-	r = client_send(c, TAPQD_HELLO, &h, sizeof(h));
-	if (r == 0)
-		r = client_reply(c, m);
-	if (r == 0 && m->hdr.type != TAPQD_HELLO)
-		r = -EPROTO;
+	r = client_exchange(c, TAPQD_HELLO, &h, sizeof(h), m);
 	if (r == 0 && ret_version)
 		*ret_version = m->u.hello.version_max;
-	client_msg_close_fds(m);
 	free(m);
 	return r;
 }
@@ -430,6 +443,32 @@ int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
 	if (r < 0)
 		return r;
 	return client_simple(c, TAPQD_SUBSCRIBE, &req, sizeof(req));
+}
+
+/* The daemon answers once the reload is applied or refused; client_reply waits 30 s at most. */
+int tapqd_client_reload(struct tapqd_client *c)
+{
+	struct tapqd_reload req = {0};
+
+	return client_simple(c, TAPQD_RELOAD, &req, sizeof(req));
+}
+
+int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size)
+{
+	struct tapqd_reload req = {.flags = TAPQD_RELOAD_QUERY};
+	struct client_msg *m;
+	int r;
+
+	if (!size)
+		return -EINVAL;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	r = client_exchange(c, TAPQD_RELOAD, &req, sizeof(req), m);
+	if (r == 0)
+		snprintf(buf, size, "%.*s", (int)sizeof(m->u.reload.msg), m->u.reload.msg);
+	free(m);
+	return r;
 }
 
 int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret)

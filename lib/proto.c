@@ -21,6 +21,8 @@ ssize_t tapqd_msg_payload_size(uint16_t type)
 	case TAPQD_RESIZE:
 	case TAPQD_RESIZE_ACK:
 		return sizeof(struct tapqd_resize);
+	case TAPQD_RELOAD:
+		return sizeof(struct tapqd_reload);
 	case TAPQD_OK:
 		return 0;
 	case TAPQD_ERROR:

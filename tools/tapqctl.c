@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release */
+/* tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release, reload */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		   "  exec DEVICE -- COMMAND [ARGS...]   (@FDS@ in ARGS becomes the fds, a:b:c)\n"
 		   "  resize DEVICE N\n"
 		   "  release DEVICE [--token HEX]\n"
+		   "  reload                        (waits until applied: exit 0, or refused: 1)\n"
 		   "SOCKET defaults to " TAPQD_DEFAULT_SOCKET "\n");
 }
 
@@ -123,6 +124,18 @@ static const char *human_bytes(uint64_t n, char *buf, size_t size)
 	return buf;
 }
 
+/* What a device waits for the end of its lease to do; NULL for nothing. */
+static const char *pending_name(unsigned int pending)
+{
+	switch (pending) {
+	case TAPQD_PENDING_REMOVE:
+		return "remove";
+	case TAPQD_PENDING_RECONFIGURE:
+		return "reconfigure";
+	}
+	return NULL;
+}
+
 static void print_json_device(const struct tapqd_device_info *dev)
 {
 	printf("{\"name\":");
@@ -146,7 +159,11 @@ static void print_json_device(const struct tapqd_device_info *dev)
 		printf("%" PRIu64, dev->queue_memory);
 	else
 		printf("null");
-	printf(",\"tunsetqueue_calls\":%" PRIu64 ",", dev->tunsetqueue_calls);
+	printf(",\"tunsetqueue_calls\":%" PRIu64 ",\"pending\":", dev->tunsetqueue_calls);
+	if (pending_name(dev->pending))
+		printf("\"%s\",", pending_name(dev->pending));
+	else
+		printf("null,");
 	print_json_queues(dev);
 	printf("}");
 }
@@ -175,6 +192,10 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		       tapqd_control_name(dev->control));
 	else
 		printf("not leased\n");
+	if (dev->pending == TAPQD_PENDING_REMOVE)
+		printf("  removed from the config: deleted when the lease ends\n");
+	else if (dev->pending == TAPQD_PENDING_RECONFIGURE)
+		printf("  config changes wait for the end of the lease\n");
 	print_text_ring(dev);
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
 		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues;
@@ -204,6 +225,7 @@ static void print_text_device(const struct tapqd_device_info *dev)
 static int cmd_status(const struct ctl_opts *o)
 {
 	struct tapqd_device_info *devs = NULL;
+	char conf_error[TAPQD_ERRMSG_MAX];
 	struct tapqd_client *c;
 	size_t n = 0;
 	int r;
@@ -216,14 +238,29 @@ static int cmd_status(const struct ctl_opts *o)
 		tapqd_client_free(c);
 		return r;
 	}
+	r = tapqd_client_reload_error(c, conf_error, sizeof(conf_error));
+	if (r < 0) {
+		free(devs);
+		r = fail(c, "status: the outcome of the last reload", r);
+		tapqd_client_free(c);
+		return r;
+	}
 	if (o->json) {
 		printf("{\"devices\":[");
 		for (size_t i = 0; i < n; i++) {
 			printf(i ? "," : "");
 			print_json_device(&devs[i]);
 		}
-		printf("]}\n");
+		printf("]");
+		/* only then: the usual shape stays {"devices":[...]} */
+		if (conf_error[0]) {
+			printf(",\"config_error\":");
+			print_json_string(conf_error, sizeof(conf_error));
+		}
+		printf("}\n");
 	} else {
+		if (conf_error[0])
+			printf("config not reloaded, the previous one runs: %s\n", conf_error);
 		for (size_t i = 0; i < n; i++)
 			print_text_device(&devs[i]);
 	}
@@ -533,6 +570,20 @@ static int cmd_release(const struct ctl_opts *o)
 	return r;
 }
 
+static int cmd_reload(const struct ctl_opts *o)
+{
+	struct tapqd_client *c;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_reload(c);
+	if (r < 0)
+		r = fail(c, "reload refused", r);
+	tapqd_client_free(c);
+	return r;
+}
+
 /* Takes the options of the commands that have them, wherever they stand. */
 static int parse_opts(int argc, char **argv, struct ctl_opts *o, char **positional, int max_pos)
 {
@@ -602,6 +653,8 @@ int main(int argc, char **argv)
 		return cmd_resize(&o, pos[1]);
 	if (!strcmp(cmd, "release") && n == 1)
 		return cmd_release(&o);
+	if (!strcmp(cmd, "reload") && n == 0)
+		return cmd_reload(&o);
 	usage(stderr);
 	return 1;
 }
