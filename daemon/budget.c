@@ -31,10 +31,11 @@ unsigned int budget_ring(const struct conf_device *cd, unsigned int queues)
 	return ring > BUDGET_RING_MAX ? BUDGET_RING_MAX : (unsigned int)ring;
 }
 
-void budget_update(struct tapqd *d, struct device *dev, bool may_shrink)
+void budget_update(struct tapqd *d, struct device *dev, bool nothing_reads)
 {
 	unsigned int active = device_active_count(dev);
 	unsigned int want = budget_ring(&dev->conf, active);
+	bool workers = dev->conf.backend != CONF_BACKEND_NONE && !nothing_reads;
 	int r;
 
 	/* a fixed txqueuelen comes here only when a reload changed it */
@@ -42,10 +43,10 @@ void budget_update(struct tapqd *d, struct device *dev, bool may_shrink)
 		dev->txqueuelen_pending = 0;
 		return;
 	}
-	if (want < dev->txqueuelen && !may_shrink) {
+	if (dev->lease || (want < dev->txqueuelen && workers)) {
 		if (dev->txqueuelen_pending != want)
-			log_info(d, "%s: ring stays at %u packets while in use (%u once unused)",
-				 dev->conf.name, dev->txqueuelen, want);
+			log_info(d, "%s: ring stays at %u packets while %s (%u after)", dev->conf.name,
+				 dev->txqueuelen, dev->lease ? "leased" : "workers read it", want);
 		dev->txqueuelen_pending = want;
 		return;
 	}

@@ -64,7 +64,7 @@ void monitor_follow(struct tapqd *d, struct device *dev)
 	else
 		log_warn(d, "%s: %u of %u queues active (was %u), changed outside tapqd",
 			 dev->conf.name, now, dev->conf.max_queues, was);
-	budget_update(d, dev, !dev->lease && dev->conf.backend == CONF_BACKEND_NONE);
+	budget_update(d, dev, false);
 	ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
 }
 

@@ -288,7 +288,7 @@ static void reload_ring(struct tapqd *d, struct device *dev, const struct conf_d
 		return;
 	}
 	/* a worker may have packets queued: only an unread ring shrinks, as for a resize */
-	budget_update(d, dev, cd->backend == CONF_BACKEND_NONE);
+	budget_update(d, dev, false);
 	if (budget_changed && dev->txqueuelen == ring && dev->txqueuelen_pending == pending)
 		reload_note(d, cd->name, 0,
 			    "txqueuelen %u, queue_memory %llu: ring stays at %u packets",

@@ -29,8 +29,7 @@ static int resize_apply(struct tapqd *d, struct device *dev, unsigned int n)
 		return r;
 	}
 	dev->want_active = n;
-	/* a daemon-mode holder or a worker may have packets queued: only unread rings shrink */
-	budget_update(d, dev, !dev->lease && dev->conf.backend == CONF_BACKEND_NONE);
+	budget_update(d, dev, false);
 	worker_sync(d, dev);
 	if (before != n) {
 		log_info(d, "%s: %u of %u queues active (was %u)", dev->conf.name, n,

@@ -205,11 +205,11 @@ struct tapqd_device_info {
 	/*
 	 * The kernel's ring of each queue holds txqueuelen packets, not bytes: a
 	 * packet may be a 64 KiB GSO frame, so the worst case per queue is
-	 * txqueuelen * 65536 bytes. txqueuelen_pending is a ring tapqd will
-	 * set once nothing reads the device (0: none): shrinking frees queued
-	 * packets silently, and a reload leaves the ring of a leased device
-	 * alone either way, since the kernel drops what is sent while it
-	 * resizes (the qdisc is deactivated meanwhile).
+	 * txqueuelen * 65536 bytes. txqueuelen_pending is the ring tapqd will
+	 * set once the lease ends, or once no worker reads a shrinking ring (0:
+	 * none). A leased device's ring is never resized: the kernel drops what
+	 * is sent while it resizes (the qdisc is deactivated meanwhile), and a
+	 * shrink also frees queued packets without counting them.
 	 */
 	uint32_t txqueuelen;
 	uint32_t txqueuelen_pending;

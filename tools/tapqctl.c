@@ -178,7 +178,7 @@ static void print_text_ring(const struct tapqd_device_info *dev)
 	if (dev->queue_memory)
 		printf(", budget %s", human_bytes(dev->queue_memory, budget, sizeof(budget)));
 	if (dev->txqueuelen_pending)
-		printf(", shrinks to %u when unused", dev->txqueuelen_pending);
+		printf(", %u once released", dev->txqueuelen_pending);
 	printf("\n  backend %s  TUNSETQUEUE by tapqd: %" PRIu64 "\n", backend_name(dev->backend),
 	       dev->tunsetqueue_calls);
 }

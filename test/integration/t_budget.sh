@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # t_budget.sh - queue_memory sets each queue's ring (txqueuelen): sized for
-# every queue at creation, grown when fewer are active, shrunk at once only
-# when nothing holds the device, else when the lease ends.
+# every queue at creation, resized with the active set while unleased, and
+# never under a lease (the new size waits for its end).
 . "$(dirname "$0")/lib.sh"
 tq_init
 start_daemon "$TQ_DIR/follow.conf" || finish
@@ -28,13 +28,15 @@ tq_bg "$TQ_TMP/hold.out" acquire tqbudget --mode daemon
 H=$BGPID
 wait_until 100 0.1 "daemon-mode lease taken" holder_is tqbudget "$H"
 assert_ok "resize the lease to 1" tq resize tqbudget 1
-assert_eq "leased, 1 active: grows" "$(ring 1)" "$(qlen)"
+assert_eq "leased, 1 active: the ring is not resized under the holder" "$(ring 2)" "$(qlen)"
+assert_eq "the larger ring is pending" "$(ring 1)" "$(status_field tqbudget .txqueuelen_pending)"
+assert_match "status says so" "$(ring 1) once released" "$(tq status tqbudget)"
 assert_ok "resize the lease to 4" tq resize tqbudget 4
-assert_eq "leased, 4 active: the ring does not shrink under the holder" "$(ring 1)" "$(qlen)"
-assert_eq "the shrink is pending" "$(ring 4)" "$(status_field tqbudget .txqueuelen_pending)"
+assert_eq "leased, 4 active: still not resized" "$(ring 2)" "$(qlen)"
+assert_eq "the smaller ring is pending" "$(ring 4)" "$(status_field tqbudget .txqueuelen_pending)"
 stop_bg "$H"
 wait_until 50 0.1 "lease ends" leased_is tqbudget false
-assert_eq "the lease ended: the pending shrink is applied" "$(ring 4)" "$(qlen)"
+assert_eq "the lease ended: the pending ring is applied" "$(ring 4)" "$(qlen)"
 assert_eq "nothing pending" null "$(status_field tqbudget .txqueuelen_pending)"
 
 stop_daemon
