@@ -21,6 +21,7 @@
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
+#include "fdstore.h"
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
@@ -80,6 +81,8 @@ static void monitor_device_deleted(struct tapqd *d, struct device *dev)
 		lease_forget(dev->lease);
 	worker_stop_all(d, dev);
 	TAILQ_REMOVE(&d->devices, dev, entry);
+	/* its stored queues name a device that is gone */
+	fdstore_forget_device(d, dev);
 	r = device_create(d, &dev->conf, &again, what, sizeof(what));
 	if (r < 0)
 		log_err(d, "%s: not created again: %s: %s", dev->conf.name, what, strerror(-r));
@@ -87,6 +90,7 @@ static void monitor_device_deleted(struct tapqd *d, struct device *dev)
 	if (r < 0)
 		return;
 	TAILQ_INSERT_TAIL(&d->devices, again, entry);
+	fdstore_add_device(d, again);
 	worker_sync(d, again);
 	log_info(d, "%s: created again, ifindex %d", again->conf.name, again->ifindex);
 }
