@@ -17,6 +17,7 @@
  *   RESIZE    struct tapqd_resize       -> OK (when applied) or ERROR
  *   SUBSCRIBE struct tapqd_name ("" all) -> OK, then EVENT messages (seq 0)
  *   RESIZE_ACK struct tapqd_resize      -> nothing (see below)
+ *   RESUME    struct tapqd_resume       -> OK or ERROR
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * parse (bad magic, version, size, unknown type, fds attached) is answered
@@ -46,6 +47,12 @@
  *
  * A lease belongs to the process that acquired it (its pid at connect()),
  * not to the connection: it ends on RELEASE or when that process exits.
+ * It outlives the connection and a restart of the daemon (under systemd,
+ * through its fd store). RESUME with the device name and the lease token
+ * makes the connection it arrives on the lease's connection again: from
+ * then on it receives the holder's events (SHRINK, LEASE_ENDED, ...) and may
+ * RELEASE. Any process that has the token may resume; no fds are passed
+ * again, since the holder still has them.
  */
 #ifndef TAPQD_H
 #define TAPQD_H
@@ -72,7 +79,7 @@ enum tapqd_type {
 	TAPQD_RESIZE = 5,
 	TAPQD_SUBSCRIBE = 6,
 	TAPQD_RESIZE_ACK = 7,
-	/* reserved for the systemd/reload work in progress */
+	/* reserved for the reload work in progress */
 	TAPQD_RELOAD = 8,
 	TAPQD_RESUME = 9,
 
@@ -131,6 +138,12 @@ struct tapqd_acquire {
 struct tapqd_release {
 	char name[TAPQD_NAME_MAX];
 	uint8_t token[TAPQD_TOKEN_LEN]; /* all zero: none */
+};
+
+/* Takes the lease of name back on this connection, after a reconnect or a daemon restart. */
+struct tapqd_resume {
+	char name[TAPQD_NAME_MAX];
+	uint8_t token[TAPQD_TOKEN_LEN];
 };
 
 struct tapqd_resize {
@@ -258,6 +271,9 @@ int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int 
 int tapqd_client_release(struct tapqd_client *c, const char *name,
 			 const uint8_t token[TAPQD_TOKEN_LEN]);
 int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues);
+/* Makes this connection the lease's again (events, release), by its token. */
+int tapqd_client_resume(struct tapqd_client *c, const char *name,
+			const uint8_t token[TAPQD_TOKEN_LEN]);
 int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
 /* Waits for the next EVENT; timeout_ms < 0 waits forever. -ETIMEDOUT when none came. */
 int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret);

@@ -14,7 +14,7 @@ static _Alignas(max_align_t) char buf[TAPQD_MSG_MAX + 64];
 START_TEST(test_round_trip_every_type)
 {
 	static const uint16_t types[] = {TAPQD_HELLO, TAPQD_STATUS, TAPQD_ACQUIRE, TAPQD_RELEASE,
-					 TAPQD_RESIZE, TAPQD_SUBSCRIBE, TAPQD_OK, TAPQD_ERROR,
+					 TAPQD_RESIZE, TAPQD_SUBSCRIBE, TAPQD_RESUME, TAPQD_OK, TAPQD_ERROR,
 					 TAPQD_DEVICE, TAPQD_LEASE, TAPQD_FDS, TAPQD_EVENT};
 	static char payload[TAPQD_MSG_MAX];
 
