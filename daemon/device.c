@@ -87,8 +87,14 @@ static int device_own_queues(struct device *dev, char *what, size_t what_size)
 	return r;
 }
 
-/* What a created and an adopted device both get from the config: link, persistence, cores, ring. */
-static int device_settle(struct tapqd *d, struct device *dev, char *what, size_t what_size)
+/*
+ * What a created and an adopted device both get from the config: link,
+ * persistence, cores, ring. An adopted device keeps the ring it has, which
+ * the budget may grow, or shrink only when nothing reads it: shrinking drops
+ * queued packets.
+ */
+static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char *what,
+			 size_t what_size)
 {
 	const struct conf_device *cd = &dev->conf;
 	int r;
@@ -101,9 +107,17 @@ static int device_settle(struct tapqd *d, struct device *dev, char *what, size_t
 	r = device_own_queues(dev, what, what_size);
 	if (r < 0)
 		return r;
-	/* sized for every queue: the active set may grow to all of them */
-	dev->txqueuelen = budget_ring(cd, cd->max_queues);
-	r = link_configure(d->nl, dev->ifindex, cd, dev->txqueuelen);
+	if (adopted) {
+		r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
+		if (r < 0) {
+			snprintf(what, what_size, "reading its txqueuelen");
+			return r;
+		}
+	} else {
+		/* sized for every queue: the active set may grow to all of them */
+		dev->txqueuelen = budget_ring(cd, cd->max_queues);
+	}
+	r = link_configure(d->nl, dev->ifindex, cd, adopted ? 0 : dev->txqueuelen);
 	if (r < 0) {
 		if (cd->bridge[0] && r == -ENODEV)
 			snprintf(what, what_size, "bridge %s not found", cd->bridge);
@@ -154,7 +168,7 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 		dev->fds[i] = r;
 		dev->attached[i] = true;
 	}
-	r = device_settle(d, dev, what, what_size);
+	r = device_settle(d, dev, false, what, what_size);
 	if (r < 0)
 		goto fail;
 	*ret = dev;
@@ -172,7 +186,7 @@ int device_adopt(struct tapqd *d, struct device *dev, char *what, size_t what_si
 		snprintf(what, what_size, "reading its queue states (TUNGETIFF)");
 		return r;
 	}
-	return device_settle(d, dev, what, what_size);
+	return device_settle(d, dev, true, what, what_size);
 }
 
 void device_free(struct device *dev)

@@ -11,6 +11,8 @@ void link_close(struct nl_sock *sk);
 /* txqueuelen: the ring size to set, 0 for the kernel's */
 int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
 		   unsigned int txqueuelen);
+/* The ring size the device has now. */
+int link_get_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int *ret);
 int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen);
 const char *link_strerror(int r);
 

@@ -187,20 +187,27 @@ static bool verbs_token_equal(const uint8_t *a, const uint8_t *b)
 	return diff == 0;
 }
 
+/* The lease of the named device the peer may use, or answers why there is none. */
+static struct lease *verbs_lease(struct tapqd *d, struct client *cl, uint32_t seq,
+				 const char name[TAPQD_NAME_MAX], const char *verb)
+{
+	struct device *dev = verbs_device(d, cl, seq, name, verb);
+
+	if (dev && !dev->lease)
+		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
+	return dev ? dev->lease : NULL;
+}
+
 static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 			  const struct tapqd_release *req)
 {
 	static const uint8_t no_token[TAPQD_TOKEN_LEN];
-	struct device *dev = verbs_device(d, cl, seq, req->name, "release");
-	struct lease *l;
+	struct lease *l = verbs_lease(d, cl, seq, req->name, "release");
+	struct device *dev;
 
-	if (!dev)
+	if (!l)
 		return;
-	l = dev->lease;
-	if (!l) {
-		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
-		return;
-	}
+	dev = l->dev;
 	if (l->pid == cl->pid) {
 		lease_end(d, l, "released");
 	} else if (cl->uid == 0 || (!verbs_token_equal(req->token, no_token) &&
@@ -223,16 +230,12 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_resume *req)
 {
-	struct device *dev = verbs_device(d, cl, seq, req->name, "resume");
-	struct lease *l;
+	struct lease *l = verbs_lease(d, cl, seq, req->name, "resume");
+	struct device *dev;
 
-	if (!dev)
+	if (!l)
 		return;
-	l = dev->lease;
-	if (!l) {
-		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
-		return;
-	}
+	dev = l->dev;
 	if (!verbs_token_equal(req->token, l->token)) {
 		log_notice(d, "%s: resume refused to pid %d uid %u: wrong token", dev->conf.name,
 			   (int)cl->pid, (unsigned int)cl->uid);
