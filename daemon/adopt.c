@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "adopt.h"
@@ -25,6 +27,10 @@
 #include "log.h"
 #include "state.h"
 #include "tap.h"
+
+/* How long a dropped device may take to go once the service manager closed its copies. */
+#define ADOPT_GONE_WAIT_MS 2000
+#define ADOPT_GONE_STEP_MS 20
 
 /* The TUNSETIFF flags a queue must share with the config; the kernel adds others (IFF_PERSIST). */
 #define ADOPT_TUN_MASK (IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR)
@@ -210,6 +216,20 @@ static int adopt_check_queue(const struct conf_device *cd, const struct adopt_fd
 	return 0;
 }
 
+/*
+ * The service manager closes its copies of dropped queues when it reads our
+ * FDSTOREREMOVE; the interface goes then, unless a client holds it. Waiting
+ * for that (bounded, at start-up only) lets the device be created afresh
+ * instead of being refused as existing.
+ */
+static void adopt_wait_gone(const char *name)
+{
+	const struct timespec step = {.tv_nsec = ADOPT_GONE_STEP_MS * 1000000L};
+
+	for (int ms = 0; ms < ADOPT_GONE_WAIT_MS && if_nametoindex(name); ms += ADOPT_GONE_STEP_MS)
+		nanosleep(&step, NULL);
+}
+
 /* Moves the stored queues of cd into dev, in queue order, all of them checked. */
 static int adopt_queues(struct tapqd *d, struct device *dev, char *what, size_t what_size)
 {
@@ -253,6 +273,7 @@ static int adopt_queues(struct tapqd *d, struct device *dev, char *what, size_t 
 		fdstore_queue_name(name, sizeof(name), dev->conf.name, q);
 		fdstore_remove(d, name);
 	}
+	adopt_wait_gone(dev->conf.name);
 	return r;
 }
 
