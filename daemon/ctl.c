@@ -368,7 +368,7 @@ static int ctl_claim_path(const struct sockaddr_un *sa, char *what, size_t what_
 	return 0;
 }
 
-int ctl_listen(struct tapqd *d, char *what, size_t what_size)
+static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = d->conf.socket_path;
@@ -401,16 +401,39 @@ int ctl_listen(struct tapqd *d, char *what, size_t what_size)
 	if (listen(fd, CTL_BACKLOG) < 0)
 		goto fail;
 	d->listen_fd = fd;
-	d->listen_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
-	d->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
-	d->reap_ev = event_new(d->base, -1, 0, ctl_on_reap, d);
-	if (!d->listen_ev || !d->accept_pause_ev || !d->reap_ev || event_add(d->listen_ev, NULL) < 0)
-		return -ENOMEM;
 	return 0;
 fail:
 	r = -errno;
 	close(fd);
 	return r;
+}
+
+/*
+ * A socket passed by the service manager (d->listen_fd already set) is used
+ * as it is: its path, mode and group are the socket unit's, and tapqd never
+ * unlinks it. Accept must not block, whoever made the socket.
+ */
+int ctl_listen(struct tapqd *d, char *what, size_t what_size)
+{
+	int r, flags;
+
+	if (d->listen_fd < 0) {
+		r = ctl_bind(d, what, what_size);
+		if (r < 0)
+			return r;
+	} else {
+		snprintf(what, what_size, "the socket from the service manager (fd %d)",
+			 d->listen_fd);
+		flags = fcntl(d->listen_fd, F_GETFL);
+		if (flags < 0 || fcntl(d->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			return -errno;
+	}
+	d->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
+	d->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
+	d->reap_ev = event_new(d->base, -1, 0, ctl_on_reap, d);
+	if (!d->listen_ev || !d->accept_pause_ev || !d->reap_ev || event_add(d->listen_ev, NULL) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 void ctl_stop(struct tapqd *d)

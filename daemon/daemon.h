@@ -19,6 +19,7 @@ struct lease;
 struct client;
 struct worker;
 struct hwloc_topology;
+struct adopt;
 
 /*
  * What the workers of one queue did, over every worker that served it: one
@@ -122,10 +123,12 @@ struct tapqd {
 	struct event *poll_timer; /* reads queue states of down links, which send no notifications */
 	struct event *watchdog_ev;
 	bool notify_failed;  /* a failed sd_notify is logged once */
+	bool fdstore;        /* a service manager listens (NOTIFY_SOCKET): queues go to its fd store */
+	struct adopt *adopt; /* what came back from the fd store, during start-up only */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
 	TAILQ_HEAD(, device) devices;
 	TAILQ_HEAD(, client) clients;
-	int listen_fd;
+	int listen_fd;         /* set before ctl_listen() when the service manager passed it */
 	char listen_path[108]; /* unlinked at stop when tapqd created it */
 	struct event *listen_ev;
 	struct event *accept_pause_ev;

@@ -12,13 +12,14 @@
 
 #include "budget.h"
 #include "device.h"
+#include "fdstore.h"
 #include "link.h"
 #include "log.h"
 #include "tap.h"
 #include "topo.h"
 #include "worker.h"
 
-static unsigned int device_tun_flags(const struct conf_device *cd)
+unsigned int device_tun_flags(const struct conf_device *cd)
 {
 	unsigned int flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
 
@@ -56,33 +57,110 @@ static int device_setup_tun(struct device *dev, char *what, size_t what_size)
 	return 0;
 }
 
-int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
-		  size_t what_size)
+struct device *device_new(const struct conf_device *cd)
 {
-	struct device *dev;
-	unsigned int failed;
-	int r;
+	struct device *dev = calloc(1, sizeof(*dev));
 
-	/* TUNSETIFF would attach our queues to a foreign multiqueue tap of that name. */
-	if (if_nametoindex(cd->name)) {
-		if (cd->persist)
-			snprintf(what, what_size,
-				 "interface exists (a persistent device from an earlier run is not "
-				 "re-adopted yet: 'ip link del %s' first)",
-				 cd->name);
-		else
-			snprintf(what, what_size, "interface exists and was not created by tapqd");
-		return -EEXIST;
-	}
-	dev = calloc(1, sizeof(*dev));
-	if (!dev) {
-		snprintf(what, what_size, "allocating the device");
-		return -ENOMEM;
-	}
+	if (!dev)
+		return NULL;
 	dev->conf = *cd;
 	dev->tun_flags = device_tun_flags(cd);
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
 		dev->fds[i] = -1;
+	dev->want_active = cd->active_queues == CONF_ACTIVE_ALL ? cd->max_queues : cd->active_queues;
+	return dev;
+}
+
+/* Unleased, tapqd sets the device's tun settings and active set; a holder owns them otherwise. */
+static int device_own_queues(struct device *dev, char *what, size_t what_size)
+{
+	unsigned int failed;
+	int r;
+
+	if (dev->lease)
+		return 0;
+	r = device_setup_tun(dev, what, what_size);
+	if (r < 0)
+		return r;
+	r = device_set_active(dev, dev->want_active, &failed);
+	if (r < 0)
+		snprintf(what, what_size, "%s queue %u (TUNSETQUEUE)",
+			 failed < dev->want_active ? "attaching" : "detaching", failed);
+	return r;
+}
+
+/*
+ * What a created and an adopted device both get from the config: link,
+ * persistence, cores, ring. An adopted device keeps the ring it has, which
+ * the budget may grow, or shrink only when nothing reads it: shrinking drops
+ * queued packets.
+ */
+static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char *what,
+			 size_t what_size)
+{
+	const struct conf_device *cd = &dev->conf;
+	int r;
+
+	dev->ifindex = (int)if_nametoindex(cd->name);
+	if (!dev->ifindex) {
+		snprintf(what, what_size, "looking up its ifindex");
+		return -errno;
+	}
+	r = device_own_queues(dev, what, what_size);
+	if (r < 0)
+		return r;
+	if (adopted) {
+		r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
+		if (r < 0) {
+			snprintf(what, what_size, "reading its txqueuelen");
+			return r;
+		}
+	} else {
+		/* sized for every queue: the active set may grow to all of them */
+		dev->txqueuelen = budget_ring(cd, cd->max_queues);
+	}
+	r = link_configure(d->nl, dev->ifindex, cd, adopted ? 0 : dev->txqueuelen);
+	if (r < 0) {
+		if (cd->bridge[0] && r == -ENODEV)
+			snprintf(what, what_size, "bridge %s not found", cd->bridge);
+		else
+			snprintf(what, what_size, "configuring the link (MTU, MAC, txqueuelen, up)");
+		return r;
+	}
+	dev->link_up = true;
+	/* Last, so that a failed creation leaves nothing behind. */
+	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
+		snprintf(what, what_size, "TUNSETPERSIST");
+		return r;
+	}
+	r = topo_place(d, dev);
+	if (r < 0) {
+		snprintf(what, what_size, "placing its queues on cores");
+		return r;
+	}
+	budget_update(d, dev, !dev->lease);
+	return 0;
+}
+
+int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		  size_t what_size)
+{
+	struct device *dev;
+	int r;
+
+	/* TUNSETIFF would attach our queues to a foreign multiqueue tap of that name. */
+	if (if_nametoindex(cd->name)) {
+		snprintf(what, what_size,
+			 "interface exists and no fd of it came back from a service manager's fd "
+			 "store (a client may still use it: left alone; 'ip link del %s' if not)",
+			 cd->name);
+		return -EEXIST;
+	}
+	dev = device_new(cd);
+	if (!dev) {
+		snprintf(what, what_size, "allocating the device");
+		return -ENOMEM;
+	}
 	for (unsigned int i = 0; i < cd->max_queues; i++) {
 		r = tap_queue_open(cd->name, dev->tun_flags);
 		if (r < 0) {
@@ -92,43 +170,9 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 		dev->fds[i] = r;
 		dev->attached[i] = true;
 	}
-	r = device_setup_tun(dev, what, what_size);
+	r = device_settle(d, dev, false, what, what_size);
 	if (r < 0)
 		goto fail;
-	dev->ifindex = (int)if_nametoindex(cd->name);
-	if (!dev->ifindex) {
-		r = -errno;
-		snprintf(what, what_size, "looking up its ifindex");
-		goto fail;
-	}
-	dev->want_active = cd->active_queues == CONF_ACTIVE_ALL ? cd->max_queues : cd->active_queues;
-	r = device_set_active(dev, dev->want_active, &failed);
-	if (r < 0) {
-		snprintf(what, what_size, "detaching queue %u (TUNSETQUEUE)", failed);
-		goto fail;
-	}
-	/* sized for every queue: the active set may grow to all of them */
-	dev->txqueuelen = budget_ring(cd, cd->max_queues);
-	r = link_configure(d->nl, dev->ifindex, cd, dev->txqueuelen);
-	if (r < 0) {
-		if (cd->bridge[0] && r == -ENODEV)
-			snprintf(what, what_size, "bridge %s not found", cd->bridge);
-		else
-			snprintf(what, what_size, "configuring the link (MTU, MAC, txqueuelen, up)");
-		goto fail;
-	}
-	dev->link_up = true;
-	/* Last, so that a failed creation leaves nothing behind. */
-	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
-		snprintf(what, what_size, "TUNSETPERSIST");
-		goto fail;
-	}
-	r = topo_place(d, dev);
-	if (r < 0) {
-		snprintf(what, what_size, "placing its queues on cores");
-		goto fail;
-	}
-	budget_update(d, dev, true);
 	*ret = dev;
 	return 0;
 fail:
@@ -147,6 +191,7 @@ struct device *device_add(struct tapqd *d, const struct conf_device *cd)
 		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+	fdstore_add_device(d, dev);
 	log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name, dev->ifindex,
 		 device_active_count(dev), cd->max_queues, cd->persist ? ", persistent" : "");
 	return dev;
@@ -163,10 +208,23 @@ int device_delete(struct tapqd *d, struct device *dev)
 
 	worker_stop_all(d, dev);
 	TAILQ_REMOVE(&d->devices, dev, entry);
+	/* deleted on purpose: its queues leave the service manager's store too */
+	fdstore_forget_device(d, dev);
 	topo_unplace(d, dev);
 	r = link_delete(d->nl, dev->ifindex);
 	device_free(dev);
 	return r == -ENODEV ? 0 : r;
+}
+
+int device_adopt(struct tapqd *d, struct device *dev, char *what, size_t what_size)
+{
+	int r = device_refresh(dev);
+
+	if (r < 0) {
+		snprintf(what, what_size, "reading its queue states (TUNGETIFF)");
+		return r;
+	}
+	return device_settle(d, dev, true, what, what_size);
 }
 
 void device_free(struct device *dev)

@@ -14,6 +14,17 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 struct device *device_add(struct tapqd *d, const struct conf_device *cd);
 /* Deletes the interface on purpose and frees the device. Return: 0, or the link's -errno. */
 int device_delete(struct tapqd *d, struct device *dev);
+/* An empty device of that config: no fds (-1), not in the list. NULL when out of memory. */
+struct device *device_new(const struct conf_device *cd);
+/*
+ * Takes over a device that already exists, its queue fds in dev->fds (back
+ * from the fd store, checked) and its lease, if any, in dev->lease: reads
+ * the queue states, applies the config, and leaves what a holder owns
+ * (active set, vnet header, offloads) alone. Return as device_create().
+ */
+int device_adopt(struct tapqd *d, struct device *dev, char *what, size_t what_size);
+/* The TUNSETIFF flags of every queue of a device of that config. */
+unsigned int device_tun_flags(const struct conf_device *cd);
 void device_free(struct device *dev);
 struct device *device_find(struct tapqd *d, const char *name);
 int device_refresh(struct device *dev);

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -17,6 +19,7 @@
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
+#include "fdstore.h"
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
@@ -84,6 +87,7 @@ int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned
 	l->conn = cl;
 	l->control = control;
 	dev->lease = l;
+	fdstore_lease_changed(d, dev);
 	*ret = l;
 	return 0;
 fail:
@@ -107,6 +111,7 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)l->pid, why);
 	ctl_send_event(d, dev, TAPQD_EVENT_LEASE_ENDED, l->pid);
 	lease_forget(l);
+	fdstore_lease_changed(d, dev);
 
 	resize_finish_pending(d, dev);
 	/* a reload may have kept the device's removal or new queues for this moment */
@@ -127,6 +132,63 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	monitor_poll_update(d);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+}
+
+/* The pid a pidfd refers to, from its fdinfo: -1 once that process is gone. */
+static int lease_pidfd_pid(int pidfd, pid_t *ret)
+{
+	char path[64], line[128];
+	FILE *f;
+	int r = -ENOENT;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %ld", &pid) == 1) {
+			*ret = (pid_t)pid;
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+int lease_adopt(struct tapqd *d, struct device *dev, int pidfd, const struct state_lease *rec)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	struct lease *l;
+	pid_t pid = 0;
+	int r = lease_pidfd_pid(pidfd, &pid);
+
+	if (r < 0)
+		return r == -ENOENT ? -EBADF : r; /* no Pid: line, no pidfd */
+	/* a pidfd polls readable once its process has exited */
+	if (pid <= 0 || poll(&pfd, 1, 0) != 0)
+		return -ESRCH;
+	if (pid != rec->pid)
+		return -ESTALE;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->exit_ev = event_new(d->base, pidfd, EV_READ, lease_on_holder_exit, l);
+	if (!l->exit_ev || event_add(l->exit_ev, NULL) < 0) {
+		if (l->exit_ev)
+			event_free(l->exit_ev);
+		free(l);
+		return -ENOMEM;
+	}
+	l->d = d;
+	l->dev = dev;
+	l->pid = pid;
+	l->uid = rec->uid;
+	l->pidfd = pidfd;
+	l->control = rec->control;
+	memcpy(l->token, rec->token, sizeof(l->token));
+	dev->lease = l;
+	return 0;
 }
 
 void lease_forget(struct lease *l)

@@ -4,10 +4,18 @@
 #define TAPQD_LEASE_H
 
 #include "daemon.h"
+#include "state.h"
 
 int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned int control,
 		struct lease **ret);
 void lease_end(struct tapqd *d, struct lease *l, const char *why);
+/*
+ * Restores a lease of an earlier tapqd on dev, watching its holder through
+ * pidfd (taken on success; the caller closes it otherwise). The holder keeps
+ * no connection until it resumes. Return: 0, -ESRCH (the holder has exited),
+ * -ESTALE (the pidfd is another process than the record's), or -errno.
+ */
+int lease_adopt(struct tapqd *d, struct device *dev, int pidfd, const struct state_lease *rec);
 /* Drops tapqd's side of a lease and nothing else (stopping, device gone). */
 void lease_forget(struct lease *l);
 

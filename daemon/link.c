@@ -118,6 +118,18 @@ out:
 	return r;
 }
 
+int link_get_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int *ret)
+{
+	struct rtnl_link *link = NULL;
+	int r = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+
+	if (r < 0)
+		return link_errno(r);
+	*ret = rtnl_link_get_txqlen(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
 enum link_attr {
 	LINK_TXQLEN,
 	LINK_MTU,

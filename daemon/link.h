@@ -13,6 +13,8 @@ void link_close(struct nl_sock *sk);
 /* txqueuelen: the ring size to set, 0 for the kernel's */
 int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
 		   unsigned int txqueuelen);
+/* The ring size the device has now. */
+int link_get_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int *ret);
 /* One setting each (a reload changes them one by one); 0 or a negative errno. */
 int link_set_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int txqueuelen);
 int link_set_mtu(struct nl_sock *sk, int ifindex, unsigned int mtu);

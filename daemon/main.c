@@ -14,9 +14,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "ctl.h"
 #include "daemon.h"
 #include "device.h"
+#include "fdstore.h"
 #include "lease.h"
 #include "link.h"
 #include "log.h"
@@ -62,10 +64,28 @@ static void main_raise_nofile(struct tapqd *d)
 			 strerror(errno));
 }
 
+/* In config order, so that placement comes out as it did before a restart. */
 static void main_create_devices(struct tapqd *d)
 {
-	for (size_t i = 0; i < d->conf.n_devices; i++)
-		device_add(d, &d->conf.devices[i]);
+	for (size_t i = 0; i < d->conf.n_devices; i++) {
+		const struct conf_device *cd = &d->conf.devices[i];
+		struct device *dev;
+		char what[200] = "";
+		int r = adopt_device(d, cd, &dev, what, sizeof(what));
+
+		if (r == 0) {
+			TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+			log_info(d, "%s: re-adopted from the fd store, ifindex %d, %u of %u queues "
+				    "active%s",
+				 cd->name, dev->ifindex, device_active_count(dev), cd->max_queues,
+				 dev->lease ? ", leased" : "");
+			continue;
+		}
+		if (r != -ENOENT)
+			log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
+		device_add(d, cd);
+	}
+	adopt_finish(d);
 }
 
 /* daemon() moves to /: a reload must still find a file named relative to where tapqd started. */
@@ -222,6 +242,11 @@ int main(int argc, char **argv)
 		main_die(d, "%s", what);
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
+	/* before any fork: LISTEN_PID names this process */
+	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
+	r = adopt_start(d, what, sizeof(what));
+	if (r < 0)
+		main_die(d, "%s: %s", what, strerror(-r));
 	main_create_devices(d);
 	r = ctl_listen(d, what, sizeof(what));
 	if (r < 0)
@@ -242,7 +267,8 @@ int main(int argc, char **argv)
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		worker_sync(d, dev);
 	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),
-		 d->conf.n_devices, d->conf.socket_path);
+		 d->conf.n_devices,
+		 d->listen_path[0] ? d->listen_path : "the socket from the service manager");
 	notify_ready(d);
 	event_base_dispatch(d->base);
 	main_stop(d);

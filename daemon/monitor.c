@@ -21,6 +21,7 @@
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
+#include "fdstore.h"
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
@@ -82,6 +83,8 @@ static void monitor_device_deleted(struct tapqd *d, struct device *dev)
 	worker_stop_all(d, dev);
 	TAILQ_REMOVE(&d->devices, dev, entry);
 	topo_unplace(d, dev);
+	/* its stored queues name a device that is gone */
+	fdstore_forget_device(d, dev);
 	/* a reload had it removed or changed at the end of the lease: that end is now */
 	if (dev->remove_pending) {
 		log_info(d, "%s: removed, as the config says since the last reload", dev->conf.name);
@@ -96,6 +99,7 @@ static void monitor_device_deleted(struct tapqd *d, struct device *dev)
 	if (r < 0)
 		return;
 	TAILQ_INSERT_TAIL(&d->devices, again, entry);
+	fdstore_add_device(d, again);
 	worker_sync(d, again);
 	log_info(d, "%s: created again, ifindex %d", again->conf.name, again->ifindex);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * notify.c - the sd_notify side of tapqd: READY, STATUS, RELOADING, STOPPING
- * and WATCHDOG at half the interval systemd asks for
+ * notify.c - the sd_notify side of tapqd: READY, STATUS, RELOADING, STOPPING,
+ * WATCHDOG at half the interval systemd asks for, and the fd store messages
  */
 
 #include <errno.h>
@@ -106,6 +106,29 @@ void notify_reloading(struct tapqd *d)
 void notify_stopping(struct tapqd *d)
 {
 	notify_send(d, "STOPPING=1", "STOPPING=1");
+}
+
+/*
+ * One fd per message: an FDNAME= names every fd of its message. FDPOLL=0,
+ * because systemd drops a stored fd that polls EPOLLERR, which a detached
+ * queue does on some kernels; tapqd removes what it no longer wants itself.
+ */
+int notify_store_fd(const char *name, int fd)
+{
+	char msg[300];
+
+	if (snprintf(msg, sizeof(msg), "FDSTORE=1\nFDPOLL=0\nFDNAME=%s", name) >= (int)sizeof(msg))
+		return -ENAMETOOLONG;
+	return sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
+}
+
+int notify_remove_fd(const char *name)
+{
+	char msg[300];
+
+	if (snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name) >= (int)sizeof(msg))
+		return -ENAMETOOLONG;
+	return sd_notify(0, msg);
 }
 
 void notify_close(struct tapqd *d)

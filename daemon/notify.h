@@ -18,5 +18,11 @@ void notify_status(struct tapqd *d);
 void notify_reloading(struct tapqd *d);
 void notify_stopping(struct tapqd *d);
 void notify_close(struct tapqd *d);
+/*
+ * FDSTORE=1 of one fd under a name, FDSTOREREMOVE=1 of every fd of a name.
+ * Return: > 0 sent, 0 no service manager, or -errno; the caller logs.
+ */
+int notify_store_fd(const char *name, int fd);
+int notify_remove_fd(const char *name);
 
 #endif

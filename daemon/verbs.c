@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
- * RESIZE, SUBSCRIBE, RELOAD. Every refusal is an ERROR reply naming the reason.
+ * RESIZE, SUBSCRIBE, RELOAD, RESUME. Every refusal is an ERROR reply naming the reason.
  */
 
 #include <errno.h>
@@ -179,24 +179,41 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
 }
 
+/* Compares every byte, whatever differs first: the time taken tells nothing of the token. */
+static bool verbs_token_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t diff = 0;
+
+	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
+/* The lease of the named device the peer may use, or answers why there is none. */
+static struct lease *verbs_lease(struct tapqd *d, struct client *cl, uint32_t seq,
+				 const char name[TAPQD_NAME_MAX], const char *verb)
+{
+	struct device *dev = verbs_device(d, cl, seq, name, verb);
+
+	if (dev && !dev->lease)
+		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
+	return dev ? dev->lease : NULL;
+}
+
 static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 			  const struct tapqd_release *req)
 {
 	static const uint8_t no_token[TAPQD_TOKEN_LEN];
-	struct device *dev = verbs_device(d, cl, seq, req->name, "release");
-	struct lease *l;
+	struct lease *l = verbs_lease(d, cl, seq, req->name, "release");
+	struct device *dev;
 
-	if (!dev)
+	if (!l)
 		return;
-	l = dev->lease;
-	if (!l) {
-		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
-		return;
-	}
+	dev = l->dev;
 	if (l->pid == cl->pid) {
 		lease_end(d, l, "released");
-	} else if (cl->uid == 0 || (memcmp(req->token, no_token, sizeof(no_token)) &&
-				    !memcmp(req->token, l->token, sizeof(l->token)))) {
+	} else if (cl->uid == 0 || (!verbs_token_equal(req->token, no_token) &&
+				    verbs_token_equal(req->token, l->token))) {
 		/* The holder keeps its fds: say so, it is the operator's call. */
 		log_warn(d, "%s: lease of pid %d revoked by pid %d uid %u; the holder may still "
 			    "have the queue fds",
@@ -209,6 +226,27 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 			       dev->conf.name, (int)l->pid);
 		return;
 	}
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
+static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
+			 const struct tapqd_resume *req)
+{
+	struct lease *l = verbs_lease(d, cl, seq, req->name, "resume");
+	struct device *dev;
+
+	if (!l)
+		return;
+	dev = l->dev;
+	if (!verbs_token_equal(req->token, l->token)) {
+		log_notice(d, "%s: resume refused to pid %d uid %u: wrong token", dev->conf.name,
+			   (int)cl->pid, (unsigned int)cl->uid);
+		ctl_send_error(d, cl, seq, -EPERM, "%s: wrong lease token", dev->conf.name);
+		return;
+	}
+	l->conn = cl;
+	log_info(d, "%s: lease of pid %d resumed by pid %d", dev->conf.name, (int)l->pid,
+		 (int)cl->pid);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
@@ -308,6 +346,9 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 		break;
 	case TAPQD_RELOAD:
 		verbs_reload(d, cl, h->seq, payload);
+		break;
+	case TAPQD_RESUME:
+		verbs_resume(d, cl, h->seq, payload);
 		break;
 	}
 }

@@ -19,6 +19,7 @@
  *   RESIZE_ACK struct tapqd_resize      -> nothing (see below)
  *   RELOAD    struct tapqd_reload       -> OK (applied) or ERROR (refused);
  *                                          with TAPQD_RELOAD_QUERY: RELOAD
+ *   RESUME    struct tapqd_resume       -> OK or ERROR
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * parse (bad magic, version, size, unknown type, fds attached) is answered
@@ -48,6 +49,12 @@
  *
  * A lease belongs to the process that acquired it (its pid at connect()),
  * not to the connection: it ends on RELEASE or when that process exits.
+ * It outlives the connection and a restart of the daemon (under systemd,
+ * through its fd store). RESUME with the device name and the lease token
+ * makes the connection it arrives on the lease's connection again: from
+ * then on it receives the holder's events (SHRINK, LEASE_ENDED, ...) and may
+ * RELEASE. Any process that has the token may resume; no fds are passed
+ * again, since the holder still has them.
  *
  * RELOAD (root only) re-reads the configuration file tapqd started with, as
  * SIGHUP does, and answers once the difference is applied. A file that
@@ -87,7 +94,6 @@ enum tapqd_type {
 	TAPQD_SUBSCRIBE = 6,
 	TAPQD_RESIZE_ACK = 7,
 	TAPQD_RELOAD = 8,
-	/* reserved for the systemd work in progress */
 	TAPQD_RESUME = 9,
 
 	TAPQD_OK = 64,
@@ -156,6 +162,12 @@ struct tapqd_acquire {
 struct tapqd_release {
 	char name[TAPQD_NAME_MAX];
 	uint8_t token[TAPQD_TOKEN_LEN]; /* all zero: none */
+};
+
+/* Takes the lease of name back on this connection, after a reconnect or a daemon restart. */
+struct tapqd_resume {
+	char name[TAPQD_NAME_MAX];
+	uint8_t token[TAPQD_TOKEN_LEN];
 };
 
 struct tapqd_resize {
@@ -292,6 +304,9 @@ int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int 
 int tapqd_client_release(struct tapqd_client *c, const char *name,
 			 const uint8_t token[TAPQD_TOKEN_LEN]);
 int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues);
+/* Makes this connection the lease's again (events, release), by its token. */
+int tapqd_client_resume(struct tapqd_client *c, const char *name,
+			const uint8_t token[TAPQD_TOKEN_LEN]);
 int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
 /* Reloads the daemon's config and waits: 0 applied, else refused (see tapqd_client_error). */
 int tapqd_client_reload(struct tapqd_client *c);

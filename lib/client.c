@@ -425,6 +425,18 @@ int tapqd_client_release(struct tapqd_client *c, const char *name,
 	return client_simple(c, TAPQD_RELEASE, &req, sizeof(req));
 }
 
+int tapqd_client_resume(struct tapqd_client *c, const char *name,
+			const uint8_t token[TAPQD_TOKEN_LEN])
+{
+	struct tapqd_resume req;
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name || !token)
+		return -EINVAL;
+	memcpy(req.token, token, TAPQD_TOKEN_LEN);
+	return client_simple(c, TAPQD_RESUME, &req, sizeof(req));
+}
+
 int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues)
 {
 	struct tapqd_resize req = {.active_queues = (uint16_t)active_queues};

@@ -26,6 +26,7 @@ TQ_NAME=$(basename "$0" .sh)
 TAPQD=$BUILD/tapqd
 TAPQCTL=$BUILD/tapqctl
 TQPROBE=$BUILD/test/integration/tqprobe
+FAKESD=$BUILD/test/integration/fakesd
 TQ_DEFAULT_SOCK=/run/tapqd/tapqd.sock
 TQ_SOCK=$TQ_DEFAULT_SOCK # inside the daemon's mount namespace; a test may set another
 
@@ -34,8 +35,10 @@ TQ_FAIL=0
 TQ_PIDS=""   # processes started by this test (each a session leader: setsid)
 TQ_NS=""
 TQ_TMP=""
-DPID=""      # the daemon under test
+DPID=""      # the daemon under test (or the fake service manager it runs under)
 DLOG=""      # its stderr
+DEXE=$TAPQD  # what DPID runs once it has exec'd
+NLOG=""      # under fakesd: every notify message, one a line
 
 # ---- reporting ----
 
@@ -220,17 +223,22 @@ tq_init() {
 
 # ---- the daemon ----
 
-# daemon_cmd ARGS...: the daemon's own command line inside its namespaces
-# start_daemon CONF [EXPECT_SOCKET=yes]: starts tapqd -f -c CONF and waits
-# (10 s at most) until its socket answers a status request.
-start_daemon() {
-	_conf=$1
+# start_in_ns SCRIPT ARGS...: sh -c SCRIPT ARGS in the test's network namespace
+# with a private /run (a tmpfs, mounted first), in its own session, stdout
+# and stderr to DLOG. Sets DPID.
+start_in_ns() {
+	_script=$1
+	shift
 	DLOG=$TQ_TMP/tapqd.$(date +%s%N).log
 	setsid ip netns exec "$TQ_NS" unshare -m --propagation private \
-		sh -c 'mount -t tmpfs tmpfs /run && exec "$0" -f -c "$1"' "$TAPQD" "$_conf" \
-		>"$DLOG" 2>&1 </dev/null &
+		sh -c "mount -t tmpfs tmpfs /run && $_script" "$@" >"$DLOG" 2>&1 </dev/null &
 	DPID=$!
 	track "$DPID"
+}
+
+# wait_daemon_ready: (10 s at most) until DPID runs DEXE and its socket
+# answers a status request; shows the log when not.
+wait_daemon_ready() {
 	if wait_until 100 0.1 "tapqd started and answers on $TQ_SOCK" daemon_ready; then
 		return 0
 	fi
@@ -239,10 +247,36 @@ start_daemon() {
 	return 1
 }
 
+# start_daemon CONF: starts tapqd -f -c CONF and waits until it answers.
+start_daemon() {
+	DEXE=$TAPQD
+	start_in_ns 'exec "$0" -f -c "$1"' "$TAPQD" "$1"
+	wait_daemon_ready
+}
+
+# start_fakesd CONF: tapqd -f -c CONF under the fake service manager
+# (fakesd.c), which restarts it when it fails (3 times at most), records
+# every notify message in NLOG and checks the socket at READY=1. DPID is
+# fakesd (tapqd's namespaces are its own); tapqd_pid names the tapqd now.
+start_fakesd() {
+	DEXE=$FAKESD
+	NLOG=$TQ_TMP/notify.log
+	: >"$NLOG"
+	start_in_ns 'exec "$0" -c /run/tapqd/tapqd.sock -r 3 /run/notify.sock "$1" -- "$2" -f -c "$3"' \
+		"$FAKESD" "$NLOG" "$TAPQD" "$1"
+	wait_daemon_ready
+}
+
+# tapqd_pid: the tapqd fakesd started last
+tapqd_pid() { sed -n 's/^[0-9.]* # start pid \([0-9]*\) .*/\1/p' "$NLOG" | tail -n 1; }
+
+# ready_count: READY=1 messages fakesd got so far
+ready_count() { grep -c ' READY=1' "$NLOG"; }
+
 # The daemon has exec'd (so its mount namespace is the private one) and answers.
 daemon_ready() {
 	pid_alive "$DPID" || return 1
-	[ "$(readlink "/proc/$DPID/exe")" = "$(readlink -f "$TAPQD")" ] || return 1
+	[ "$(readlink "/proc/$DPID/exe")" = "$(readlink -f "$DEXE")" ] || return 1
 	nsenter -t "$DPID" -m test -S "$TQ_SOCK" || return 1
 	timeout 5 nsenter -t "$DPID" -m -n "$TAPQCTL" $(sock_opt) status >/dev/null 2>&1
 }

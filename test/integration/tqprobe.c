@@ -8,6 +8,7 @@
  *                                   [--expect-active N] [--hold]
  *   tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP
  *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC
+ *   tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC
  *   tqprobe [-s SOCKET] garbage [DEV]
  *
  * Prints what it saw, one fact per line; the last line starts with "ok" or
@@ -484,7 +485,10 @@ static int cmd_pong(int argc, char **argv)
 		return 1;
 	vhl = vnet_hdr_len(l->fds[0]);
 	deadline = now_ms() + atol(argv[4]) * 1000;
-	printf("ready %s fds %zu vnet_hdr %d\n", argv[1], l->n_fds, vhl);
+	printf("ready %s fds %zu vnet_hdr %d token ", argv[1], l->n_fds, vhl);
+	for (size_t i = 0; i < sizeof(l->token); i++)
+		printf("%02x", l->token[i]);
+	printf("\n");
 	fflush(stdout);
 	while (echoes < want) {
 		size_t q = 0;
@@ -546,6 +550,50 @@ static int cmd_pong(int argc, char **argv)
 	tapqd_client_free(c);
 	free(l);
 	return failures ? 1 : 0;
+}
+
+/*
+ * resume DEV TOKEN TIMEOUT: takes the lease of DEV back on a new connection
+ * with its token (as a holder does after tapqd restarted), then waits for
+ * the holder's events; done at LEASE_ENDED.
+ */
+static int cmd_resume(int argc, char **argv)
+{
+	uint8_t token[TAPQD_TOKEN_LEN];
+	struct tapqd_client *c;
+	struct tapqd_event ev;
+	long deadline;
+	int r;
+
+	if (argc != 4 || strlen(argv[2]) != 2 * TAPQD_TOKEN_LEN)
+		return 2;
+	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++)
+		if (sscanf(argv[2] + 2 * i, "%2hhx", &token[i]) != 1)
+			return 2;
+	if (connect_client(&c) < 0)
+		return 1;
+	r = tapqd_client_resume(c, argv[1], token);
+	if (r < 0) {
+		failf("resume %s: %s: %s", argv[1], strerror(-r), tapqd_client_error(c));
+		tapqd_client_free(c);
+		return 1;
+	}
+	printf("resumed %s\n", argv[1]);
+	deadline = now_ms() + atol(argv[3]) * 1000;
+	while (!stop_flag && now_ms() < deadline) {
+		r = tapqd_client_next_event(c, (int)(deadline - now_ms()), &ev);
+		if (r < 0)
+			break;
+		printf("event %u active %u pid %d\n", ev.kind, ev.active_queues, ev.pid);
+		if (ev.kind == TAPQD_EVENT_LEASE_ENDED) {
+			printf("ok lease ended, holder pid %d\n", ev.pid);
+			tapqd_client_free(c);
+			return 0;
+		}
+	}
+	failf("no LEASE_ENDED event: %s", r < 0 ? strerror(-r) : "stopped");
+	tapqd_client_free(c);
+	return 1;
 }
 
 /* ---- malformed input ---- */
@@ -1137,6 +1185,7 @@ static void usage(void)
 			" [--expect-active N] [--hold]\n"
 			"       tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP\n"
 			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
+			"       tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] garbage [DEV]\n"
 			"       tqprobe [-s SOCKET] follow DEV N...\n");
 }
@@ -1168,6 +1217,8 @@ int main(int argc, char **argv)
 		r = cmd_arp(argc, argv);
 	else if (!strcmp(argv[0], "pong"))
 		r = cmd_pong(argc, argv);
+	else if (!strcmp(argv[0], "resume"))
+		r = cmd_resume(argc, argv);
 	else if (!strcmp(argv[0], "follow"))
 		r = cmd_follow(argc, argv);
 	else if (!strcmp(argv[0], "garbage"))

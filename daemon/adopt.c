@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+/*
+ * adopt.c - what a (re)started tapqd takes back from systemd: the control
+ * socket of socket activation, and from the fd store the queue fds of its
+ * devices, their holders' pidfds and the lease state. Stored fds come after
+ * the sockets, in any order, and are matched by name (fdstore.h); each is
+ * checked before use, and whatever matches nothing is closed and logged.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "adopt.h"
+#include "device.h"
+#include "fdstore.h"
+#include "lease.h"
+#include "log.h"
+#include "state.h"
+#include "tap.h"
+
+/* How long a dropped device may take to go once the service manager closed its copies. */
+#define ADOPT_GONE_WAIT_MS 2000
+#define ADOPT_GONE_STEP_MS 20
+
+/* The TUNSETIFF flags a queue must share with the config; the kernel adds others (IFF_PERSIST). */
+#define ADOPT_TUN_MASK (IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR)
+
+struct adopt_fd {
+	int fd; /* -1 once taken */
+	char *name;
+	enum fdstore_kind kind;
+	char dev[TAPQD_NAME_MAX];
+	unsigned int queue;
+};
+
+struct adopt {
+	size_t n;
+	struct adopt_fd *fds;
+	struct state_lease *leases;
+	size_t n_leases;
+};
+
+static void adopt_free(struct adopt *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->fds[i].name);
+	free(a->fds);
+	free(a->leases);
+	free(a);
+}
+
+/* The control socket must be what tapqd.socket declares: ListenSequentialPacket=. */
+static int adopt_socket(struct tapqd *d, int fd, const char *name, char *what, size_t what_size)
+{
+	int r;
+
+	if (d->listen_fd >= 0) {
+		snprintf(what, what_size,
+			 "the service manager passed a second socket (fd %d, %s): tapqd listens on one",
+			 fd, name);
+		return -EINVAL;
+	}
+	r = sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0);
+	if (r <= 0) {
+		snprintf(what, what_size,
+			 "fd %d (%s) from the service manager is not a listening AF_UNIX "
+			 "SOCK_SEQPACKET socket (tapqd.socket needs ListenSequentialPacket=)",
+			 fd, name);
+		return r < 0 ? r : -ENOTSOCK;
+	}
+	d->listen_fd = fd;
+	return 0;
+}
+
+/* The lease state is input like any other: bounded, then decoded strictly. */
+static int adopt_read_state(struct adopt *a, int fd)
+{
+	size_t max = state_size(STATE_LEASES_MAX);
+	struct stat st;
+	uint8_t *buf;
+	ssize_t n;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (size_t)st.st_size > max)
+		return -EBADMSG;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = pread(fd, buf, (size_t)st.st_size + 1, 0);
+	if (n < 0)
+		r = -errno;
+	else if (n != st.st_size)
+		r = -EBADMSG; /* it changed under us: not the sealed memfd tapqd writes */
+	else
+		r = state_decode(buf, (size_t)n, &a->leases, &a->n_leases);
+	free(buf);
+	return r;
+}
+
+static void adopt_free_names(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		free(*p);
+	free(names);
+}
+
+int adopt_start(struct tapqd *d, char *what, size_t what_size)
+{
+	char **names = NULL;
+	struct adopt *a;
+	int n, r = 0;
+
+	n = sd_listen_fds_with_names(1, &names);
+	if (n < 0) {
+		snprintf(what, what_size, "reading LISTEN_FDS and LISTEN_FDNAMES");
+		return n;
+	}
+	if (n == 0) {
+		adopt_free_names(names);
+		return 0;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a)
+		a->fds = calloc((size_t)n, sizeof(*a->fds));
+	if (!a || !a->fds) {
+		free(a);
+		adopt_free_names(names);
+		snprintf(what, what_size, "allocating for %d passed fds", n);
+		return -ENOMEM;
+	}
+	d->adopt = a;
+	for (int i = 0; i < n && r == 0; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+		struct adopt_fd *af = &a->fds[a->n];
+		const char *name = names && names[i] ? names[i] : "unknown";
+
+		af->kind = fdstore_name_parse(name, af->dev, &af->queue);
+		if (af->kind == FDSTORE_FOREIGN) {
+			r = adopt_socket(d, fd, name, what, what_size);
+			continue;
+		}
+		af->fd = fd;
+		af->name = strdup(name);
+		if (!af->name) {
+			snprintf(what, what_size, "allocating for %d passed fds", n);
+			r = -ENOMEM;
+		}
+		a->n++;
+	}
+	adopt_free_names(names);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->fds[i].kind != FDSTORE_LEASES)
+			continue;
+		r = adopt_read_state(a, a->fds[i].fd);
+		if (r < 0)
+			log_err(d, "fd store: the lease state is unreadable (%s): no lease is "
+				   "restored, held devices are refused",
+				strerror(-r));
+		/* read once: a second state fd is a stray, closed at adopt_finish() */
+		close(a->fds[i].fd);
+		a->fds[i].fd = -1;
+		break;
+	}
+	log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases", n,
+		 d->listen_fd >= 0 ? "the control socket" : "no socket", a->n, a->n_leases);
+	return 0;
+}
+
+/* Drops a stored fd: closed here, and removed from the store, which would pass it again. */
+static void adopt_drop(struct tapqd *d, struct adopt_fd *af)
+{
+	if (af->fd >= 0)
+		close(af->fd);
+	af->fd = -1;
+	fdstore_remove(d, af->name);
+}
+
+/* One stored queue: of this device, in range, and opened with the flags the config gives. */
+static int adopt_check_queue(const struct conf_device *cd, const struct adopt_fd *af,
+			     char *what, size_t what_size)
+{
+	unsigned int flags, want = device_tun_flags(cd);
+	char name[16];
+	int r;
+
+	if (af->queue >= cd->max_queues) {
+		snprintf(what, what_size, "stored queue %u, the config has %u", af->queue,
+			 cd->max_queues);
+		return -ESTALE;
+	}
+	r = tap_queue_name(af->fd, name, &flags);
+	if (r < 0) {
+		snprintf(what, what_size, "stored queue %u: TUNGETIFF", af->queue);
+		return r; /* EBADFD: the device went away while tapqd was down */
+	}
+	if (strcmp(name, cd->name) || (flags & ADOPT_TUN_MASK) != want) {
+		snprintf(what, what_size,
+			 "stored queue %u is of %s with flags 0x%x, the config wants 0x%x",
+			 af->queue, name, flags & ADOPT_TUN_MASK, want);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/*
+ * The service manager closes its copies of dropped queues when it reads our
+ * FDSTOREREMOVE; the interface goes then, unless a client holds it. Waiting
+ * for that (bounded, at start-up only) lets the device be created afresh
+ * instead of being refused as existing.
+ */
+static void adopt_wait_gone(const char *name)
+{
+	const struct timespec step = {.tv_nsec = ADOPT_GONE_STEP_MS * 1000000L};
+
+	for (int ms = 0; ms < ADOPT_GONE_WAIT_MS && if_nametoindex(name); ms += ADOPT_GONE_STEP_MS)
+		nanosleep(&step, NULL);
+}
+
+/* Moves the stored queues of cd into dev, in queue order, all of them checked. */
+static int adopt_queues(struct tapqd *d, struct device *dev, char *what, size_t what_size)
+{
+	struct adopt *a = d->adopt;
+	unsigned int found = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct adopt_fd *af = &a->fds[i];
+
+		if (af->fd < 0 || af->kind != FDSTORE_QUEUE || strcmp(af->dev, dev->conf.name))
+			continue;
+		if (r == 0)
+			r = adopt_check_queue(&dev->conf, af, what, what_size);
+		if (r == 0 && dev->fds[af->queue] >= 0) {
+			snprintf(what, what_size, "queue %u stored twice", af->queue);
+			r = -ESTALE;
+		}
+		if (r < 0) {
+			adopt_drop(d, af);
+			continue;
+		}
+		dev->fds[af->queue] = af->fd;
+		af->fd = -1;
+		found++;
+	}
+	if (r == 0 && found && found != dev->conf.max_queues) {
+		snprintf(what, what_size, "%u of %u queues stored", found, dev->conf.max_queues);
+		r = -ESTALE;
+	}
+	if (r == 0)
+		return found ? 0 : -ENOENT;
+	/* nothing of a device that cannot be adopted stays, here or in the store */
+	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++) {
+		char name[FDSTORE_NAME_MAX];
+
+		if (dev->fds[q] < 0)
+			continue;
+		close(dev->fds[q]);
+		dev->fds[q] = -1;
+		fdstore_queue_name(name, sizeof(name), dev->conf.name, q);
+		fdstore_remove(d, name);
+	}
+	adopt_wait_gone(dev->conf.name);
+	return r;
+}
+
+/* The lease of an earlier tapqd on dev, when the state names one and its holder lives. */
+static void adopt_lease(struct tapqd *d, struct device *dev)
+{
+	struct adopt *a = d->adopt;
+	const struct state_lease *rec = NULL;
+	struct adopt_fd *holder = NULL;
+	int r;
+
+	for (size_t i = 0; i < a->n_leases; i++)
+		if (!strcmp(a->leases[i].name, dev->conf.name))
+			rec = &a->leases[i];
+	for (size_t i = 0; i < a->n; i++)
+		if (a->fds[i].fd >= 0 && a->fds[i].kind == FDSTORE_HOLDER &&
+		    !strcmp(a->fds[i].dev, dev->conf.name))
+			holder = &a->fds[i];
+	if (!rec)
+		return; /* a holder pidfd without its lease is a stray, for adopt_finish() */
+	if (!holder) {
+		log_err(d, "%s: the lease of pid %d has no holder pidfd in the fd store: not "
+			   "restored",
+			dev->conf.name, (int)rec->pid);
+		return;
+	}
+	r = lease_adopt(d, dev, holder->fd, rec);
+	if (r == 0) {
+		holder->fd = -1; /* the lease's now */
+		log_info(d, "%s: lease of pid %d restored, %s control", dev->conf.name,
+			 (int)rec->pid, tapqd_control_name(rec->control));
+		return;
+	}
+	if (r == -ESRCH)
+		log_info(d, "%s: lease of pid %d ended: holder exited while tapqd was down",
+			 dev->conf.name, (int)rec->pid);
+	else
+		log_err(d, "%s: lease of pid %d not restored: holder pidfd: %s", dev->conf.name,
+			(int)rec->pid, strerror(-r));
+	adopt_drop(d, holder);
+}
+
+int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		 size_t what_size)
+{
+	struct device *dev;
+	int r;
+
+	if (!d->adopt)
+		return -ENOENT;
+	dev = device_new(cd);
+	if (!dev) {
+		snprintf(what, what_size, "allocating the device");
+		return -ENOMEM;
+	}
+	r = adopt_queues(d, dev, what, what_size);
+	if (r < 0) {
+		device_free(dev);
+		return r;
+	}
+	adopt_lease(d, dev);
+	r = device_adopt(d, dev, what, what_size);
+	if (r < 0) {
+		fdstore_forget_device(d, dev);
+		if (dev->lease)
+			lease_forget(dev->lease);
+		device_free(dev);
+		return r;
+	}
+	*ret = dev;
+	return 0;
+}
+
+void adopt_finish(struct tapqd *d)
+{
+	struct adopt *a = d->adopt;
+
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		struct adopt_fd *af = &a->fds[i];
+
+		if (af->fd < 0)
+			continue;
+		log_warn(d, "fd store: %s (fd %d) matches no declared device or lease: closed",
+			 af->name, af->fd);
+		adopt_drop(d, af);
+	}
+	/* the leases as they are now: without those whose holder or device is gone */
+	fdstore_save_state(d, NULL);
+	adopt_free(a);
+	d->adopt = NULL;
+}

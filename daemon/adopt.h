@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* adopt.h - taking back, at start, what systemd passes: the control socket and the fd store */
+#ifndef TAPQD_ADOPT_H
+#define TAPQD_ADOPT_H
+
+#include <stddef.h>
+
+#include "daemon.h"
+
+/*
+ * Reads LISTEN_FDS/LISTEN_FDNAMES (and unsets them): the one listening
+ * SEQPACKET Unix socket becomes d->listen_fd, fd store fds are kept for
+ * adopt_device(), the lease state is read. Anything else passed is refused.
+ * Return: 0 or -errno with what saying why (a start-up failure).
+ */
+int adopt_start(struct tapqd *d, char *what, size_t what_size);
+/*
+ * Re-adopts the declared device cd from its stored queue fds, with its lease
+ * when the holder still lives. Return: 0, -ENOENT when nothing of it was
+ * stored (the caller creates it), or -errno with what saying why it was not
+ * adopted (its stored fds are then closed and removed from the store).
+ */
+int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		 size_t what_size);
+/* Closes, logs and removes from the store every stored fd no device took; writes the lease state. */
+void adopt_finish(struct tapqd *d);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* fdstore.h - what tapqd keeps in the service manager's fd store, and under which names */
+#ifndef TAPQD_FDSTORE_H
+#define TAPQD_FDSTORE_H
+
+#include <stddef.h>
+
+#include "daemon.h"
+
+/* FDNAME= is at most 255 characters; ours are far shorter. */
+#define FDSTORE_NAME_MAX 64
+#define FDSTORE_STATE "state"
+
+enum fdstore_kind {
+	FDSTORE_FOREIGN, /* not a name tapqd gives: the socket of a socket unit, or a stray */
+	FDSTORE_QUEUE,   /* "q.INDEX.DEVICE": one queue fd */
+	FDSTORE_HOLDER,  /* "h.DEVICE": the pidfd of the device's lease holder */
+	FDSTORE_LEASES,  /* "state": the lease state memfd (state.c) */
+};
+
+/*
+ * Names are ASCII without ':' (the separator of LISTEN_FDNAMES) and carry
+ * the device last, since an interface name may itself contain '.'.
+ */
+void fdstore_queue_name(char *buf, size_t size, const char *dev, unsigned int queue);
+void fdstore_holder_name(char *buf, size_t size, const char *dev);
+/* Pure. dev gets the device of a QUEUE or HOLDER name, queue the index of a QUEUE. */
+enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
+				     unsigned int *ret_queue);
+
+/*
+ * Each does nothing without a service manager (d->fdstore) and logs its own
+ * failures: a failed store costs continuity after a crash, never the device.
+ */
+void fdstore_add_device(struct tapqd *d, const struct device *dev);
+/* For a device deleted on purpose (or from outside): its queues, holder and lease leave the store. */
+void fdstore_forget_device(struct tapqd *d, const struct device *dev);
+/* After a lease began or ended on dev: its holder's pidfd and the lease state are replaced. */
+void fdstore_lease_changed(struct tapqd *d, const struct device *dev);
+/* Replaces the lease state memfd with the leases of every device but skip (may be NULL). */
+void fdstore_save_state(struct tapqd *d, const struct device *skip);
+void fdstore_remove(struct tapqd *d, const char *name);
+
+#endif

@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t_fdstore.sh - what tapqd tells a service manager (fakesd.c): READY=1 only
+# once the socket listens, STATUS= lines, one FDSTORE=1 message per queue fd
+# with its name, the holder's pidfd and the lease state as a lease comes and
+# goes, and on SIGTERM STOPPING=1 without any FDSTOREREMOVE.
+. "$(dirname "$0")/lib.sh"
+tq_init
+start_fakesd "$TQ_DIR/basic.conf" || finish
+wait_until 50 0.1 "READY=1 came" file_has "$NLOG" ' READY=1'
+say "       notify messages at start (excerpt):"
+grep -v 'FDNAME=q\.' "$NLOG" | head -n 8 | sed 's/^/       | /'
+
+assert_eq "one READY=1" 1 "$(ready_count)"
+assert_match "the socket listened when READY=1 came" 'READY=1.*\[socket listening\]' "$(cat "$NLOG")"
+assert_match "READY=1 carries the status" 'READY=1 \| STATUS=5 devices, 0 leased, 13 of 13 queues active' \
+	"$(cat "$NLOG")"
+
+# basic.conf: tqa 4, tqv 4, tqnobody 2, tqroot 2, tqgroup 1 queues
+EXPECT=""
+for spec in tqa:4 tqv:4 tqnobody:2 tqroot:2 tqgroup:1; do
+	i=0
+	while [ "$i" -lt "${spec#*:}" ]; do
+		EXPECT="$EXPECT q.$i.${spec%:*}"
+		i=$((i + 1))
+	done
+done
+EXPECT=$(printf '%s\n' $EXPECT | sort | tr '\n' ' ')
+SEEN=$(sed -n 's/.* FDSTORE=1 | FDPOLL=0 | FDNAME=\(q\.[^ ]*\) \[fds 1\]$/\1/p' "$NLOG" | sort | tr '\n' ' ')
+assert_eq "one FDSTORE=1 message with one fd per queue, named q.INDEX.DEVICE" "$EXPECT" "$SEEN"
+assert_eq "no FDSTORE=1 message carries more than one fd" "" \
+	"$(grep 'FDSTORE=1' "$NLOG" | grep -v '\[fds 1\]$')"
+assert_eq "no name has a ':'" "" "$(grep -o 'FDNAME=[^ ]*' "$NLOG" | grep ':')"
+assert_eq "no READY=1 before the last queue was stored" "" \
+	"$(sed -n '/READY=1/,$p' "$NLOG" | grep 'FDNAME=q\.')"
+assert_match "the first tapqd got no fds from fakesd" '# start pid [0-9]+ fds 0 ' "$(head -n 1 "$NLOG")"
+
+# a lease: the holder's pidfd and the state go in, and leave with the lease
+tqprobe_bg "$TQ_TMP/probe.out" acquire tqa --hold
+H=$BGPID
+wait_until 100 0.1 "tqprobe holds tqa" file_has "$TQ_TMP/probe.out" '^holding'
+wait_until 50 0.1 "the holder's pidfd went to the store" file_has "$NLOG" 'FDSTORE=1 \| FDPOLL=0 \| FDNAME=h\.tqa \[fds 1\]'
+assert_match "and the lease state, replaced" 'FDSTOREREMOVE=1 \| FDNAME=state' "$(cat "$NLOG")"
+wait_until 50 0.1 "STATUS= follows the lease" file_has "$NLOG" 'STATUS=5 devices, 1 leased'
+stop_bg "$H"
+wait_until 50 0.1 "lease ends with its holder" leased_is tqa false
+wait_until 50 0.1 "the pidfd left the store" sh -c "sed -n '/FDNAME=h.tqa \\[fds 1\\]/,\$p' '$NLOG' | grep -q 'FDSTOREREMOVE=1 | FDNAME=h.tqa'"
+
+# SIGTERM: STOPPING=1 and nothing removed
+TP=$(tapqd_pid)
+kill -TERM "$TP"
+wait_until 100 0.1 "tapqd exits on SIGTERM, and fakesd with it" pid_dead "$DPID"
+wait "$DPID"
+assert_eq "tapqd exit status 0 (fakesd passes it on)" 0 "$?"
+untrack "$DPID"
+assert_match "STOPPING=1 sent" ' STOPPING=1$' "$(cat "$NLOG")"
+assert_eq "no FDSTOREREMOVE after STOPPING=1" "" \
+	"$(sed -n '/ STOPPING=1$/,$p' "$NLOG" | grep FDSTOREREMOVE)"
+assert_match "fakesd saw a clean exit, no restart" "# exit pid $TP status 0" "$(cat "$NLOG")"
+say "       notify messages at the end:"
+tail -n 4 "$NLOG" | sed 's/^/       | /'
+check_daemon_log
+finish
