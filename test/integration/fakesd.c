@@ -59,6 +59,7 @@ struct fakesd {
 	FILE *log;
 	const char *notify_path;
 	const char *check_sock;
+	const char *watchdog_usec; /* WATCHDOG_USEC for the child, NULL: none */
 	char **argv;
 	pid_t child;
 	unsigned int restarts, max_restarts;
@@ -188,9 +189,21 @@ static void msg_value(const char *msg, const char *key, char *buf, size_t size)
 	}
 }
 
+/* How far MONOTONIC_USEC= is from this process's CLOCK_MONOTONIC, as systemd would compare it. */
+static long long monotonic_skew_ms(const char *usec)
+{
+	struct timespec ts;
+	long long now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return (now - strtoll(usec, NULL, 10)) / 1000;
+}
+
 static void on_notify(struct fakesd *s)
 {
 	char buf[FAKESD_MSG_MAX + 1], flat[3 * FAKESD_MSG_MAX + 1], name[FAKESD_NAME_MAX + 2];
+	char usec[32];
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int) * FAKESD_FDS_PER_MSG) +
@@ -226,8 +239,11 @@ static void on_notify(struct fakesd *s)
 		}
 	}
 	flat[o] = '\0';
+	msg_value(buf, "MONOTONIC_USEC=", usec, sizeof(usec));
 	if (s->check_sock && msg_has(buf, "READY=1"))
 		fakesd_log(s, "%s [%s]", flat, socket_state(s->check_sock));
+	else if (usec[0])
+		fakesd_log(s, "%s [monotonic skew %lld ms]", flat, monotonic_skew_ms(usec));
 	else if (n_fds)
 		fakesd_log(s, "%s [fds %zu]", flat, n_fds);
 	else
@@ -273,6 +289,14 @@ static void __attribute__((noreturn)) exec_child(struct fakesd *s, int *tmp, cha
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	unsetenv("LISTEN_PID");
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	/* as systemd: WATCHDOG_PID names the child, so a grandchild does not take it */
+	if (s->watchdog_usec) {
+		setenv("WATCHDOG_USEC", s->watchdog_usec, 1);
+		snprintf(num, sizeof(num), "%d", (int)getpid());
+		setenv("WATCHDOG_PID", num, 1);
+	}
 	if (s->n) {
 		snprintf(num, sizeof(num), "%zu", s->n);
 		setenv("LISTEN_FDS", num, 1);
@@ -421,16 +445,18 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	s.max_restarts = 3;
-	while ((opt = getopt(argc, argv, "+c:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:r:w:")) != -1) {
 		if (opt == 'c')
 			s.check_sock = optarg;
+		else if (opt == 'w')
+			s.watchdog_usec = optarg;
 		else if (opt == 'r')
 			s.max_restarts = (unsigned int)strtoul(optarg, NULL, 10);
 		else
 			return 2;
 	}
 	if (argc - optind < 4 || strcmp(argv[optind + 2], "--")) {
-		fprintf(stderr, "usage: fakesd [-c SOCKET] [-r RESTARTS] NOTIFY_PATH LOG -- CMD "
+		fprintf(stderr, "usage: fakesd [-c SOCKET] [-r RESTARTS] [-w WATCHDOG_USEC] NOTIFY_PATH LOG -- CMD "
 				"[ARGS...]\n");
 		return 2;
 	}

@@ -254,16 +254,17 @@ start_daemon() {
 	wait_daemon_ready
 }
 
-# start_fakesd CONF: tapqd -f -c CONF under the fake service manager
-# (fakesd.c), which restarts it when it fails (3 times at most), records
-# every notify message in NLOG and checks the socket at READY=1. DPID is
-# fakesd (tapqd's namespaces are its own); tapqd_pid names the tapqd now.
+# start_fakesd CONF [WATCHDOG_USEC]: tapqd -f -c CONF under the fake service
+# manager (fakesd.c), which restarts it when it fails (3 times at most),
+# records every notify message in NLOG and checks the socket at READY=1, and
+# asks for a watchdog when given one. DPID is fakesd (tapqd's namespaces are
+# its own); tapqd_pid names the tapqd now.
 start_fakesd() {
 	DEXE=$FAKESD
 	NLOG=$TQ_TMP/notify.log
 	: >"$NLOG"
-	start_in_ns 'exec "$0" -c /run/tapqd/tapqd.sock -r 3 /run/notify.sock "$1" -- "$2" -f -c "$3"' \
-		"$FAKESD" "$NLOG" "$TAPQD" "$1"
+	start_in_ns 'exec "$0" -c /run/tapqd/tapqd.sock -r 3 ${4:+-w "$4"} /run/notify.sock "$1" -- "$2" -f -c "$3"' \
+		"$FAKESD" "$NLOG" "$TAPQD" "$1" "${2:-}"
 	wait_daemon_ready
 }
 
