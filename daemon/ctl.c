@@ -47,8 +47,12 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 		free(m->fds);
 		free(m);
 	}
-	event_free(cl->read_ev);
-	event_free(cl->write_ev);
+	/* an accept that failed half-way has no events: libevent's event_free(NULL) crashes */
+	if (cl->read_ev)
+		event_free(cl->read_ev);
+	if (cl->write_ev)
+		event_free(cl->write_ev);
+	free(cl->groups);
 	close(cl->fd);
 	TAILQ_REMOVE(&d->clients, cl, entry);
 	log_debug(d, "client pid %d disconnected", (int)cl->pid);
@@ -275,9 +279,17 @@ static int ctl_peer_credentials(struct client *cl)
 	cl->pid = uc.pid;
 	cl->uid = uc.uid;
 	cl->gid = uc.gid;
-	len = sizeof(cl->groups);
+	/* as many groups as the peer has (LDAP users may have hundreds): ask for the size first */
+	len = 0;
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno != ERANGE)
+		return -errno;
+	if (!len)
+		return 0;
+	cl->groups = malloc(len);
+	if (!cl->groups)
+		return -ENOMEM;
 	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, cl->groups, &len) < 0)
-		return errno == ERANGE ? -E2BIG : -errno;
+		return -errno;
 	cl->n_groups = len / sizeof(gid_t);
 	return 0;
 }
@@ -325,7 +337,6 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	r = ctl_peer_credentials(cl);
 	if (r < 0) {
 		log_warn(d, "accept: reading peer credentials: %s", strerror(-r));
-		cl->read_ev = cl->write_ev = NULL;
 		ctl_client_close(d, cl);
 		return;
 	}

@@ -85,7 +85,6 @@ struct outmsg {
 	char buf[];
 };
 
-#define CLIENT_GROUPS_MAX 256
 
 struct client {
 	TAILQ_ENTRY(client) entry;
@@ -97,7 +96,7 @@ struct client {
 	uid_t uid;
 	gid_t gid;
 	size_t n_groups;
-	gid_t groups[CLIENT_GROUPS_MAX];
+	gid_t *groups; /* malloc'ed, NULL when none */
 	bool subscribed;
 	char sub_name[TAPQD_NAME_MAX]; /* "" = every device */
 	size_t out_len;                 /* queued messages */

@@ -128,14 +128,15 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 		return r;
 	}
 	dev->link_up = true;
-	/* Last, so that a failed creation leaves nothing behind. */
-	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
-		snprintf(what, what_size, "TUNSETPERSIST");
-		return r;
-	}
 	r = topo_place(d, dev);
 	if (r < 0) {
 		snprintf(what, what_size, "placing its queues on cores");
+		return r;
+	}
+	/* Last, so that a failed creation leaves nothing behind. */
+	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
+		topo_unplace(d, dev);
+		snprintf(what, what_size, "TUNSETPERSIST");
 		return r;
 	}
 	budget_update(d, dev, !dev->lease);

@@ -72,7 +72,7 @@ int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned
 		return r;
 	}
 	if (getrandom(l->token, sizeof(l->token), 0) != sizeof(l->token)) {
-		r = -errno;
+		r = errno ? -errno : -EIO;
 		goto fail;
 	}
 	l->exit_ev = event_new(d->base, l->pidfd, EV_READ, lease_on_holder_exit, l);

@@ -25,6 +25,7 @@
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
+#include "resize.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -66,6 +67,9 @@ void monitor_follow(struct tapqd *d, struct device *dev)
 		log_warn(d, "%s: %u of %u queues active (was %u), changed outside tapqd",
 			 dev->conf.name, now, dev->conf.max_queues, was);
 	budget_update(d, dev, false);
+	/* changed outside tapqd: workers follow the queues that are attached now */
+	if (!dev->lease)
+		worker_sync(d, dev);
 	ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
 }
 
@@ -77,6 +81,7 @@ static void monitor_device_deleted(struct tapqd *d, struct device *dev)
 	int r;
 
 	log_err(d, "%s: deleted from outside tapqd (ifindex %d)", dev->conf.name, dev->ifindex);
+	resize_device_gone(d, dev);
 	ctl_send_event(d, dev, TAPQD_EVENT_DEVICE_REMOVED, dev->lease ? dev->lease->pid : 0);
 	if (dev->lease)
 		lease_forget(dev->lease);
@@ -119,6 +124,14 @@ static int monitor_on_msg(struct nl_msg *msg, void *arg)
 	if (!dev)
 		return NL_OK;
 	if (h->nlmsg_type == RTM_DELLINK) {
+		char name[IF_NAMESIZE];
+
+		/*
+		 * A port leaving a bridge gets an RTM_DELLINK of family
+		 * AF_BRIDGE with its own ifindex: the interface is still there.
+		 */
+		if (ifi->ifi_family != AF_UNSPEC || if_indextoname((unsigned int)ifi->ifi_index, name))
+			return NL_OK;
 		monitor_device_deleted(d, dev);
 	} else {
 		dev->link_up = ifi->ifi_flags & IFF_UP;

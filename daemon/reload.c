@@ -355,6 +355,10 @@ static void reload_place_all(struct tapqd *d)
 
 		memcpy(before, dev->cpu, n);
 		r = topo_place(d, dev);
+		/* its old cores may be outside the new cpus, and are in no load count now */
+		if (r < 0)
+			for (unsigned int q = 0; q < dev->conf.max_queues; q++)
+				dev->cpu[q] = -1;
 		if (r < 0 || memcmp(before, dev->cpu, n)) {
 			char cpus[160] = "";
 			size_t o = 0;

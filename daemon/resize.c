@@ -166,3 +166,16 @@ void resize_client_gone(struct tapqd *d, struct client *cl)
 		if (dev->shrink_requester == cl)
 			dev->shrink_requester = NULL;
 }
+
+void resize_device_gone(struct tapqd *d, struct device *dev)
+{
+	if (!dev->shrink_pending)
+		return;
+	event_del(dev->shrink_timer);
+	dev->shrink_pending = false;
+	if (dev->shrink_requester)
+		ctl_send_error(d, dev->shrink_requester, dev->shrink_seq, -ENODEV,
+			       "%s: the device went away before the shrink to %u", dev->conf.name,
+			       dev->shrink_target);
+	dev->shrink_requester = NULL;
+}

@@ -537,12 +537,14 @@ int topo_bind_thread(struct tapqd *d, pthread_t thread, int cpu)
 	hwloc_bitmap_t set;
 	int r = 0;
 
+	/* no core: every core tapqd may use, which also undoes an earlier pinning */
 	if (cpu < 0)
-		return 0;
-	set = hwloc_bitmap_alloc();
+		set = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(d->topo));
+	else
+		set = hwloc_bitmap_alloc();
 	if (!set)
 		return -ENOMEM;
-	if (hwloc_bitmap_only(set, (unsigned int)cpu) < 0)
+	if (cpu >= 0 && hwloc_bitmap_only(set, (unsigned int)cpu) < 0)
 		r = -ENOMEM;
 	else if (hwloc_set_thread_cpubind(d->topo, thread, set, HWLOC_CPUBIND_THREAD) < 0)
 		r = topo_err();

@@ -171,10 +171,15 @@ static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
 	for (unsigned int tries = 0; r == EBUSY || r == ETIMEDOUT; tries++) {
 		struct timespec until;
 
+		/*
+		 * Giving up would leave a thread reading an fd that is about to be
+		 * closed and reused: better a stuck main loop, which the watchdog
+		 * reports, than another device's frames eaten.
+		 */
 		if (tries == WORKER_STOP_TRIES) {
-			log_err(d, "%s: queue %u: the worker does not stop; leaving it",
+			log_err(d, "%s: queue %u: the worker does not stop; waiting for it",
 				dev->conf.name, q);
-			return;
+			break; /* r is ETIMEDOUT: the join below blocks */
 		}
 		r = pthread_kill(w->thread, WORKER_WAKE_SIGNAL);
 		if (r) {

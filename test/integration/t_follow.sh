@@ -30,6 +30,17 @@ follow "link down" tqf 2 1 4 3
 wait_until 50 0.1 "lease ends" leased_is tqf false
 ip -n "$TQ_NS" link set tqf up
 
+# -- leaving a bridge sends an RTM_DELLINK of family AF_BRIDGE: not a deletion
+IDX0=$(link_ifindex tqf)
+ip -n "$TQ_NS" link add tqbr type bridge
+ip -n "$TQ_NS" link set tqf master tqbr
+ip -n "$TQ_NS" link set tqf nomaster
+ip -n "$TQ_NS" link del tqbr
+sleep 0.3
+assert_eq "tqf is still there after leaving a bridge" "$IDX0" "$(link_ifindex tqf)"
+assert_eq "and tapqd still has it" "$IDX0" "$(status_field tqf .ifindex)"
+assert_eq "nothing was taken for a deletion" "" "$(grep 'deleted from outside' "$DLOG")"
+
 # -- deleted from outside: reported, and created again since the config declares it
 IDX0=$(link_ifindex tqf)
 ip -n "$TQ_NS" link del tqf

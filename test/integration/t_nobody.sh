@@ -60,5 +60,16 @@ assert_refused "nobody cannot release root's lease" tq_nobody release tqnobody
 assert_eq "root still holds tqnobody" "$R" "$(status_field tqnobody .holder_pid)"
 stop_bg "$R"
 
+# -- a peer with more supplementary groups than anyone expects (LDAP users): served
+GROUPS=$(seq -s, 1000 1400)
+OUT=$(timeout 20 nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=nogroup \
+	--groups "$GROUPS" "$TAPQCTL" $(sock_opt) status 2>&1)
+assert_eq "nobody with 401 groups: status works" 0 "$?"
+NG=$(getent group nogroup | cut -d: -f3)
+OUT=$(timeout 20 nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=1000 \
+	--groups "$GROUPS,$NG" "$TQPROBE" $(sock_opt) acquire tqgroup --expect 1 2>&1)
+assert_eq "nobody allowed on tqgroup by its 402nd group (nogroup)" 0 "$?"
+assert_ok "tapqd still answers after it" tq status
+
 stop_daemon
 finish
