@@ -25,7 +25,7 @@
 #include "fdstore.h"
 #include "lease.h"
 #include "log.h"
-#include "state.h"
+#include "statefile.h"
 #include "tap.h"
 
 /* How long a dropped device may take to go once the service manager closed its copies. */
@@ -46,8 +46,9 @@ struct adopt_fd {
 struct adopt {
 	size_t n;
 	struct adopt_fd *fds;
-	struct state_lease *leases;
+	struct state_lease *leases; /* from the fd store, or else from the state file */
 	size_t n_leases;
+	bool stored_state; /* a valid state came back from the fd store */
 };
 
 static void adopt_free(struct adopt *a)
@@ -82,38 +83,89 @@ static int adopt_socket(struct tapqd *d, int fd, const char *name, char *what, s
 	return 0;
 }
 
-/* The lease state is input like any other: bounded, then decoded strictly. */
-static int adopt_read_state(struct adopt *a, int fd)
-{
-	size_t max = state_size(STATE_LEASES_MAX);
-	struct stat st;
-	uint8_t *buf;
-	ssize_t n;
-	int r;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (size_t)st.st_size > max)
-		return -EBADMSG;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = pread(fd, buf, (size_t)st.st_size + 1, 0);
-	if (n < 0)
-		r = -errno;
-	else if (n != st.st_size)
-		r = -EBADMSG; /* it changed under us: not the sealed memfd tapqd writes */
-	else
-		r = state_decode(buf, (size_t)n, &a->leases, &a->n_leases);
-	free(buf);
-	return r;
-}
-
 static void adopt_free_names(char **names)
 {
 	for (char **p = names; p && *p; p++)
 		free(*p);
 	free(names);
+}
+
+/*
+ * Of the states stored (two after a crash between storing the new one and
+ * removing the old), the valid one of the highest generation counts; every
+ * other leaves the store. All are closed: what counts is read.
+ */
+static void adopt_stored_state(struct tapqd *d, struct adopt *a)
+{
+	char keep[FDSTORE_NAME_MAX] = "";
+	uint64_t best = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct adopt_fd *af = &a->fds[i];
+		struct state_lease *leases = NULL;
+		uint64_t gen = 0;
+		size_t n = 0;
+		int r;
+
+		if (af->kind != FDSTORE_LEASES)
+			continue;
+		any = true;
+		r = statefile_read_fd(af->fd, &leases, &n, &gen);
+		close(af->fd);
+		af->fd = -1;
+		if (r < 0) {
+			log_err(d, "fd store: the lease state %s is unreadable: %s", af->name,
+				strerror(-r));
+			continue;
+		}
+		if (gen <= best) {
+			free(leases);
+			continue;
+		}
+		free(a->leases);
+		a->leases = leases;
+		a->n_leases = n;
+		best = gen;
+	}
+	if (!any)
+		return;
+	a->stored_state = best > 0;
+	if (best) {
+		d->state_gen = best;
+		fdstore_state_name(keep, sizeof(keep), best);
+		log_info(d, "fd store: lease state generation %llu, %zu leases",
+			 (unsigned long long)best, a->n_leases);
+	} else {
+		log_err(d, "fd store: no lease state is readable: no lease is restored, held "
+			   "devices are refused");
+	}
+	/* the name of the one read stays until the next state replaces it (fdstore.c) */
+	for (size_t i = 0; i < a->n; i++)
+		if (a->fds[i].kind == FDSTORE_LEASES && strcmp(a->fds[i].name, keep))
+			fdstore_remove(d, a->fds[i].name);
+}
+
+/* Without a state from the fd store, the state file says which leases an earlier tapqd had. */
+static void adopt_state_file(struct tapqd *d, struct adopt *a)
+{
+	uint64_t gen = 0;
+	int r;
+
+	if (a->stored_state)
+		return;
+	r = statefile_load(d, &a->leases, &a->n_leases, &gen);
+	if (r < 0) {
+		log_err(d, "lease state %s is unreadable (%s): no lease is restored, held devices "
+			   "are left alone",
+			d->state_path, strerror(-r));
+		return;
+	}
+	if (gen > d->state_gen)
+		d->state_gen = gen;
+	if (gen)
+		log_info(d, "lease state %s: generation %llu, %zu leases", d->state_path,
+			 (unsigned long long)gen, a->n_leases);
 }
 
 int adopt_start(struct tapqd *d, char *what, size_t what_size)
@@ -127,14 +179,10 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 		snprintf(what, what_size, "reading LISTEN_FDS and LISTEN_FDNAMES");
 		return n;
 	}
-	if (n == 0) {
-		adopt_free_names(names);
-		return 0;
-	}
 	a = calloc(1, sizeof(*a));
-	if (a)
+	if (a && n > 0)
 		a->fds = calloc((size_t)n, sizeof(*a->fds));
-	if (!a || !a->fds) {
+	if (!a || (n > 0 && !a->fds)) {
 		free(a);
 		adopt_free_names(names);
 		snprintf(what, what_size, "allocating for %d passed fds", n);
@@ -162,21 +210,12 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	adopt_free_names(names);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->fds[i].kind != FDSTORE_LEASES)
-			continue;
-		r = adopt_read_state(a, a->fds[i].fd);
-		if (r < 0)
-			log_err(d, "fd store: the lease state is unreadable (%s): no lease is "
-				   "restored, held devices are refused",
-				strerror(-r));
-		/* read once: a second state fd is a stray, closed at adopt_finish() */
-		close(a->fds[i].fd);
-		a->fds[i].fd = -1;
-		break;
-	}
-	log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases", n,
-		 d->listen_fd >= 0 ? "the control socket" : "no socket", a->n, a->n_leases);
+	adopt_stored_state(d, a);
+	adopt_state_file(d, a);
+	if (n > 0)
+		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
+			 n, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
+			 a->n_leases);
 	return 0;
 }
 
@@ -322,7 +361,7 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 	struct device *dev;
 	int r;
 
-	if (!d->adopt)
+	if (!d->adopt->n)
 		return -ENOENT;
 	dev = device_new(cd);
 	if (!dev) {
@@ -363,7 +402,7 @@ void adopt_finish(struct tapqd *d)
 		adopt_drop(d, af);
 	}
 	/* the leases as they are now: without those whose holder or device is gone */
-	fdstore_save_state(d, NULL);
+	statefile_save(d, NULL);
 	adopt_free(a);
 	d->adopt = NULL;
 }

@@ -10,7 +10,8 @@
 /*
  * Reads LISTEN_FDS/LISTEN_FDNAMES (and unsets them): the one listening
  * SEQPACKET Unix socket becomes d->listen_fd, fd store fds are kept for
- * adopt_device(), the lease state is read. Anything else passed is refused.
+ * adopt_device(), the lease state is read: the newest stored one, or else
+ * the state file. Anything else passed is refused.
  * Return: 0 or -errno with what saying why (a start-up failure).
  */
 int adopt_start(struct tapqd *d, char *what, size_t what_size);

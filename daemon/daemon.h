@@ -125,6 +125,8 @@ struct tapqd {
 	bool notify_failed;  /* a failed sd_notify is logged once */
 	bool fdstore;        /* a service manager listens (NOTIFY_SOCKET): queues go to its fd store */
 	struct adopt *adopt; /* what came back from the fd store, during start-up only */
+	char state_path[128]; /* the lease state file (statefile.c) */
+	uint64_t state_gen;   /* generation of the last lease state saved */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
 	TAILQ_HEAD(, device) devices;
 	TAILQ_HEAD(, client) clients;

@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "notify.h"
 #include "reload.h"
+#include "statefile.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -242,6 +243,9 @@ int main(int argc, char **argv)
 		main_die(d, "%s", what);
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
+	if (statefile_init(d) < 0)
+		main_die(d, "%s: the lease state file beside it would be too long a path",
+			 d->conf.socket_path);
 	/* before any fork: LISTEN_PID names this process */
 	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
 	r = adopt_start(d, what, sizeof(what));
