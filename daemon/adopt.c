@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,9 +26,13 @@
 #include "device.h"
 #include "fdstore.h"
 #include "lease.h"
+#include "link.h"
+#include "monitor.h"
 #include "log.h"
 #include "statefile.h"
 #include "tap.h"
+#include "topo.h"
+#include "worker.h"
 
 /* How long a dropped device may take to go once the service manager closed its copies. */
 #define ADOPT_GONE_WAIT_MS 2000
@@ -228,31 +234,37 @@ static void adopt_drop(struct tapqd *d, struct adopt_fd *af)
 	fdstore_remove(d, af->name);
 }
 
-/* One stored queue: of this device, in range, and opened with the flags the config gives. */
-static int adopt_check_queue(const struct conf_device *cd, const struct adopt_fd *af,
-			     char *what, size_t what_size)
+/* One queue fd handed back (by "whose"): of this device, opened with the flags the config gives. */
+static int adopt_check_fd(const struct conf_device *cd, int fd, const char *whose,
+			  unsigned int queue, char *what, size_t what_size)
 {
 	unsigned int flags, want = device_tun_flags(cd);
 	char name[16];
 	int r;
 
+	r = tap_queue_name(fd, name, &flags);
+	if (r < 0) {
+		snprintf(what, what_size, "%s queue %u: TUNGETIFF", whose, queue);
+		return r; /* EBADFD: the device went away while tapqd was down */
+	}
+	if (strcmp(name, cd->name) || (flags & ADOPT_TUN_MASK) != want) {
+		snprintf(what, what_size, "%s queue %u is of %s with flags 0x%x, the config wants 0x%x",
+			 whose, queue, name, flags & ADOPT_TUN_MASK, want);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* One stored queue: in range, and of this device. */
+static int adopt_check_queue(const struct conf_device *cd, const struct adopt_fd *af,
+			     char *what, size_t what_size)
+{
 	if (af->queue >= cd->max_queues) {
 		snprintf(what, what_size, "stored queue %u, the config has %u", af->queue,
 			 cd->max_queues);
 		return -ESTALE;
 	}
-	r = tap_queue_name(af->fd, name, &flags);
-	if (r < 0) {
-		snprintf(what, what_size, "stored queue %u: TUNGETIFF", af->queue);
-		return r; /* EBADFD: the device went away while tapqd was down */
-	}
-	if (strcmp(name, cd->name) || (flags & ADOPT_TUN_MASK) != want) {
-		snprintf(what, what_size,
-			 "stored queue %u is of %s with flags 0x%x, the config wants 0x%x",
-			 af->queue, name, flags & ADOPT_TUN_MASK, want);
-		return -ESTALE;
-	}
-	return 0;
+	return adopt_check_fd(cd, af->fd, "stored", af->queue, what, what_size);
 }
 
 /*
@@ -383,6 +395,143 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 		return r;
 	}
 	*ret = dev;
+	return 0;
+}
+
+/* The record of an earlier tapqd's lease on a device, if the state has one. */
+static const struct state_lease *adopt_record(const struct adopt *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_leases; i++)
+		if (!strcmp(a->leases[i].name, name))
+			return &a->leases[i];
+	return NULL;
+}
+
+/* The effective uid of a process, from /proc: a reused pid is most likely another user's. */
+static int adopt_proc_uid(pid_t pid, uid_t *ret)
+{
+	char path[64], line[256];
+	unsigned long real, eff;
+	int r = -EBADMSG;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu %lu", &real, &eff) == 2) {
+			*ret = (uid_t)eff;
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+int adopt_waiting(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		  size_t what_size)
+{
+	const struct state_lease *rec = adopt_record(d->adopt, cd->name);
+	unsigned int ifindex = if_nametoindex(cd->name);
+	struct device *dev;
+	uid_t uid = 0;
+	int pidfd, r;
+
+	if (!ifindex || !rec)
+		return -ENOENT;
+	snprintf(what, what_size, "the lease of pid %d uid %u", (int)rec->pid,
+		 (unsigned int)rec->uid);
+	pidfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+	if (pidfd < 0)
+		return -errno; /* ESRCH: the holder is gone */
+	/* after pidfd_open: the pidfd then tells whether this process is still the one read */
+	r = adopt_proc_uid(rec->pid, &uid);
+	if (r == 0 && uid != rec->uid) {
+		snprintf(what, what_size, "the lease of pid %d uid %u: pid %d is now uid %u",
+			 (int)rec->pid, (unsigned int)rec->uid, (int)rec->pid, (unsigned int)uid);
+		r = -ESRCH;
+	}
+	dev = r == 0 ? device_new(cd) : NULL;
+	if (r == 0 && !dev)
+		r = -ENOMEM;
+	if (r == 0)
+		r = lease_adopt(d, dev, pidfd, rec);
+	if (r < 0) {
+		close(pidfd);
+		if (dev)
+			device_free(dev);
+		return r == -ESTALE ? -ESRCH : r;
+	}
+	dev->waiting = true;
+	dev->ifindex = (int)ifindex;
+	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
+		dev->cpu[q] = -1;
+	/* what status can show of it without a queue fd: the ring */
+	r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
+	if (r < 0)
+		log_warn(d, "%s: reading its txqueuelen: %s", cd->name, strerror(-r));
+	*ret = dev;
+	return 0;
+}
+
+/* Each fd a queue of its own: the same queue twice would leave another one unknown. */
+static int adopt_distinct(const int *fds, size_t n, char *what, size_t what_size)
+{
+	pid_t self = getpid();
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			long r = syscall(SYS_kcmp, self, self, KCMP_FILE, fds[i], fds[j]);
+
+			if (r < 0) {
+				snprintf(what, what_size, "comparing fds %zu and %zu (kcmp)", j, i);
+				return -errno;
+			}
+			if (r == 0) {
+				snprintf(what, what_size, "fds %zu and %zu are the same queue", j, i);
+				return -EINVAL;
+			}
+		}
+	return 0;
+}
+
+int adopt_holder_fds(struct tapqd *d, struct device *dev, const int *fds, size_t n, char *what,
+		     size_t what_size)
+{
+	int r;
+
+	if (n != dev->conf.max_queues) {
+		snprintf(what, what_size, "%zu fds, the device has %u queues", n,
+			 dev->conf.max_queues);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = adopt_check_fd(&dev->conf, fds[i], "resumed", (unsigned int)i, what, what_size);
+		if (r < 0)
+			return r;
+	}
+	r = adopt_distinct(fds, n, what, what_size);
+	if (r < 0)
+		return r;
+	memcpy(dev->fds, fds, n * sizeof(*fds));
+	dev->waiting = false;
+	r = device_adopt(d, dev, what, what_size);
+	if (r < 0) {
+		/* the caller closes them: the device waits on as it was */
+		for (size_t i = 0; i < n; i++)
+			dev->fds[i] = -1;
+		memset(dev->attached, 0, sizeof(dev->attached));
+		topo_unplace(d, dev);
+		for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
+			dev->cpu[q] = -1;
+		dev->waiting = true;
+		return r;
+	}
+	fdstore_add_device(d, dev);
+	fdstore_lease_changed(d, dev);
+	worker_sync(d, dev);
+	monitor_poll_update(d);
 	return 0;
 }
 

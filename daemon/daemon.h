@@ -43,6 +43,13 @@ struct device {
 	int cpu[TAPQD_MAX_QUEUES];      /* core assigned to each queue */
 	unsigned int want_active;       /* the active set tapqd keeps while unleased */
 	struct lease *lease;            /* NULL when not leased */
+	/*
+	 * Restarted without the fd store while its interface lived on, held by
+	 * the lease of an earlier tapqd: tapqd has no fd of it (fds all -1, queue
+	 * states unknown) until the holder resumes with them (adopt_holder_fds),
+	 * or until the interface goes and the device is created afresh.
+	 */
+	bool waiting;
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
 	bool link_up;                   /* as the last RTM_NEWLINK said */
 	bool follow_dirty;              /* notified since its queues were last read */

@@ -84,6 +84,17 @@ static void main_create_devices(struct tapqd *d)
 		}
 		if (r != -ENOENT)
 			log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
+		/* no fd came back, but its holder may live on with its own */
+		r = adopt_waiting(d, cd, &dev, what, sizeof(what));
+		if (r == 0) {
+			TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+			log_info(d, "%s: interface alive (ifindex %d), held by pid %d under the lease "
+				    "of an earlier tapqd: waiting for it to resume with its fds",
+				 cd->name, dev->ifindex, (int)dev->lease->pid);
+			continue;
+		}
+		if (r != -ENOENT)
+			log_info(d, "%s: not waiting for %s: %s", cd->name, what, strerror(-r));
 		device_add(d, cd);
 	}
 	adopt_finish(d);
@@ -143,7 +154,7 @@ static void main_stop(struct tapqd *d)
 			log_info(d, "%s: stays up with its holder pid %d", dev->conf.name,
 				 (int)dev->lease->pid);
 			lease_forget(dev->lease);
-		} else if (!dev->conf.persist) {
+		} else if (!dev->conf.persist && !dev->waiting) {
 			log_info(d, "%s: removed", dev->conf.name);
 		}
 		worker_stop_all(d, dev);

@@ -254,6 +254,19 @@ start_daemon() {
 	wait_daemon_ready
 }
 
+# start_daemon_in PID CONF: tapqd -f -c CONF in the network and mount
+# namespaces of PID, a client of an earlier tapqd that keeps that tapqd's
+# private /run alive: a restart without a service manager, which finds what
+# the earlier tapqd left in /run (nsenter does not fork: DPID is tapqd).
+start_daemon_in() {
+	DEXE=$TAPQD
+	DLOG=$TQ_TMP/tapqd.$(date +%s%N).log
+	setsid nsenter -t "$1" -m -n "$TAPQD" -f -c "$2" >"$DLOG" 2>&1 </dev/null &
+	DPID=$!
+	track "$DPID"
+	wait_daemon_ready
+}
+
 # start_fakesd CONF [WATCHDOG_USEC]: tapqd -f -c CONF under the fake service
 # manager (fakesd.c), which restarts it when it fails (3 times at most),
 # records every notify message in NLOG and checks the socket at READY=1, and
