@@ -434,6 +434,30 @@ leased_is() { [ "$(status_field "$1" .leased)" = "$2" ]; }
 # holder_is DEV PID
 holder_is() { [ "$(status_field "$1" .holder_pid)" = "$2" ]; }
 
+# flood_lost_none PID COUNT OUT: waits (60 s) for a ping flood of COUNT
+# packets started with bg (its output in OUT), shows its summary, asserts
+# that it exited 0 and lost no packet.
+flood_lost_none() {
+	wait_until 600 0.1 "the flood is over" pid_dead "$1"
+	wait "$1"
+	_r=$?
+	untrack "$1"
+	_sum=$(grep -E 'packets transmitted' "$3")
+	say "       ping: $_sum"
+	assert_eq "ping exits 0" 0 "$_r"
+	assert_match "zero packets lost (ping's own count)" "^$2 packets transmitted, $2 received, 0% packet loss" "$_sum"
+}
+
+# pong_done PID COUNT DEV: tqprobe pong answered COUNT echo requests and
+# exited 0, and its lease of DEV ended with it.
+pong_done() {
+	wait_until 100 0.1 "pong answered all $2 and exited" pid_dead "$1"
+	wait "$1"
+	assert_eq "pong exit status" 0 "$?"
+	untrack "$1"
+	wait_until 50 0.1 "the lease ends when its holder exits" leased_is "$3" false
+}
+
 # ---- end ----
 
 finish() {

@@ -86,21 +86,10 @@ assert_eq "unleased, not waiting, 4 queues" "false false numqueues 4 numdisabled
 	"$(status_field tqv .leased) $(status_field tqv .waiting) $(link_queues tqv)"
 assert_ok "tqv can be acquired" tqprobe acquire tqv --expect 4
 
-wait_until 600 0.1 "the flood is over" pid_dead "$PING"
-wait "$PING"
-PING_RC=$?
-untrack "$PING"
-SUMMARY=$(grep -E 'packets transmitted' "$TQ_TMP/ping")
-say "       ping: $SUMMARY"
 say "       restart to ready: $(((T1 - T0) / 1000000)) ms; SIGUSR1 to re-adopted: $(((T2 - T1) / 1000000)) ms (polled at 100 ms); pong: $(grep '^resumed' "$TQ_TMP/pong")"
-assert_eq "ping exits 0" 0 "$PING_RC"
-assert_match "zero packets lost (ping's own count)" "^$COUNT packets transmitted, $COUNT received, 0% packet loss" "$SUMMARY"
+flood_lost_none "$PING" "$COUNT" "$TQ_TMP/ping"
 
-wait_until 100 0.1 "pong answered all $COUNT and exited" pid_dead "$H"
-wait "$H"
-assert_eq "pong exit status" 0 "$?"
-untrack "$H"
-wait_until 50 0.1 "the lease ends when its holder exits" leased_is tqa false
+pong_done "$H" "$COUNT" tqa
 assert_eq "tqa stays, tapqd's own" "$IFX_A" "$(link_ifindex tqa)"
 assert_ok "tqa can be acquired again" tqprobe acquire tqa --expect 4
 assert_eq "the state file has no lease left" "600 16" "$(state_file)"
