@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,9 +26,13 @@
 #include "device.h"
 #include "fdstore.h"
 #include "lease.h"
+#include "link.h"
+#include "monitor.h"
 #include "log.h"
-#include "state.h"
+#include "statefile.h"
 #include "tap.h"
+#include "topo.h"
+#include "worker.h"
 
 /* How long a dropped device may take to go once the service manager closed its copies. */
 #define ADOPT_GONE_WAIT_MS 2000
@@ -46,8 +52,9 @@ struct adopt_fd {
 struct adopt {
 	size_t n;
 	struct adopt_fd *fds;
-	struct state_lease *leases;
+	struct state_lease *leases; /* from the fd store, or else from the state file */
 	size_t n_leases;
+	bool stored_state; /* a valid state came back from the fd store */
 };
 
 static void adopt_free(struct adopt *a)
@@ -82,38 +89,89 @@ static int adopt_socket(struct tapqd *d, int fd, const char *name, char *what, s
 	return 0;
 }
 
-/* The lease state is input like any other: bounded, then decoded strictly. */
-static int adopt_read_state(struct adopt *a, int fd)
-{
-	size_t max = state_size(STATE_LEASES_MAX);
-	struct stat st;
-	uint8_t *buf;
-	ssize_t n;
-	int r;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (size_t)st.st_size > max)
-		return -EBADMSG;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = pread(fd, buf, (size_t)st.st_size + 1, 0);
-	if (n < 0)
-		r = -errno;
-	else if (n != st.st_size)
-		r = -EBADMSG; /* it changed under us: not the sealed memfd tapqd writes */
-	else
-		r = state_decode(buf, (size_t)n, &a->leases, &a->n_leases);
-	free(buf);
-	return r;
-}
-
 static void adopt_free_names(char **names)
 {
 	for (char **p = names; p && *p; p++)
 		free(*p);
 	free(names);
+}
+
+/*
+ * Of the states stored (two after a crash between storing the new one and
+ * removing the old), the valid one of the highest generation counts; every
+ * other leaves the store. All are closed: what counts is read.
+ */
+static void adopt_stored_state(struct tapqd *d, struct adopt *a)
+{
+	char keep[FDSTORE_NAME_MAX] = "";
+	uint64_t best = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct adopt_fd *af = &a->fds[i];
+		struct state_lease *leases = NULL;
+		uint64_t gen = 0;
+		size_t n = 0;
+		int r;
+
+		if (af->kind != FDSTORE_LEASES)
+			continue;
+		any = true;
+		r = statefile_read_fd(af->fd, &leases, &n, &gen);
+		close(af->fd);
+		af->fd = -1;
+		if (r < 0) {
+			log_err(d, "fd store: the lease state %s is unreadable: %s", af->name,
+				strerror(-r));
+			continue;
+		}
+		if (gen <= best) {
+			free(leases);
+			continue;
+		}
+		free(a->leases);
+		a->leases = leases;
+		a->n_leases = n;
+		best = gen;
+	}
+	if (!any)
+		return;
+	a->stored_state = best > 0;
+	if (best) {
+		d->state_gen = best;
+		fdstore_state_name(keep, sizeof(keep), best);
+		log_info(d, "fd store: lease state generation %llu, %zu leases",
+			 (unsigned long long)best, a->n_leases);
+	} else {
+		log_err(d, "fd store: no lease state is readable: no lease is restored, held "
+			   "devices are refused");
+	}
+	/* the name of the one read stays until the next state replaces it (fdstore.c) */
+	for (size_t i = 0; i < a->n; i++)
+		if (a->fds[i].kind == FDSTORE_LEASES && strcmp(a->fds[i].name, keep))
+			fdstore_remove(d, a->fds[i].name);
+}
+
+/* Without a state from the fd store, the state file says which leases an earlier tapqd had. */
+static void adopt_state_file(struct tapqd *d, struct adopt *a)
+{
+	uint64_t gen = 0;
+	int r;
+
+	if (a->stored_state)
+		return;
+	r = statefile_load(d, &a->leases, &a->n_leases, &gen);
+	if (r < 0) {
+		log_err(d, "lease state %s is unreadable (%s): no lease is restored, held devices "
+			   "are left alone",
+			d->state_path, strerror(-r));
+		return;
+	}
+	if (gen > d->state_gen)
+		d->state_gen = gen;
+	if (gen)
+		log_info(d, "lease state %s: generation %llu, %zu leases", d->state_path,
+			 (unsigned long long)gen, a->n_leases);
 }
 
 int adopt_start(struct tapqd *d, char *what, size_t what_size)
@@ -127,14 +185,10 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 		snprintf(what, what_size, "reading LISTEN_FDS and LISTEN_FDNAMES");
 		return n;
 	}
-	if (n == 0) {
-		adopt_free_names(names);
-		return 0;
-	}
 	a = calloc(1, sizeof(*a));
-	if (a)
+	if (a && n > 0)
 		a->fds = calloc((size_t)n, sizeof(*a->fds));
-	if (!a || !a->fds) {
+	if (!a || (n > 0 && !a->fds)) {
 		free(a);
 		adopt_free_names(names);
 		snprintf(what, what_size, "allocating for %d passed fds", n);
@@ -162,21 +216,12 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	adopt_free_names(names);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->fds[i].kind != FDSTORE_LEASES)
-			continue;
-		r = adopt_read_state(a, a->fds[i].fd);
-		if (r < 0)
-			log_err(d, "fd store: the lease state is unreadable (%s): no lease is "
-				   "restored, held devices are refused",
-				strerror(-r));
-		/* read once: a second state fd is a stray, closed at adopt_finish() */
-		close(a->fds[i].fd);
-		a->fds[i].fd = -1;
-		break;
-	}
-	log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases", n,
-		 d->listen_fd >= 0 ? "the control socket" : "no socket", a->n, a->n_leases);
+	adopt_stored_state(d, a);
+	adopt_state_file(d, a);
+	if (n > 0)
+		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
+			 n, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
+			 a->n_leases);
 	return 0;
 }
 
@@ -189,31 +234,37 @@ static void adopt_drop(struct tapqd *d, struct adopt_fd *af)
 	fdstore_remove(d, af->name);
 }
 
-/* One stored queue: of this device, in range, and opened with the flags the config gives. */
-static int adopt_check_queue(const struct conf_device *cd, const struct adopt_fd *af,
-			     char *what, size_t what_size)
+/* One queue fd handed back (by "whose"): of this device, opened with the flags the config gives. */
+static int adopt_check_fd(const struct conf_device *cd, int fd, const char *whose,
+			  unsigned int queue, char *what, size_t what_size)
 {
 	unsigned int flags, want = device_tun_flags(cd);
 	char name[16];
 	int r;
 
+	r = tap_queue_name(fd, name, &flags);
+	if (r < 0) {
+		snprintf(what, what_size, "%s queue %u: TUNGETIFF", whose, queue);
+		return r; /* EBADFD: the device went away while tapqd was down */
+	}
+	if (strcmp(name, cd->name) || (flags & ADOPT_TUN_MASK) != want) {
+		snprintf(what, what_size, "%s queue %u is of %s with flags 0x%x, the config wants 0x%x",
+			 whose, queue, name, flags & ADOPT_TUN_MASK, want);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* One stored queue: in range, and of this device. */
+static int adopt_check_queue(const struct conf_device *cd, const struct adopt_fd *af,
+			     char *what, size_t what_size)
+{
 	if (af->queue >= cd->max_queues) {
 		snprintf(what, what_size, "stored queue %u, the config has %u", af->queue,
 			 cd->max_queues);
 		return -ESTALE;
 	}
-	r = tap_queue_name(af->fd, name, &flags);
-	if (r < 0) {
-		snprintf(what, what_size, "stored queue %u: TUNGETIFF", af->queue);
-		return r; /* EBADFD: the device went away while tapqd was down */
-	}
-	if (strcmp(name, cd->name) || (flags & ADOPT_TUN_MASK) != want) {
-		snprintf(what, what_size,
-			 "stored queue %u is of %s with flags 0x%x, the config wants 0x%x",
-			 af->queue, name, flags & ADOPT_TUN_MASK, want);
-		return -ESTALE;
-	}
-	return 0;
+	return adopt_check_fd(cd, af->fd, "stored", af->queue, what, what_size);
 }
 
 /*
@@ -322,7 +373,7 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 	struct device *dev;
 	int r;
 
-	if (!d->adopt)
+	if (!d->adopt->n)
 		return -ENOENT;
 	dev = device_new(cd);
 	if (!dev) {
@@ -347,6 +398,143 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 	return 0;
 }
 
+/* The record of an earlier tapqd's lease on a device, if the state has one. */
+static const struct state_lease *adopt_record(const struct adopt *a, const char *name)
+{
+	for (size_t i = 0; i < a->n_leases; i++)
+		if (!strcmp(a->leases[i].name, name))
+			return &a->leases[i];
+	return NULL;
+}
+
+/* The effective uid of a process, from /proc: a reused pid is most likely another user's. */
+static int adopt_proc_uid(pid_t pid, uid_t *ret)
+{
+	char path[64], line[256];
+	unsigned long real, eff;
+	int r = -EBADMSG;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu %lu", &real, &eff) == 2) {
+			*ret = (uid_t)eff;
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+int adopt_waiting(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		  size_t what_size)
+{
+	const struct state_lease *rec = adopt_record(d->adopt, cd->name);
+	unsigned int ifindex = if_nametoindex(cd->name);
+	struct device *dev;
+	uid_t uid = 0;
+	int pidfd, r;
+
+	if (!ifindex || !rec)
+		return -ENOENT;
+	snprintf(what, what_size, "the lease of pid %d uid %u", (int)rec->pid,
+		 (unsigned int)rec->uid);
+	pidfd = (int)syscall(SYS_pidfd_open, rec->pid, 0);
+	if (pidfd < 0)
+		return -errno; /* ESRCH: the holder is gone */
+	/* after pidfd_open: the pidfd then tells whether this process is still the one read */
+	r = adopt_proc_uid(rec->pid, &uid);
+	if (r == 0 && uid != rec->uid) {
+		snprintf(what, what_size, "the lease of pid %d uid %u: pid %d is now uid %u",
+			 (int)rec->pid, (unsigned int)rec->uid, (int)rec->pid, (unsigned int)uid);
+		r = -ESRCH;
+	}
+	dev = r == 0 ? device_new(cd) : NULL;
+	if (r == 0 && !dev)
+		r = -ENOMEM;
+	if (r == 0)
+		r = lease_adopt(d, dev, pidfd, rec);
+	if (r < 0) {
+		close(pidfd);
+		if (dev)
+			device_free(dev);
+		return r == -ESTALE ? -ESRCH : r;
+	}
+	dev->waiting = true;
+	dev->ifindex = (int)ifindex;
+	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
+		dev->cpu[q] = -1;
+	/* what status can show of it without a queue fd: the ring */
+	r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
+	if (r < 0)
+		log_warn(d, "%s: reading its txqueuelen: %s", cd->name, strerror(-r));
+	*ret = dev;
+	return 0;
+}
+
+/* Each fd a queue of its own: the same queue twice would leave another one unknown. */
+static int adopt_distinct(const int *fds, size_t n, char *what, size_t what_size)
+{
+	pid_t self = getpid();
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++) {
+			long r = syscall(SYS_kcmp, self, self, KCMP_FILE, fds[i], fds[j]);
+
+			if (r < 0) {
+				snprintf(what, what_size, "comparing fds %zu and %zu (kcmp)", j, i);
+				return -errno;
+			}
+			if (r == 0) {
+				snprintf(what, what_size, "fds %zu and %zu are the same queue", j, i);
+				return -EINVAL;
+			}
+		}
+	return 0;
+}
+
+int adopt_holder_fds(struct tapqd *d, struct device *dev, const int *fds, size_t n, char *what,
+		     size_t what_size)
+{
+	int r;
+
+	if (n != dev->conf.max_queues) {
+		snprintf(what, what_size, "%zu fds, the device has %u queues", n,
+			 dev->conf.max_queues);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = adopt_check_fd(&dev->conf, fds[i], "resumed", (unsigned int)i, what, what_size);
+		if (r < 0)
+			return r;
+	}
+	r = adopt_distinct(fds, n, what, what_size);
+	if (r < 0)
+		return r;
+	memcpy(dev->fds, fds, n * sizeof(*fds));
+	dev->waiting = false;
+	r = device_adopt(d, dev, what, what_size);
+	if (r < 0) {
+		/* the caller closes them: the device waits on as it was */
+		for (size_t i = 0; i < n; i++)
+			dev->fds[i] = -1;
+		memset(dev->attached, 0, sizeof(dev->attached));
+		topo_unplace(d, dev);
+		for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
+			dev->cpu[q] = -1;
+		dev->waiting = true;
+		return r;
+	}
+	fdstore_add_device(d, dev);
+	fdstore_lease_changed(d, dev);
+	worker_sync(d, dev);
+	monitor_poll_update(d);
+	return 0;
+}
+
 void adopt_finish(struct tapqd *d)
 {
 	struct adopt *a = d->adopt;
@@ -363,7 +551,7 @@ void adopt_finish(struct tapqd *d)
 		adopt_drop(d, af);
 	}
 	/* the leases as they are now: without those whose holder or device is gone */
-	fdstore_save_state(d, NULL);
+	statefile_save(d, NULL);
 	adopt_free(a);
 	d->adopt = NULL;
 }

@@ -10,7 +10,8 @@
 /*
  * Reads LISTEN_FDS/LISTEN_FDNAMES (and unsets them): the one listening
  * SEQPACKET Unix socket becomes d->listen_fd, fd store fds are kept for
- * adopt_device(), the lease state is read. Anything else passed is refused.
+ * adopt_device(), the lease state is read: the newest stored one, or else
+ * the state file. Anything else passed is refused.
  * Return: 0 or -errno with what saying why (a start-up failure).
  */
 int adopt_start(struct tapqd *d, char *what, size_t what_size);
@@ -22,6 +23,26 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size);
  */
 int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
 		 size_t what_size);
+/*
+ * Without stored fds of cd, when its interface exists and the lease state
+ * (fd store or state file) names a lease of it whose holder lives (pidfd,
+ * and the uid in /proc matches): a device without fds that waits for its
+ * holder, leased to it, watched through its pidfd. Return: 0, -ENOENT (no
+ * interface, or no lease of it), -ESRCH (the holder is gone) or -errno,
+ * with what naming the lease.
+ */
+int adopt_waiting(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
+		  size_t what_size);
+/*
+ * A waiting device takes the fds its holder resumed with as its own copies:
+ * max_queues of them, in queue order, each of this device with the flags of
+ * its config, no two the same queue. Then it is adopted as from the fd store
+ * (device_adopt), its queues stored, its workers and placement set. Return:
+ * 0 (the fds are the device's), or -errno with what saying why (the caller
+ * still owns and closes them; the device still waits).
+ */
+int adopt_holder_fds(struct tapqd *d, struct device *dev, const int *fds, size_t n, char *what,
+		     size_t what_size);
 /* Closes, logs and removes from the store every stored fd no device took; writes the lease state. */
 void adopt_finish(struct tapqd *d);
 

@@ -203,6 +203,12 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 }
 
 
+static void ctl_close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
 static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size_t n, int r,
 		       const char *why)
@@ -235,7 +241,8 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	_Alignas(max_align_t) char buf[TAPQD_MSG_MAX];
 	struct tapqd_hdr h;
 	const void *payload;
-	size_t n_fds;
+	int fds[TAPQD_FDS_PER_MSG];
+	size_t n_fds, kept;
 	int flags;
 	ssize_t n;
 	int r;
@@ -243,30 +250,39 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (cl->dead)
 		return;
-	/* a request never carries fds: max_fds 0 closes any at once */
-	n = tapqd_fdpass_recv(fd, buf, sizeof(buf), NULL, 0, &n_fds, MSG_DONTWAIT, &flags);
+	/* only RESUME may carry fds (a holder's queues), and one message's worth at most */
+	n = tapqd_fdpass_recv(fd, buf, sizeof(buf), fds, TAPQD_FDS_PER_MSG, &n_fds, MSG_DONTWAIT,
+			      &flags);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
+	kept = n_fds < TAPQD_FDS_PER_MSG ? n_fds : TAPQD_FDS_PER_MSG;
 	if (n <= 0) {
+		ctl_close_fds(fds, kept);
 		ctl_client_close(d, cl);
 		return;
 	}
-	if (n_fds || (flags & MSG_CTRUNC)) {
-		ctl_refuse(d, cl, buf, (size_t)n, -EBADMSG, "fds attached to a request");
+	if (n_fds > TAPQD_FDS_PER_MSG || (flags & MSG_CTRUNC)) {
+		ctl_close_fds(fds, kept);
+		ctl_refuse(d, cl, buf, (size_t)n, -E2BIG,
+			   "more fds than one message carries (253, SCM_MAX_FD)");
 		return;
 	}
 	if (flags & MSG_TRUNC) {
+		ctl_close_fds(fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
 		return;
 	}
 	r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload);
 	if (r == 0 && h.type >= TAPQD_OK)
 		r = -EOPNOTSUPP; /* a reply or an event is no request */
-	if (r < 0) {
-		ctl_refuse(d, cl, buf, (size_t)n, r, NULL);
+	if (r < 0 || (kept && h.type != TAPQD_RESUME)) {
+		ctl_close_fds(fds, kept);
+		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG,
+			   r < 0 ? NULL : "fds attached to a request other than RESUME");
 		return;
 	}
-	verbs_dispatch(d, cl, &h, payload);
+	/* the fds are the verb's from here */
+	verbs_dispatch(d, cl, &h, payload, fds, kept);
 }
 
 static int ctl_peer_credentials(struct client *cl)

@@ -43,6 +43,13 @@ struct device {
 	int cpu[TAPQD_MAX_QUEUES];      /* core assigned to each queue */
 	unsigned int want_active;       /* the active set tapqd keeps while unleased */
 	struct lease *lease;            /* NULL when not leased */
+	/*
+	 * Restarted without the fd store while its interface lived on, held by
+	 * the lease of an earlier tapqd: tapqd has no fd of it (fds all -1, queue
+	 * states unknown) until the holder resumes with them (adopt_holder_fds),
+	 * or until the interface goes and the device is created afresh.
+	 */
+	bool waiting;
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
 	bool link_up;                   /* as the last RTM_NEWLINK said */
 	bool follow_dirty;              /* notified since its queues were last read */
@@ -124,6 +131,8 @@ struct tapqd {
 	bool notify_failed;  /* a failed sd_notify is logged once */
 	bool fdstore;        /* a service manager listens (NOTIFY_SOCKET): queues go to its fd store */
 	struct adopt *adopt; /* what came back from the fd store, during start-up only */
+	char state_path[128]; /* the lease state file (statefile.c) */
+	uint64_t state_gen;   /* generation of the last lease state saved */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
 	TAILQ_HEAD(, device) devices;
 	TAILQ_HEAD(, client) clients;

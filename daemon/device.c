@@ -335,6 +335,7 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	info->txqueuelen_pending = dev->txqueuelen_pending;
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
 	info->tunsetqueue_calls = dev->tunsetqueue_calls;
+	info->waiting = dev->waiting;
 	if (dev->lease) {
 		info->leased = 1;
 		info->control = (uint8_t)dev->lease->control;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fdstore.c - the fd store: every queue fd, each lease holder's pidfd and the
- * lease state memfd go to the service manager, so that a crashed or
+ * lease state memfd (statefile.c decides when) go to the service manager, so that a crashed or
  * restarted tapqd gets them back. Nothing leaves it on SIGTERM: a stop and a
  * restart look the same from here, and systemd empties the store on stop.
  */
@@ -17,7 +17,7 @@
 #include "fdstore.h"
 #include "log.h"
 #include "notify.h"
-#include "state.h"
+#include "statefile.h"
 
 void fdstore_queue_name(char *buf, size_t size, const char *dev, unsigned int queue)
 {
@@ -36,7 +36,9 @@ enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
 	unsigned int q = 0;
 	enum fdstore_kind kind;
 
-	if (!strcmp(name, FDSTORE_STATE))
+	/* "state" alone is what a tapqd of state version 1 stored: read, refused, dropped */
+	if (!strcmp(name, FDSTORE_STATE) || !strcmp(name, FDSTORE_STATE ".0") ||
+	    !strcmp(name, FDSTORE_STATE ".1"))
 		return FDSTORE_LEASES;
 	if (!strncmp(name, "h.", 2)) {
 		kind = FDSTORE_HOLDER;
@@ -62,13 +64,14 @@ enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
 	return kind;
 }
 
-static void fdstore_put(struct tapqd *d, const char *name, int fd)
+static int fdstore_put(struct tapqd *d, const char *name, int fd)
 {
 	int r = notify_store_fd(name, fd);
 
 	if (r < 0)
 		log_err(d, "fd store: keeping %s: %s; a restart will not get it back", name,
 			strerror(-r));
+	return r < 0 ? r : 0; /* sd_notify's "sent" is 1 */
 }
 
 void fdstore_remove(struct tapqd *d, const char *name)
@@ -98,6 +101,7 @@ void fdstore_forget_device(struct tapqd *d, const struct device *dev)
 {
 	char name[FDSTORE_NAME_MAX];
 
+	statefile_save(d, dev);
 	if (!d->fdstore)
 		return;
 	for (unsigned int i = 0; i < dev->conf.max_queues; i++) {
@@ -106,21 +110,20 @@ void fdstore_forget_device(struct tapqd *d, const struct device *dev)
 	}
 	fdstore_holder_name(name, sizeof(name), dev->conf.name);
 	fdstore_remove(d, name);
-	fdstore_save_state(d, dev);
 }
 
 void fdstore_lease_changed(struct tapqd *d, const struct device *dev)
 {
 	char name[FDSTORE_NAME_MAX];
 
-	if (!d->fdstore)
-		return;
-	/* replaced, never added to: two pidfds under one name would be two holders */
-	fdstore_holder_name(name, sizeof(name), dev->conf.name);
-	fdstore_remove(d, name);
-	if (dev->lease)
-		fdstore_put(d, name, dev->lease->pidfd);
-	fdstore_save_state(d, NULL);
+	if (d->fdstore) {
+		/* replaced, never added to: two pidfds under one name would be two holders */
+		fdstore_holder_name(name, sizeof(name), dev->conf.name);
+		fdstore_remove(d, name);
+		if (dev->lease)
+			fdstore_put(d, name, dev->lease->pidfd);
+	}
+	statefile_save(d, NULL);
 }
 
 /* A sealed memfd: what a restarted tapqd reads is what this one wrote, whole. */
@@ -146,47 +149,33 @@ fail:
 	return r;
 }
 
-void fdstore_save_state(struct tapqd *d, const struct device *skip)
+void fdstore_state_name(char *buf, size_t size, uint64_t generation)
 {
-	struct state_lease *leases;
-	const struct device *dev;
-	size_t n = 0;
-	uint8_t *buf;
-	int fd = -ENOMEM;
+	snprintf(buf, size, FDSTORE_STATE ".%u", (unsigned int)(generation & 1));
+}
+
+/*
+ * The new state goes in under the other name first, and only then the old
+ * one out: a crash in between leaves both, and the restarted tapqd takes the
+ * higher generation (adopt.c). A failed store keeps the old one.
+ */
+void fdstore_put_state(struct tapqd *d, const uint8_t *buf, size_t size, uint64_t generation)
+{
+	char name[FDSTORE_NAME_MAX], old[FDSTORE_NAME_MAX];
+	int fd;
 
 	if (!d->fdstore)
 		return;
-	TAILQ_FOREACH(dev, &d->devices, entry)
-		n += dev != skip && dev->lease;
-	leases = calloc(n ? n : 1, sizeof(*leases));
-	buf = malloc(state_size(n));
-	if (leases && buf) {
-		n = 0;
-		TAILQ_FOREACH(dev, &d->devices, entry) {
-			struct state_lease *sl = &leases[n];
-
-			if (dev == skip || !dev->lease)
-				continue;
-			memcpy(sl->name, dev->conf.name, sizeof(sl->name));
-			sl->pid = dev->lease->pid;
-			sl->uid = dev->lease->uid;
-			sl->control = dev->lease->control;
-			memcpy(sl->token, dev->lease->token, sizeof(sl->token));
-			n++;
-		}
-		state_encode(leases, n, buf);
-		fd = fdstore_state_memfd(buf, state_size(n));
-	}
-	free(leases);
-	free(buf);
+	fd = fdstore_state_memfd(buf, size);
 	if (fd < 0) {
 		log_err(d, "fd store: writing the lease state: %s; a restart will not know the "
 			   "leases",
 			strerror(-fd));
 		return;
 	}
-	/* FDSTOREREMOVE, then FDSTORE: a crash in between loses the leases, never mixes two */
-	fdstore_remove(d, FDSTORE_STATE);
-	fdstore_put(d, FDSTORE_STATE, fd);
+	fdstore_state_name(name, sizeof(name), generation);
+	fdstore_state_name(old, sizeof(old), generation - 1);
+	if (fdstore_put(d, name, fd) == 0)
+		fdstore_remove(d, old);
 	close(fd);
 }

@@ -4,6 +4,7 @@
 #define TAPQD_FDSTORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon.h"
 
@@ -15,7 +16,7 @@ enum fdstore_kind {
 	FDSTORE_FOREIGN, /* not a name tapqd gives: the socket of a socket unit, or a stray */
 	FDSTORE_QUEUE,   /* "q.INDEX.DEVICE": one queue fd */
 	FDSTORE_HOLDER,  /* "h.DEVICE": the pidfd of the device's lease holder */
-	FDSTORE_LEASES,  /* "state": the lease state memfd (state.c) */
+	FDSTORE_LEASES,  /* "state.0", "state.1": the lease state memfd (state.c) */
 };
 
 /*
@@ -24,21 +25,26 @@ enum fdstore_kind {
  */
 void fdstore_queue_name(char *buf, size_t size, const char *dev, unsigned int queue);
 void fdstore_holder_name(char *buf, size_t size, const char *dev);
+/* The state alternates between two names, by the parity of its generation. */
+void fdstore_state_name(char *buf, size_t size, uint64_t generation);
 /* Pure. dev gets the device of a QUEUE or HOLDER name, queue the index of a QUEUE. */
 enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
 				     unsigned int *ret_queue);
 
 /*
- * Each does nothing without a service manager (d->fdstore) and logs its own
+ * Each stores nothing without a service manager (d->fdstore) and logs its own
  * failures: a failed store costs continuity after a crash, never the device.
  */
 void fdstore_add_device(struct tapqd *d, const struct device *dev);
-/* For a device deleted on purpose (or from outside): its queues, holder and lease leave the store. */
+/*
+ * For a device deleted on purpose (or from outside): its queues, holder and
+ * lease leave the store; the lease state is saved without it, store or not.
+ */
 void fdstore_forget_device(struct tapqd *d, const struct device *dev);
-/* After a lease began or ended on dev: its holder's pidfd and the lease state are replaced. */
+/* After a lease began or ended on dev: its holder's pidfd is replaced; the lease state saved. */
 void fdstore_lease_changed(struct tapqd *d, const struct device *dev);
-/* Replaces the lease state memfd with the leases of every device but skip (may be NULL). */
-void fdstore_save_state(struct tapqd *d, const struct device *skip);
+/* Stores an encoded lease state (statefile.c) as a sealed memfd, then drops the one before. */
+void fdstore_put_state(struct tapqd *d, const uint8_t *buf, size_t size, uint64_t generation);
 void fdstore_remove(struct tapqd *d, const char *name);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,7 @@ fail:
 void lease_end(struct tapqd *d, struct lease *l, const char *why)
 {
 	struct device *dev = l->dev;
+	pid_t l_pid = l->pid;
 	unsigned int before, failed;
 	int r;
 
@@ -112,6 +114,19 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	ctl_send_event(d, dev, TAPQD_EVENT_LEASE_ENDED, l->pid);
 	lease_forget(l);
 	fdstore_lease_changed(d, dev);
+	/*
+	 * Waiting, tapqd has no fd of it: the interface goes with the holder's
+	 * (at once when it exited) and is created afresh then, through the
+	 * monitor's RTM_DELLINK if it has not gone yet.
+	 */
+	if (dev->waiting) {
+		if (if_nametoindex(dev->conf.name) == (unsigned int)dev->ifindex)
+			log_info(d, "%s: waiting for its interface to go with the fds pid %d left",
+				 dev->conf.name, (int)l_pid);
+		else
+			monitor_device_gone(d, dev);
+		return;
+	}
 
 	resize_finish_pending(d, dev);
 	/* a reload may have kept the device's removal or new queues for this moment */

@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "notify.h"
 #include "reload.h"
+#include "statefile.h"
 #include "topo.h"
 #include "worker.h"
 
@@ -83,6 +84,17 @@ static void main_create_devices(struct tapqd *d)
 		}
 		if (r != -ENOENT)
 			log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
+		/* no fd came back, but its holder may live on with its own */
+		r = adopt_waiting(d, cd, &dev, what, sizeof(what));
+		if (r == 0) {
+			TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+			log_info(d, "%s: interface alive (ifindex %d), held by pid %d under the lease "
+				    "of an earlier tapqd: waiting for it to resume with its fds",
+				 cd->name, dev->ifindex, (int)dev->lease->pid);
+			continue;
+		}
+		if (r != -ENOENT)
+			log_info(d, "%s: not waiting for %s: %s", cd->name, what, strerror(-r));
 		device_add(d, cd);
 	}
 	adopt_finish(d);
@@ -142,7 +154,7 @@ static void main_stop(struct tapqd *d)
 			log_info(d, "%s: stays up with its holder pid %d", dev->conf.name,
 				 (int)dev->lease->pid);
 			lease_forget(dev->lease);
-		} else if (!dev->conf.persist) {
+		} else if (!dev->conf.persist && !dev->waiting) {
 			log_info(d, "%s: removed", dev->conf.name);
 		}
 		worker_stop_all(d, dev);
@@ -242,6 +254,9 @@ int main(int argc, char **argv)
 		main_die(d, "%s", what);
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
+	if (statefile_init(d) < 0)
+		main_die(d, "%s: the lease state file beside it would be too long a path",
+			 d->conf.socket_path);
 	/* before any fork: LISTEN_PID names this process */
 	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
 	r = adopt_start(d, what, sizeof(what));

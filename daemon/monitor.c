@@ -50,6 +50,8 @@ void monitor_follow(struct tapqd *d, struct device *dev)
 	unsigned int was, now;
 	int r;
 
+	if (dev->waiting)
+		return; /* no fd to read the queues through */
 	memcpy(before, dev->attached, sizeof(before));
 	was = device_active_count(dev);
 	r = device_refresh(dev);
@@ -73,14 +75,23 @@ void monitor_follow(struct tapqd *d, struct device *dev)
 	ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
 }
 
-/* Deleted with "ip link del": our fds now belong to no device. */
-static void monitor_device_deleted(struct tapqd *d, struct device *dev)
+/*
+ * Deleted with "ip link del" (our fds now belong to no device), or gone with
+ * the fds of the holder a waiting device had.
+ */
+void monitor_device_gone(struct tapqd *d, struct device *dev)
 {
 	struct device *again;
 	char what[160] = "";
 	int r;
 
-	log_err(d, "%s: deleted from outside tapqd (ifindex %d)", dev->conf.name, dev->ifindex);
+	if (dev->waiting)
+		log_info(d, "%s: its interface went with its holder's fds (ifindex %d): creating "
+			    "it afresh",
+			 dev->conf.name, dev->ifindex);
+	else
+		log_err(d, "%s: deleted from outside tapqd (ifindex %d)", dev->conf.name,
+			dev->ifindex);
 	resize_device_gone(d, dev);
 	ctl_send_event(d, dev, TAPQD_EVENT_DEVICE_REMOVED, dev->lease ? dev->lease->pid : 0);
 	if (dev->lease)
@@ -132,7 +143,7 @@ static int monitor_on_msg(struct nl_msg *msg, void *arg)
 		 */
 		if (ifi->ifi_family != AF_UNSPEC || if_indextoname((unsigned int)ifi->ifi_index, name))
 			return NL_OK;
-		monitor_device_deleted(d, dev);
+		monitor_device_gone(d, dev);
 	} else {
 		dev->link_up = ifi->ifi_flags & IFF_UP;
 		dev->follow_dirty = true;
@@ -191,7 +202,7 @@ void monitor_poll_update(struct tapqd *d)
 	bool needed = false;
 
 	TAILQ_FOREACH(dev, &d->devices, entry)
-		needed |= dev->lease && !dev->link_up;
+		needed |= dev->lease && !dev->waiting && !dev->link_up;
 	if (!needed)
 		event_del(d->poll_timer);
 	else if (!event_pending(d->poll_timer, EV_TIMEOUT, NULL) && event_add(d->poll_timer, &tv) < 0)

@@ -19,4 +19,10 @@ void monitor_follow(struct tapqd *d, struct device *dev);
 /* Polls the queue states of leased devices whose link is down, which send no notifications. */
 void monitor_poll_update(struct tapqd *d);
 
+/*
+ * The interface of dev is gone: dev leaves the list (lease, workers, store)
+ * and, declared in the config, is created afresh.
+ */
+void monitor_device_gone(struct tapqd *d, struct device *dev);
+
 #endif

@@ -382,7 +382,7 @@ static void reload_devices(struct tapqd *d)
 		next = TAILQ_NEXT(dev, entry);
 		if (cd) {
 			reload_device(d, dev, cd);
-		} else if (!dev->lease) {
+		} else if (!dev->lease && !dev->waiting) {
 			reload_delete(d, dev, "removed from the config");
 		} else if (!dev->remove_pending) {
 			dev->remove_pending = true;

@@ -2,8 +2,8 @@
 /*
  * state.c - the lease state memfd format; pure functions over bytes, no I/O.
  *
- * Host byte order (the memfd never leaves the machine), fixed offsets:
- *   header  "TQST", u16 version (1), u16 number of records
+ * Host byte order (the memfd and the file never leave the machine), fixed offsets:
+ *   header  "TQST", u16 version (2), u16 number of records, u64 generation
  *   record  name[16] (NUL-padded), i32 pid, u32 uid, u8 control,
  *           3 zero bytes, token[16]
  * The length must be exactly header + n records; every field is checked.
@@ -16,8 +16,9 @@
 #include "state.h"
 
 #define STATE_MAGIC "TQST"
-#define STATE_VERSION 1
-#define STATE_HDR 8
+/* 2: the generation, so that of two stored states the newer one wins */
+#define STATE_VERSION 2
+#define STATE_HDR 16
 #define STATE_REC (TAPQD_NAME_MAX + 4 + 4 + 4 + TAPQD_TOKEN_LEN)
 
 size_t state_size(size_t n)
@@ -25,13 +26,14 @@ size_t state_size(size_t n)
 	return STATE_HDR + n * STATE_REC;
 }
 
-void state_encode(const struct state_lease *leases, size_t n, uint8_t *buf)
+void state_encode(const struct state_lease *leases, size_t n, uint64_t generation, uint8_t *buf)
 {
 	uint16_t version = STATE_VERSION, count = (uint16_t)n;
 
 	memcpy(buf, STATE_MAGIC, 4);
 	memcpy(buf + 4, &version, 2);
 	memcpy(buf + 6, &count, 2);
+	memcpy(buf + 8, &generation, 8);
 	for (size_t i = 0; i < n; i++) {
 		const struct state_lease *l = &leases[i];
 		uint8_t *p = buf + state_size(i);
@@ -74,19 +76,26 @@ static int state_decode_one(const uint8_t *p, struct state_lease *l)
 	return 0;
 }
 
-int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_t *ret_n)
+int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_t *ret_n,
+		 uint64_t *ret_generation)
 {
 	struct state_lease *leases = NULL;
 	uint16_t version, count;
+	uint64_t generation;
 	int r;
 
-	if (len < STATE_HDR || memcmp(buf, STATE_MAGIC, 4))
+	/* the version sits where version 1 had it: an old state reads as -EPROTO */
+	if (len < 8 || memcmp(buf, STATE_MAGIC, 4))
 		return -EBADMSG;
 	memcpy(&version, buf + 4, 2);
-	memcpy(&count, buf + 6, 2);
 	if (version != STATE_VERSION)
 		return -EPROTO;
-	if (count > STATE_LEASES_MAX || len != state_size(count))
+	if (len < STATE_HDR)
+		return -EBADMSG;
+	memcpy(&count, buf + 6, 2);
+	memcpy(&generation, buf + 8, 8);
+	/* tapqd starts counting at 1: 0 is no state ever written */
+	if (!generation || count > STATE_LEASES_MAX || len != state_size(count))
 		return -EBADMSG;
 	if (count && !(leases = calloc(count, sizeof(*leases))))
 		return -ENOMEM;
@@ -102,5 +111,6 @@ int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_
 	}
 	*ret = leases;
 	*ret_n = count;
+	*ret_generation = generation;
 	return 0;
 }

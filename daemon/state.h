@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* state.h - the lease state tapqd keeps in the fd store: a versioned binary record per lease */
+/* state.h - the lease state tapqd keeps (fd store, state file): a versioned binary record per lease */
 #ifndef TAPQD_STATE_H
 #define TAPQD_STATE_H
 
@@ -23,13 +23,18 @@ struct state_lease {
 
 /* Bytes state_encode() writes for n leases. */
 size_t state_size(size_t n);
-/* Writes n leases into buf, which holds state_size(n) bytes. */
-void state_encode(const struct state_lease *leases, size_t n, uint8_t *buf);
+/*
+ * Writes n leases into buf, which holds state_size(n) bytes. generation
+ * (1 and up) grows with every state written, so that of two states stored
+ * side by side a reader takes the newer.
+ */
+void state_encode(const struct state_lease *leases, size_t n, uint64_t generation, uint8_t *buf);
 /*
  * Reads what state_encode() wrote, strictly: it is input. *ret is malloc'ed
  * (NULL when n is 0). Return: 0, -EBADMSG (malformed), -EPROTO (another
  * version) or -ENOMEM.
  */
-int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_t *ret_n);
+int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_t *ret_n,
+		 uint64_t *ret_generation);
 
 #endif

@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acl.h"
+#include "adopt.h"
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
@@ -141,8 +143,16 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 	if (!dev)
 		return;
 	if (dev->lease) {
-		ctl_send_error(d, cl, seq, -EBUSY, "%s is leased by pid %d", dev->conf.name,
-			       (int)dev->lease->pid);
+		ctl_send_error(d, cl, seq, -EBUSY, "%s is leased by pid %d%s", dev->conf.name,
+			       (int)dev->lease->pid,
+			       dev->waiting ? ", which has not resumed since tapqd restarted" : "");
+		return;
+	}
+	if (dev->waiting) {
+		ctl_send_error(d, cl, seq, -EBUSY,
+			       "%s: its interface is still held by the fds its last holder left; "
+			       "it is created afresh once they are closed",
+			       dev->conf.name);
 		return;
 	}
 	/* the client owns the data path from here; workers finish what they read */
@@ -229,25 +239,57 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
+/*
+ * A device waiting for its holder takes the fds that come with the resume
+ * as its own copies; any other keeps the copies it has, and those sent are
+ * closed, as are all of them when the resume is refused.
+ */
 static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
-			 const struct tapqd_resume *req)
+			 const struct tapqd_resume *req, int *fds, size_t n_fds)
 {
 	struct lease *l = verbs_lease(d, cl, seq, req->name, "resume");
+	char what[200] = "";
 	struct device *dev;
+	int r;
 
 	if (!l)
-		return;
+		goto out;
 	dev = l->dev;
 	if (!verbs_token_equal(req->token, l->token)) {
 		log_notice(d, "%s: resume refused to pid %d uid %u: wrong token", dev->conf.name,
 			   (int)cl->pid, (unsigned int)cl->uid);
 		ctl_send_error(d, cl, seq, -EPERM, "%s: wrong lease token", dev->conf.name);
-		return;
+		goto out;
+	}
+	if (dev->waiting && !n_fds) {
+		ctl_send_error(d, cl, seq, -EAGAIN,
+			       "%s: tapqd restarted without its queue fds: resume with them",
+			       dev->conf.name);
+		goto out;
+	}
+	if (dev->waiting) {
+		r = adopt_holder_fds(d, dev, fds, n_fds, what, sizeof(what));
+		if (r < 0) {
+			log_notice(d, "%s: the fds pid %d resumed with are refused: %s: %s",
+				   dev->conf.name, (int)cl->pid, what, strerror(-r));
+			ctl_send_error(d, cl, seq, r, "%s: %s: %s", dev->conf.name, what,
+				       strerror(-r));
+			goto out;
+		}
+		n_fds = 0; /* the device's own copies now */
+		log_info(d, "%s: re-adopted from the fds of pid %d, ifindex %d, %u of %u queues "
+			    "active, leased",
+			 dev->conf.name, (int)cl->pid, dev->ifindex, device_active_count(dev),
+			 dev->conf.max_queues);
+		notify_status(d);
 	}
 	l->conn = cl;
 	log_info(d, "%s: lease of pid %d resumed by pid %d", dev->conf.name, (int)l->pid,
 		 (int)cl->pid);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+out:
+	for (size_t i = 0; i < n_fds; i++)
+		close(fds[i]);
 }
 
 static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
@@ -258,6 +300,11 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 
 	if (!dev)
 		return;
+	if (dev->waiting) {
+		ctl_send_error(d, cl, seq, -EBUSY, "%s has no queue fds since tapqd restarted",
+			       dev->conf.name);
+		return;
+	}
 	if (n < 1 || n > dev->conf.max_queues) {
 		ctl_send_error(d, cl, seq, -EINVAL, "%s: active queues must be 1-%u, not %u",
 			       dev->conf.name, dev->conf.max_queues, n);
@@ -320,7 +367,7 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 }
 
 void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
-		    const void *payload)
+		    const void *payload, int *fds, size_t n_fds)
 {
 	switch (h->type) {
 	case TAPQD_HELLO:
@@ -348,7 +395,7 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 		verbs_reload(d, cl, h->seq, payload);
 		break;
 	case TAPQD_RESUME:
-		verbs_resume(d, cl, h->seq, payload);
+		verbs_resume(d, cl, h->seq, payload, fds, n_fds);
 		break;
 	}
 }

@@ -5,7 +5,8 @@
 
 #include "daemon.h"
 
+/* fds (only a RESUME has any) are the verb's: kept or closed. */
 void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
-		    const void *payload);
+		    const void *payload, int *fds, size_t n_fds);
 
 #endif

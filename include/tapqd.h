@@ -22,7 +22,8 @@
  *   RESUME    struct tapqd_resume       -> OK or ERROR
  *
  * Every reply carries the seq of its request. A request the daemon cannot
- * parse (bad magic, version, size, unknown type, fds attached) is answered
+ * parse (bad magic, version, size, unknown type, fds attached to anything
+ * but RESUME, more fds than one message carries) is answered
  * with ERROR when the header could be read, and the connection is closed.
  *
  * A lease hands over every queue fd of a device via SCM_RIGHTS: the LEASE
@@ -55,6 +56,21 @@
  * then on it receives the holder's events (SHRINK, LEASE_ENDED, ...) and may
  * RELEASE. Any process that has the token may resume; no fds are passed
  * again, since the holder still has them.
+ *
+ * Without a service manager, a restarted tapqd has no fd of a device whose
+ * holder lives on: the device waits for its holder (tapqd_device_info.waiting),
+ * ACQUIRE is refused naming the holder, and a RESUME without fds is refused
+ * with EAGAIN. The holder resumes with every queue fd attached to the RESUME
+ * (SCM_RIGHTS, queue i as the i-th fd, exactly max_queues of them, so at
+ * most TAPQD_FDS_PER_MSG: a device of more queues cannot be taken back so).
+ * tapqd checks each (TUNGETIFF: this device, the flags of its config, each
+ * fd a distinct queue) and keeps them as its own copies; the device then is
+ * a normal leased one again, same ifindex. A wrong token or a wrong fd is an
+ * ERROR, and tapqd closes every fd it received. When the holder exits
+ * instead, its interface goes with its fds and tapqd creates the device
+ * afresh. Fds attached to any other request, or to a RESUME of a device
+ * that is not waiting, are closed; on another request they close the
+ * connection.
  *
  * RELOAD (root only) re-reads the configuration file tapqd started with, as
  * SIGHUP does, and answers once the difference is applied. A file that
@@ -213,7 +229,18 @@ struct tapqd_device_info {
 	uint32_t offloads;      /* TUN_F_* bits set with TUNSETOFFLOAD */
 	uint8_t backend;        /* enum tapqd_backend */
 	uint8_t pending;        /* enum tapqd_pending */
-	uint8_t reserved[2];
+	/*
+	 * 1: tapqd restarted without a service manager's fd store and found the
+	 * interface alive, held by the lease holder_pid of the tapqd before
+	 * (its state file said so). tapqd has none of its fds until the holder
+	 * resumes with them, so the queue states are unknown: active_queues is
+	 * 0, every queue reads inactive with cpu -1; ifindex, max_queues and
+	 * txqueuelen are the interface's. leased 0 with waiting 1: that lease
+	 * ended, and tapqd waits for the interface to go with the fds the
+	 * holder left, to create the device afresh.
+	 */
+	uint8_t waiting;
+	uint8_t reserved[1];
 	/*
 	 * The kernel's ring of each queue holds txqueuelen packets, not bytes: a
 	 * packet may be a 64 KiB GSO frame, so the worst case per queue is
@@ -307,6 +334,14 @@ int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int a
 /* Makes this connection the lease's again (events, release), by its token. */
 int tapqd_client_resume(struct tapqd_client *c, const char *name,
 			const uint8_t token[TAPQD_TOKEN_LEN]);
+/*
+ * The same, handing tapqd the lease's queue fds again (n of them, queue i at
+ * fds[i], n == max_queues <= TAPQD_FDS_PER_MSG): how a holder gives a tapqd
+ * restarted without systemd its device back. The caller keeps its fds.
+ * Return: as tapqd_client_resume(); -E2BIG for more than one message's fds.
+ */
+int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
+			    const uint8_t token[TAPQD_TOKEN_LEN], const int *fds, size_t n);
 int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
 /* Reloads the daemon's config and waits: 0 applied, else refused (see tapqd_client_error). */
 int tapqd_client_reload(struct tapqd_client *c);

@@ -109,24 +109,23 @@ void tapqd_lease_close_fds(struct tapqd_lease_info *l)
 }
 
 static int client_send_seq(struct tapqd_client *c, uint16_t type, uint32_t seq,
-			   const void *payload, size_t len)
+			   const void *payload, size_t len, const int *fds, size_t n_fds)
 {
 	char buf[TAPQD_MSG_MAX];
 	size_t n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
 
 	if (!n)
 		return -EMSGSIZE;
-	if (send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
-		return -errno;
-	return 0;
+	return tapqd_fdpass_send(c->fd, buf, n, fds, n_fds, 0);
 }
 
-static int client_send(struct tapqd_client *c, uint16_t type, const void *payload, size_t len)
+static int client_send(struct tapqd_client *c, uint16_t type, const void *payload, size_t len,
+		       const int *fds, size_t n_fds)
 {
 	c->error[0] = '\0';
 	if (++c->seq == 0)
 		c->seq = 1; /* seq 0 marks events */
-	return client_send_seq(c, type, c->seq, payload, len);
+	return client_send_seq(c, type, c->seq, payload, len, fds, n_fds);
 }
 
 /* An ack answers nothing, so it leaves seq alone: a reply may be awaited meanwhile. */
@@ -136,7 +135,7 @@ static int client_send_ack(struct tapqd_client *c, const char name[TAPQD_NAME_MA
 	struct tapqd_resize ack = {.active_queues = (uint16_t)active_queues};
 
 	memcpy(ack.name, name, sizeof(ack.name));
-	return client_send_seq(c, TAPQD_RESIZE_ACK, 0, &ack, sizeof(ack));
+	return client_send_seq(c, TAPQD_RESIZE_ACK, 0, &ack, sizeof(ack), NULL, 0);
 }
 
 /* Return: true when the event was handled here (a SHRINK, with a callback set). */
@@ -242,15 +241,16 @@ static int client_reply(struct tapqd_client *c, struct client_msg *m)
 	}
 }
 
-/* For requests answered by a single OK. */
-static int client_simple(struct tapqd_client *c, uint16_t type, const void *payload, size_t len)
+/* For requests answered by a single OK; n_fds fds go with the request. */
+static int client_simple(struct tapqd_client *c, uint16_t type, const void *payload, size_t len,
+			 const int *fds, size_t n_fds)
 {
 	struct client_msg *m = malloc(sizeof(*m));
 	int r;
 
 	if (!m)
 		return -ENOMEM;
-	r = client_send(c, type, payload, len);
+	r = client_send(c, type, payload, len, fds, n_fds);
 	if (r == 0)
 		r = client_reply(c, m);
 	if (r == 0 && (m->hdr.type != TAPQD_OK || m->n_fds)) {
@@ -279,7 +279,7 @@ static int client_exchange(struct tapqd_client *c, uint16_t type, const void *pa
 	int r;
 
 	m->n_fds = 0; /* nothing to close if the send fails */
-	r = client_send(c, type, payload, len);
+	r = client_send(c, type, payload, len, NULL, 0);
 	if (r == 0)
 		r = client_reply(c, m);
 	if (r == 0 && (m->hdr.type != type || m->n_fds))
@@ -319,7 +319,7 @@ int tapqd_client_status(struct tapqd_client *c, const char *name,
 	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	r = client_send(c, TAPQD_STATUS, &req, sizeof(req));
+	r = client_send(c, TAPQD_STATUS, &req, sizeof(req), NULL, 0);
 	while (r == 0) {
 		r = client_reply(c, m);
 		if (r < 0)
@@ -380,7 +380,7 @@ int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int 
 	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	r = client_send(c, TAPQD_ACQUIRE, &req, sizeof(req));
+	r = client_send(c, TAPQD_ACQUIRE, &req, sizeof(req), NULL, 0);
 	if (r == 0)
 		r = client_reply(c, m);
 	if (r == 0 && m->hdr.type != TAPQD_LEASE) {
@@ -422,19 +422,27 @@ int tapqd_client_release(struct tapqd_client *c, const char *name,
 		return -EINVAL;
 	if (token)
 		memcpy(req.token, token, TAPQD_TOKEN_LEN);
-	return client_simple(c, TAPQD_RELEASE, &req, sizeof(req));
+	return client_simple(c, TAPQD_RELEASE, &req, sizeof(req), NULL, 0);
 }
 
 int tapqd_client_resume(struct tapqd_client *c, const char *name,
 			const uint8_t token[TAPQD_TOKEN_LEN])
 {
+	return tapqd_client_resume_fds(c, name, token, NULL, 0);
+}
+
+int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
+			    const uint8_t token[TAPQD_TOKEN_LEN], const int *fds, size_t n)
+{
 	struct tapqd_resume req;
 	int r = client_name(req.name, name);
 
-	if (r < 0 || !name || !token)
+	if (r < 0 || !name || !token || (n && !fds))
 		return -EINVAL;
+	if (n > TAPQD_FDS_PER_MSG)
+		return -E2BIG;
 	memcpy(req.token, token, TAPQD_TOKEN_LEN);
-	return client_simple(c, TAPQD_RESUME, &req, sizeof(req));
+	return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
 }
 
 int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues)
@@ -444,7 +452,7 @@ int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int a
 
 	if (r < 0 || !name || active_queues > TAPQD_MAX_QUEUES)
 		return -EINVAL;
-	return client_simple(c, TAPQD_RESIZE, &req, sizeof(req));
+	return client_simple(c, TAPQD_RESIZE, &req, sizeof(req), NULL, 0);
 }
 
 int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
@@ -454,7 +462,7 @@ int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
 
 	if (r < 0)
 		return r;
-	return client_simple(c, TAPQD_SUBSCRIBE, &req, sizeof(req));
+	return client_simple(c, TAPQD_SUBSCRIBE, &req, sizeof(req), NULL, 0);
 }
 
 /* The daemon answers once the reload is applied or refused; client_reply waits 30 s at most. */
@@ -462,7 +470,7 @@ int tapqd_client_reload(struct tapqd_client *c)
 {
 	struct tapqd_reload req = {0};
 
-	return client_simple(c, TAPQD_RELOAD, &req, sizeof(req));
+	return client_simple(c, TAPQD_RELOAD, &req, sizeof(req), NULL, 0);
 }
 
 int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size)

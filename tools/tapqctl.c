@@ -159,7 +159,8 @@ static void print_json_device(const struct tapqd_device_info *dev)
 		printf("%" PRIu64, dev->queue_memory);
 	else
 		printf("null");
-	printf(",\"tunsetqueue_calls\":%" PRIu64 ",\"pending\":", dev->tunsetqueue_calls);
+	printf(",\"tunsetqueue_calls\":%" PRIu64 ",\"waiting\":%s,\"pending\":",
+	       dev->tunsetqueue_calls, dev->waiting ? "true" : "false");
 	if (pending_name(dev->pending))
 		printf("\"%s\",", pending_name(dev->pending));
 	else
@@ -192,6 +193,11 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		       tapqd_control_name(dev->control));
 	else
 		printf("not leased\n");
+	if (dev->waiting && dev->leased)
+		printf("  waiting for its holder to resume with the queue fds (queue states "
+		       "unknown)\n");
+	else if (dev->waiting)
+		printf("  waiting for its interface to go with the fds of its last holder\n");
 	if (dev->pending == TAPQD_PENDING_REMOVE)
 		printf("  removed from the config: deleted when the lease ends\n");
 	else if (dev->pending == TAPQD_PENDING_RECONFIGURE)

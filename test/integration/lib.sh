@@ -254,6 +254,19 @@ start_daemon() {
 	wait_daemon_ready
 }
 
+# start_daemon_in PID CONF: tapqd -f -c CONF in the network and mount
+# namespaces of PID, a client of an earlier tapqd that keeps that tapqd's
+# private /run alive: a restart without a service manager, which finds what
+# the earlier tapqd left in /run (nsenter does not fork: DPID is tapqd).
+start_daemon_in() {
+	DEXE=$TAPQD
+	DLOG=$TQ_TMP/tapqd.$(date +%s%N).log
+	setsid nsenter -t "$1" -m -n "$TAPQD" -f -c "$2" >"$DLOG" 2>&1 </dev/null &
+	DPID=$!
+	track "$DPID"
+	wait_daemon_ready
+}
+
 # start_fakesd CONF [WATCHDOG_USEC]: tapqd -f -c CONF under the fake service
 # manager (fakesd.c), which restarts it when it fails (3 times at most),
 # records every notify message in NLOG and checks the socket at READY=1, and
@@ -420,6 +433,30 @@ leased_is() { [ "$(status_field "$1" .leased)" = "$2" ]; }
 
 # holder_is DEV PID
 holder_is() { [ "$(status_field "$1" .holder_pid)" = "$2" ]; }
+
+# flood_lost_none PID COUNT OUT: waits (60 s) for a ping flood of COUNT
+# packets started with bg (its output in OUT), shows its summary, asserts
+# that it exited 0 and lost no packet.
+flood_lost_none() {
+	wait_until 600 0.1 "the flood is over" pid_dead "$1"
+	wait "$1"
+	_r=$?
+	untrack "$1"
+	_sum=$(grep -E 'packets transmitted' "$3")
+	say "       ping: $_sum"
+	assert_eq "ping exits 0" 0 "$_r"
+	assert_match "zero packets lost (ping's own count)" "^$2 packets transmitted, $2 received, 0% packet loss" "$_sum"
+}
+
+# pong_done PID COUNT DEV: tqprobe pong answered COUNT echo requests and
+# exited 0, and its lease of DEV ended with it.
+pong_done() {
+	wait_until 100 0.1 "pong answered all $2 and exited" pid_dead "$1"
+	wait "$1"
+	assert_eq "pong exit status" 0 "$?"
+	untrack "$1"
+	wait_until 50 0.1 "the lease ends when its holder exits" leased_is "$3" false
+}
 
 # ---- end ----
 

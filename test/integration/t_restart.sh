@@ -63,20 +63,9 @@ tqprobe_bg "$TQ_TMP/resume" resume tqa "$TOKEN" 120
 R=$BGPID
 wait_until 100 0.1 "the holder's token resumes the lease on a new connection" file_has "$TQ_TMP/resume" '^resumed'
 
-wait_until 600 0.1 "the flood is over" pid_dead "$PING"
-wait "$PING"
-PING_RC=$?
-untrack "$PING"
-SUMMARY=$(grep -E 'packets transmitted' "$TQ_TMP/ping")
-say "       ping: $SUMMARY"
-assert_eq "ping exits 0" 0 "$PING_RC"
-assert_match "zero packets lost (ping's own count)" "^$COUNT packets transmitted, $COUNT received, 0% packet loss" "$SUMMARY"
+flood_lost_none "$PING" "$COUNT" "$TQ_TMP/ping"
 
-wait_until 100 0.1 "pong answered all $COUNT and exited" pid_dead "$H"
-wait "$H"
-assert_eq "pong exit status" 0 "$?"
-untrack "$H"
-wait_until 50 0.1 "the lease ends when its holder exits" leased_is tqa false
+pong_done "$H" "$COUNT" tqa
 wait_until 50 0.1 "the resumed connection got LEASE_ENDED" file_has "$TQ_TMP/resume" "^ok lease ended, holder pid $H"
 stop_bg "$R"
 assert_ok "tqa can be acquired again" tqprobe acquire tqa --expect 4

@@ -7,7 +7,7 @@
  *   tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]
  *                                   [--expect-active N] [--hold]
  *   tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP
- *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC
+ *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC   (SIGUSR1: resume with the fds)
  *   tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC
  *   tqprobe [-s SOCKET] garbage [DEV]
  *
@@ -49,11 +49,14 @@
 static const char *sock_path = TAPQD_DEFAULT_SOCKET;
 static int failures;
 static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t resume_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGUSR1)
+		resume_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static void failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -355,6 +358,8 @@ static ssize_t read_any(const struct tapqd_lease_info *l, int vhl, long deadline
 		long left = deadline_ms - now_ms();
 		int r;
 
+		if (resume_flag)
+			return -EAGAIN;
 		if (left <= 0)
 			return 0;
 		r = poll(pfd, l->n_fds, (int)(left > 200 ? 200 : left));
@@ -463,9 +468,54 @@ static int cmd_arp(int argc, char **argv)
 }
 
 /*
+ * What a holder does once a tapqd restarted without systemd: a new
+ * connection (tapqd may still be starting: 10 s at most), then RESUME with
+ * every queue fd. First the two a tapqd must refuse, closing what it got: a
+ * wrong token, and one fd too few.
+ */
+static int pong_resume(const char *dev, struct tapqd_client **c, const struct tapqd_lease_info *l)
+{
+	static const uint8_t wrong[TAPQD_TOKEN_LEN] = {0};
+	long t0 = now_ms();
+	int r = -ECONNREFUSED;
+
+	tapqd_client_free(*c);
+	*c = NULL;
+	for (int i = 0; i < 100 && r < 0; i++) {
+		r = tapqd_client_connect(sock_path, c);
+		if (r < 0)
+			usleep(100000);
+	}
+	if (r < 0) {
+		failf("reconnecting to resume %s: %s", dev, strerror(-r));
+		return r;
+	}
+	r = tapqd_client_resume_fds(*c, dev, wrong, l->fds, l->n_fds);
+	printf("resume with a wrong token: %s: %s\n", r < 0 ? strerror(-r) : "accepted",
+	       tapqd_client_error(*c));
+	if (r == 0)
+		failf("tapqd took the fds with a wrong token");
+	r = tapqd_client_resume_fds(*c, dev, l->token, l->fds, l->n_fds - 1);
+	printf("resume with %zu fds: %s: %s\n", l->n_fds - 1, r < 0 ? strerror(-r) : "accepted",
+	       tapqd_client_error(*c));
+	if (r == 0)
+		failf("tapqd took %zu of %zu fds", l->n_fds - 1, l->n_fds);
+	r = tapqd_client_resume_fds(*c, dev, l->token, l->fds, l->n_fds);
+	if (r < 0) {
+		failf("resume %s with %zu fds: %s: %s", dev, l->n_fds, strerror(-r),
+		      tapqd_client_error(*c));
+		return r;
+	}
+	printf("resumed %s with %zu fds in %ld ms\n", dev, l->n_fds, now_ms() - t0);
+	fflush(stdout);
+	return 0;
+}
+
+/*
  * pong DEV IP COUNT TIMEOUT: answers ARP requests for IP and ICMP echo
  * requests to IP read from any queue, writing each reply to the queue the
- * request came on. Done after COUNT echo requests.
+ * request came on. Done after COUNT echo requests. SIGUSR1: resume the
+ * lease with its fds on a new connection (pong_resume), and go on.
  */
 static int cmd_pong(int argc, char **argv)
 {
@@ -494,6 +544,11 @@ static int cmd_pong(int argc, char **argv)
 		size_t q = 0;
 		ssize_t n = read_any(l, vhl, deadline, f, sizeof(f), &q);
 
+		if (n == -EAGAIN) {
+			resume_flag = 0;
+			pong_resume(argv[1], &c, l);
+			continue;
+		}
 		if (n < 0) {
 			failf("reading the queues: %s", strerror((int)-n));
 			break;
@@ -1197,6 +1252,7 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 

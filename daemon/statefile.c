@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * statefile.c - where the lease state goes each time a lease begins or ends:
+ * a file in the runtime directory, the source for a restart without
+ * systemd, and the service manager's fd store, the source under systemd.
+ * Both get the same bytes (state.c) and generation; both are read back
+ * strictly, as any input.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fdstore.h"
+#include "log.h"
+#include "statefile.h"
+
+int statefile_init(struct tapqd *d)
+{
+	const char *path = d->conf.socket_path, *slash = strrchr(path, '/');
+	int n;
+
+	/* validate.c makes the socket path absolute: there is a slash */
+	n = snprintf(d->state_path, sizeof(d->state_path), "%.*s/" STATEFILE_NAME,
+		     slash ? (int)(slash - path) : 0, path);
+	return n < 0 || (size_t)n >= sizeof(d->state_path) ? -ENAMETOOLONG : 0;
+}
+
+/* Every lease as a record; *ret_buf is malloc'ed, state_size(*ret_n) bytes. */
+static int statefile_encode(struct tapqd *d, const struct device *skip, uint64_t generation,
+			    uint8_t **ret_buf, size_t *ret_n)
+{
+	struct state_lease *leases;
+	const struct device *dev;
+	size_t n = 0;
+	uint8_t *buf;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		n += dev != skip && dev->lease;
+	leases = calloc(n ? n : 1, sizeof(*leases));
+	buf = malloc(state_size(n));
+	if (!leases || !buf) {
+		free(leases);
+		free(buf);
+		return -ENOMEM;
+	}
+	n = 0;
+	TAILQ_FOREACH(dev, &d->devices, entry) {
+		struct state_lease *sl = &leases[n];
+
+		if (dev == skip || !dev->lease)
+			continue;
+		memcpy(sl->name, dev->conf.name, sizeof(sl->name));
+		sl->pid = dev->lease->pid;
+		sl->uid = dev->lease->uid;
+		sl->control = dev->lease->control;
+		memcpy(sl->token, dev->lease->token, sizeof(sl->token));
+		n++;
+	}
+	state_encode(leases, n, generation, buf);
+	free(leases);
+	*ret_buf = buf;
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * Written beside it, synced, then renamed over it: a crash leaves the old
+ * file or the new one, never a mix. 0600: the tokens are secrets.
+ */
+static int statefile_write(const char *path, const uint8_t *buf, size_t size, const char **what)
+{
+	char tmp[sizeof(((struct tapqd *)0)->state_path) + 8], dir[sizeof(tmp)];
+	char *slash;
+	ssize_t n;
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		/* before ctl_listen() made it, at the first start */
+		*what = "creating its directory";
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	*what = "creating the temporary file";
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	/* a temporary file left by someone else keeps its mode through O_TRUNC */
+	*what = "setting mode 0600";
+	if (fchmod(fd, 0600) < 0)
+		r = -errno;
+	if (r == 0) {
+		*what = "writing";
+		n = write(fd, buf, size);
+		if (n != (ssize_t)size)
+			r = n < 0 ? -errno : -EIO;
+	}
+	if (r == 0) {
+		*what = "fsync";
+		if (fsync(fd) < 0)
+			r = -errno;
+	}
+	if (close(fd) < 0 && r == 0) {
+		*what = "closing";
+		r = -errno;
+	}
+	if (r == 0) {
+		*what = "renaming the temporary file over it";
+		if (rename(tmp, path) < 0)
+			r = -errno;
+	}
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+void statefile_save(struct tapqd *d, const struct device *skip)
+{
+	const char *what = "encoding";
+	uint64_t generation = ++d->state_gen;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	int r = statefile_encode(d, skip, generation, &buf, &n);
+
+	if (r == 0)
+		r = statefile_write(d->state_path, buf, state_size(n), &what);
+	if (r < 0)
+		log_err(d, "lease state %s: %s: %s; a restart without the fd store will not know "
+			   "the leases",
+			d->state_path, what, strerror(-r));
+	if (buf)
+		fdstore_put_state(d, buf, state_size(n), generation);
+	else
+		log_err(d, "fd store: the lease state: %s; a restart will not know the leases",
+			strerror(-r));
+	free(buf);
+}
+
+int statefile_read_fd(int fd, struct state_lease **ret, size_t *ret_n, uint64_t *ret_generation)
+{
+	size_t max = state_size(STATE_LEASES_MAX);
+	struct stat st;
+	uint8_t *buf;
+	ssize_t n;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (size_t)st.st_size > max)
+		return -EBADMSG;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = pread(fd, buf, (size_t)st.st_size + 1, 0);
+	if (n < 0)
+		r = -errno;
+	else if (n != st.st_size)
+		r = -EBADMSG; /* it changed under us: not what tapqd wrote */
+	else
+		r = state_decode(buf, (size_t)n, ret, ret_n, ret_generation);
+	free(buf);
+	return r;
+}
+
+int statefile_load(struct tapqd *d, struct state_lease **ret, size_t *ret_n,
+		   uint64_t *ret_generation)
+{
+	struct stat st;
+	int fd, r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_generation = 0;
+	fd = open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* the tokens in it grant leases: only a file tapqd could have written counts */
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (st.st_uid != geteuid() || (st.st_mode & 077))
+		r = -EPERM;
+	else
+		r = statefile_read_fd(fd, ret, ret_n, ret_generation);
+	close(fd);
+	return r;
+}

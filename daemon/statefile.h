@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* statefile.h - saving and reading the lease state: the state file, and the fd store's copy */
+#ifndef TAPQD_STATEFILE_H
+#define TAPQD_STATEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon.h"
+#include "state.h"
+
+/* The file beside the control socket: "/run/tapqd/leases" for the default socket. */
+#define STATEFILE_NAME "leases"
+
+/* Sets d->state_path from the config's socket path. Return: 0 or -ENAMETOOLONG. */
+int statefile_init(struct tapqd *d);
+/*
+ * Saves the leases of every device but skip (may be NULL) under the next
+ * generation: to the state file, and to the fd store when a service manager
+ * keeps one. Logs its own failures: a lost state costs continuity after a
+ * crash, never a device or a lease.
+ */
+void statefile_save(struct tapqd *d, const struct device *skip);
+/*
+ * Reads one saved state from fd (the file or a stored memfd), bounded and
+ * strictly. Return: 0, -EBADMSG, -EPROTO, -ENOMEM or another -errno.
+ */
+int statefile_read_fd(int fd, struct state_lease **ret, size_t *ret_n, uint64_t *ret_generation);
+/*
+ * Reads the state file. A missing file is no lease (0, n = 0, generation 0).
+ * Return: 0 or -errno; -EPERM when the file is not root's own 0600 file.
+ */
+int statefile_load(struct tapqd *d, struct state_lease **ret, size_t *ret_n,
+		   uint64_t *ret_generation);
+
+#endif
