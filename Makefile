@@ -16,12 +16,14 @@ FUZZ_SECONDS ?= 30
 
 # Everything the Makefile needs from Debian, by what it is for.
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
-	libnl-route-3-dev libinih-dev libhwloc-dev check
-DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd
+	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check
+# qemu-system-x86 and busybox-static: the QEMU tests boot a small guest
+DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
+	qemu-system-x86 busybox-static
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
-PKGS := libevent_core libsystemd libnl-3.0 libnl-route-3.0 inih hwloc
+PKGS := libevent_core libsystemd libnl-3.0 libnl-route-3.0 inih hwloc json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)

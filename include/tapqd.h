@@ -111,6 +111,8 @@ enum tapqd_type {
 	TAPQD_RESIZE_ACK = 7,
 	TAPQD_RELOAD = 8,
 	TAPQD_RESUME = 9,
+	/* reserved for the QEMU work in progress (lease hand-over to another process) */
+	TAPQD_HANDOVER = 10,
 
 	TAPQD_OK = 64,
 	TAPQD_ERROR = 65,
