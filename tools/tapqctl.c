@@ -31,7 +31,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tapqctl [-s SOCKET] COMMAND [ARGS]\n"
 		   "  status [DEVICE] [--json]\n"
 		   "  acquire DEVICE [--mode client|daemon] [--json]\n"
-		   "  exec DEVICE -- COMMAND [ARGS...]   (@FDS@ in ARGS becomes the fds, a:b:c)\n"
+		   "  exec DEVICE [--mode client] -- COMMAND [ARGS...]\n"
+		   "                                (in ARGS, @FDS@ becomes the queue fds, a:b:c;\n"
+		   "                                 @VHOSTFDS@ one /dev/vhost-net fd per queue)\n"
 		   "  resize DEVICE N\n"
 		   "  release DEVICE [--token HEX]\n"
 		   "  reload                        (waits until applied: exit 0, or refused: 1)\n"
@@ -296,23 +298,23 @@ static int token_parse(const char *hex, uint8_t token[TAPQD_TOKEN_LEN])
 }
 
 /* "3:4:5": QEMU's fds= syntax, and cloud-hypervisor's fd=[...] once commas are put in. */
-static char *fds_joined(const struct tapqd_lease_info *l)
+static char *fds_joined(const int *fds, size_t n)
 {
-	size_t cap = l->n_fds * 12 + 1, off = 0;
+	size_t cap = n * 12 + 1, off = 0;
 	char *s = malloc(cap);
 
 	if (!s)
 		return NULL;
 	s[0] = '\0';
-	for (size_t i = 0; i < l->n_fds; i++)
-		off += (size_t)snprintf(s + off, cap - off, "%s%d", i ? ":" : "", l->fds[i]);
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%s%d", i ? ":" : "", fds[i]);
 	return s;
 }
 
 static void print_lease(const struct tapqd_lease_info *l, bool json)
 {
 	char tok[2 * TAPQD_TOKEN_LEN + 1];
-	char *fds = fds_joined(l);
+	char *fds = fds_joined(l->fds, l->n_fds);
 
 	token_hex(l->token, tok);
 	if (json) {
@@ -443,11 +445,10 @@ out:
 	return r;
 }
 
-/* Replaces every @FDS@ in arg; returns arg itself when there is none. */
-static char *substitute_fds(char *arg, const char *fds)
+/* Replaces every tag in arg by value; returns arg itself when there is none. */
+static char *substitute(char *arg, const char *tag, const char *value)
 {
-	static const char tag[] = "@FDS@";
-	const size_t tag_len = sizeof(tag) - 1, fds_len = strlen(fds);
+	const size_t tag_len = strlen(tag), value_len = strlen(value);
 	const char *p;
 	size_t n = 0;
 	char *out, *q;
@@ -456,7 +457,7 @@ static char *substitute_fds(char *arg, const char *fds)
 		n++;
 	if (!n)
 		return arg;
-	out = malloc(strlen(arg) + n * fds_len + 1);
+	out = malloc(strlen(arg) + n * value_len + 1);
 	if (!out)
 		return NULL;
 	for (p = arg, q = out;;) {
@@ -467,19 +468,98 @@ static char *substitute_fds(char *arg, const char *fds)
 		q += k;
 		if (!t)
 			break;
-		memcpy(q, fds, fds_len);
-		q += fds_len;
+		memcpy(q, value, value_len);
+		q += value_len;
 		p = t + tag_len;
 	}
 	*q = '\0';
 	return out;
 }
 
+static bool args_mention(char **argv, const char *tag)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		if (strstr(argv[i], tag))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * QEMU's vhostfds= wants one /dev/vhost-net fd per queue, as many as fds=;
+ * opening them here lets a QEMU without access to /dev/vhost-net use vhost.
+ * Return: 0, or a negative errno with what failed in @what.
+ */
+static int vhost_open(int *fds, size_t n, char *what, size_t what_size)
+{
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+		if (fds[i] < 0) {
+			snprintf(what, what_size, "opening /dev/vhost-net for queue %zu", i);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* The fds the exec'd program is to inherit: close-on-exec cleared on exactly these. */
+static int inherit_fds(const int *fds, size_t n, char *what, size_t what_size)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fcntl(fds[i], F_SETFD, 0) < 0) {
+			snprintf(what, what_size, "clearing close-on-exec on fd %d", fds[i]);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Puts the queue fds (and, when @VHOSTFDS@ is used, one vhost-net fd per
+ * queue) into argv, ready for the exec.
+ * Return: 0, or a negative errno with what failed in @what.
+ */
+static int exec_prepare(const struct tapqd_lease_info *l, char **argv, char *what,
+			 size_t what_size)
+{
+	int vhost[TAPQD_MAX_QUEUES];
+	size_t n_vhost = 0;
+	char *fds, *vfds = NULL;
+	int r;
+
+	if (args_mention(argv, "@VHOSTFDS@")) {
+		n_vhost = l->n_fds;
+		r = vhost_open(vhost, n_vhost, what, what_size);
+		if (r < 0)
+			return r;
+	}
+	snprintf(what, what_size, "exec");
+	fds = fds_joined(l->fds, l->n_fds);
+	if (!fds)
+		return -ENOMEM;
+	if (n_vhost) {
+		vfds = fds_joined(vhost, n_vhost);
+		if (!vfds)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; argv[i]; i++) {
+		argv[i] = substitute(argv[i], "@FDS@", fds);
+		if (argv[i] && vfds)
+			argv[i] = substitute(argv[i], "@VHOSTFDS@", vfds);
+		if (!argv[i])
+			return -ENOMEM;
+	}
+	r = inherit_fds(l->fds, l->n_fds, what, what_size);
+	if (r == 0)
+		r = inherit_fds(vhost, n_vhost, what, what_size);
+	return r;
+}
+
 static int cmd_exec(const struct ctl_opts *o, char **argv)
 {
 	struct tapqd_lease_info *l = malloc(sizeof(*l));
 	struct tapqd_client *c;
-	char *fds;
+	char what[128];
 	int r;
 
 	if (!l)
@@ -488,11 +568,8 @@ static int cmd_exec(const struct ctl_opts *o, char **argv)
 		free(l);
 		return 1;
 	}
-	/* The exec'd program cannot acknowledge resizes: client mode only. */
 	r = tapqd_client_acquire(c, o->device, TAPQD_CONTROL_CLIENT, l);
 	if (r < 0) {
-		char what[64];
-
 		snprintf(what, sizeof(what), "acquire %s", o->device);
 		r = fail(c, what, r);
 		tapqd_client_free(c);
@@ -501,23 +578,13 @@ static int cmd_exec(const struct ctl_opts *o, char **argv)
 	}
 	/* The connection does not survive the exec; the lease stays with this pid. */
 	tapqd_client_free(c);
-	fds = fds_joined(l);
-	if (!fds)
-		return fail(NULL, "exec", -ENOMEM);
-	for (size_t i = 0; argv[i]; i++) {
-		argv[i] = substitute_fds(argv[i], fds);
-		if (!argv[i])
-			return fail(NULL, "exec", -ENOMEM);
-	}
-	for (size_t i = 0; i < l->n_fds; i++) {
-		if (fcntl(l->fds[i], F_SETFD, 0) < 0) {
-			fprintf(stderr, "tapqctl: clearing close-on-exec on fd %d: %s\n", l->fds[i],
-				strerror(errno));
-			return 1;
-		}
-	}
+	r = exec_prepare(l, argv, what, sizeof(what));
+	if (r < 0)
+		return fail(NULL, what, r);
 	execvp(argv[0], argv);
-	fprintf(stderr, "tapqctl: exec %s: %s\n", argv[0], strerror(errno));
+	snprintf(what, sizeof(what), "exec %s", argv[0]);
+	fail(NULL, what, -errno);
+	/* as the shell does for a command it cannot run */
 	return 127;
 }
 
@@ -619,6 +686,32 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o, char **position
 	return n;
 }
 
+/* exec DEVICE [--mode client] -- COMMAND [ARGS...] */
+static int parse_exec(int argc, char **argv, struct ctl_opts *o)
+{
+	int dashes = 1;
+
+	if (argc > 3 && !strcmp(argv[1], "--mode")) {
+		if (tapqd_control_parse(argv[2], &o->control) < 0) {
+			fprintf(stderr, "tapqctl: --mode is client or daemon, not \"%s\"\n", argv[2]);
+			return 1;
+		}
+		dashes = 3;
+	}
+	if (dashes + 1 >= argc || strcmp(argv[dashes], "--")) {
+		fprintf(stderr, "tapqctl: usage: exec DEVICE [--mode client] -- COMMAND [ARGS...]\n");
+		return 1;
+	}
+	/* The exec'd program (QEMU) speaks no protocol and cannot acknowledge a shrink. */
+	if (o->control != TAPQD_CONTROL_CLIENT) {
+		fprintf(stderr, "tapqctl: exec: daemon mode is refused: the program it runs "
+				"cannot acknowledge a shrink; exec leases are client mode\n");
+		return 1;
+	}
+	o->device = argv[0];
+	return cmd_exec(o, argv + dashes + 1);
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl_opts o = {.control = TAPQD_CONTROL_CLIENT};
@@ -639,14 +732,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "exec")) {
-		if (i + 2 >= argc || strcmp(argv[i + 1], "--")) {
-			fprintf(stderr, "tapqctl: usage: exec DEVICE -- COMMAND [ARGS...]\n");
-			return 1;
-		}
-		o.device = argv[i];
-		return cmd_exec(&o, argv + i + 2);
-	}
+	if (!strcmp(cmd, "exec"))
+		return parse_exec(argc - i, argv + i, &o);
 	n = parse_opts(argc - i, argv + i, &o, pos, 2);
 	if (n < 0)
 		return 1;
