@@ -213,3 +213,11 @@ void lease_forget(struct lease *l)
 	close(l->pidfd);
 	free(l);
 }
+
+bool lease_holder_exited(const struct lease *l)
+{
+	struct pollfd pfd = {.fd = l->pidfd, .events = POLLIN};
+
+	/* a pidfd polls readable once its process has exited */
+	return l->pidfd >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}

@@ -16,6 +16,8 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why);
  * -ESTALE (the pidfd is another process than the record's), or -errno.
  */
 int lease_adopt(struct tapqd *d, struct device *dev, int pidfd, const struct state_lease *rec);
+/* The holder is gone though its exit event may not have run yet. */
+bool lease_holder_exited(const struct lease *l);
 /* Drops tapqd's side of a lease and nothing else (stopping, device gone). */
 void lease_forget(struct lease *l);
 

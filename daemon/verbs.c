@@ -142,6 +142,17 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 	dev = verbs_device(d, cl, seq, req->name, "acquire");
 	if (!dev)
 		return;
+	/*
+	 * A holder that has just exited (QEMU's quit, then at once the next
+	 * QEMU) may not have been noticed yet: its pidfd says so already. The
+	 * lease's end may delete the device (a reload removed it): look again.
+	 */
+	if (dev->lease && lease_holder_exited(dev->lease)) {
+		lease_end(d, dev->lease, "holder exited");
+		dev = verbs_device(d, cl, seq, req->name, "acquire");
+		if (!dev)
+			return;
+	}
 	if (dev->lease) {
 		ctl_send_error(d, cl, seq, -EBUSY, "%s is leased by pid %d%s", dev->conf.name,
 			       (int)dev->lease->pid,
