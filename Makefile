@@ -8,6 +8,8 @@
 #   make bench      deps, build, benchmarks against their baselines
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make guest      the QEMU guest of the integration tests: Debian's kernel and
+#                   virtio modules (downloaded once into build/guest/), a busybox initramfs
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -57,7 +59,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test \
-	verify-units
+	verify-units guest
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -118,8 +120,58 @@ fuzz-replay: $(FUZZ_REPLAY)
 
 tools-test: all $(ITESTS)
 
-integration: tools-test
-	@BUILD=$(abspath $(BUILD)) sh test/integration/run.sh
+integration: tools-test guest
+	@BUILD=$(abspath $(BUILD)) GUEST=$(abspath $(GUEST_DIR)) sh test/integration/run.sh
+
+# The guest the QEMU tests boot: Debian's own kernel (the package linux-image-amd64
+# points at, resolved now, not a version written here), taken out of its .deb with
+# dpkg-deb -x and never installed (no postinst, nothing in /boot), plus the virtio
+# modules virtio-net needs (Debian builds virtio and virtio_pci as modules too), in
+# load order. Always under build/, whatever BUILD is, so the sanitizer build and
+# repeated runs share the one download. apt-get update only when the package lists
+# do not know the package or the file they name is gone from the mirror.
+GUEST_DIR := build/guest
+GUEST_MODULES := virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
+	failover net_failover virtio_net
+GUEST_KERNEL_PKG = apt-cache depends linux-image-amd64 2>/dev/null | \
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$$/\1/p' | head -n 1
+
+guest: $(GUEST_DIR)/vmlinuz $(GUEST_DIR)/initramfs.gz
+
+$(GUEST_DIR)/vmlinuz:
+	@set -e; mkdir -p $(GUEST_DIR)/dl; cd $(GUEST_DIR)/dl; rm -rf ./*; \
+	pkg=$$($(GUEST_KERNEL_PKG)); \
+	if [ -z "$$pkg" ]; then apt-get update -q; pkg=$$($(GUEST_KERNEL_PKG)); fi; \
+	[ -n "$$pkg" ] || { echo "guest: no linux-image-*-amd64 behind linux-image-amd64"; exit 1; }; \
+	echo "guest: downloading $$pkg"; \
+	apt-get -q -o APT::Sandbox::User=root download "$$pkg" || \
+		{ apt-get update -q && apt-get -q -o APT::Sandbox::User=root download "$$pkg"; }; \
+	dpkg-deb -x "$$pkg"_*.deb root; \
+	rm -rf ../modules; mkdir ../modules; \
+	for m in $(GUEST_MODULES); do \
+		f=$$(find root/lib/modules -name "$$m.ko*" | head -n 1); \
+		[ -n "$$f" ] || { echo "guest: $$pkg has no module $$m"; exit 1; }; \
+		case $$f in \
+		*.ko) cp "$$f" ../modules/$$m.ko ;; \
+		*.ko.xz) xz -dc "$$f" >../modules/$$m.ko ;; \
+		*.ko.zst) zstd -qdc "$$f" >../modules/$$m.ko ;; \
+		*) echo "guest: cannot decompress $$f"; exit 1 ;; \
+		esac; \
+	done; \
+	echo "$(GUEST_MODULES)" >../modules/order; \
+	echo "$$pkg $$(dpkg-deb -f "$$pkg"_*.deb Version)" >../kernel-package; \
+	cp root/boot/vmlinuz-* ../vmlinuz.tmp; \
+	cd ..; rm -rf dl; mv vmlinuz.tmp vmlinuz; echo "guest: $$(cat kernel-package)"
+
+# cpio newc, gzip: busybox (static), /init, the modules in build/guest/modules
+$(GUEST_DIR)/initramfs.gz: test/integration/guest-init.sh $(GUEST_DIR)/vmlinuz
+	@set -e; r=$(GUEST_DIR)/initramfs; rm -rf $$r; \
+	mkdir -p $$r/bin $$r/proc $$r/sys $$r/dev $$r/lib/modules; \
+	cp /bin/busybox $$r/bin/busybox; \
+	cp test/integration/guest-init.sh $$r/init; chmod 755 $$r/init; \
+	cp $(GUEST_DIR)/modules/* $$r/lib/modules/; \
+	(cd $$r && find . | sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) | gzip -9 >$@.tmp; \
+	rm -rf $$r; mv $@.tmp $@; echo "guest: $@ ($$(wc -c <$@) bytes)"
 
 check: deps
 	$(MAKE) all

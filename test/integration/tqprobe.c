@@ -1234,6 +1234,44 @@ static int cmd_follow(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+/*
+ * events DEV SECONDS: subscribes to DEV and prints every event as it comes,
+ * "event REALTIME_NS KIND ACTIVE PID" (CLOCK_REALTIME, to line up with
+ * `ip -ts monitor` and date +%s%N), until SIGTERM or SECONDS have passed.
+ * Prints "ready" once subscribed. Exit 0 unless the connection failed.
+ */
+static int cmd_events(int argc, char **argv)
+{
+	struct tapqd_client *sub = NULL;
+	long deadline;
+
+	if (argc != 3)
+		return 2;
+	if (connect_client(&sub) < 0 || tapqd_client_subscribe(sub, argv[1]) < 0) {
+		failf("subscribe %s", argv[1]);
+		return 1;
+	}
+	printf("ready\n");
+	deadline = now_ms() + atol(argv[2]) * 1000;
+	while (!stop_flag && now_ms() < deadline) {
+		struct tapqd_event ev = {0};
+		struct timespec ts;
+		int r = tapqd_client_next_event(sub, 200, &ev);
+
+		if (r == -ETIMEDOUT || r == -EINTR)
+			continue;
+		if (r < 0) {
+			failf("events %s: %s", argv[1], strerror(-r));
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		printf("event %lld%09ld %u %u %d\n", (long long)ts.tv_sec, ts.tv_nsec, ev.kind,
+		       ev.active_queues, ev.pid);
+	}
+	tapqd_client_free(sub);
+	return failures ? 1 : 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]"
@@ -1242,7 +1280,8 @@ static void usage(void)
 			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] garbage [DEV]\n"
-			"       tqprobe [-s SOCKET] follow DEV N...\n");
+			"       tqprobe [-s SOCKET] follow DEV N...\n"
+			"       tqprobe [-s SOCKET] events DEV SECONDS\n");
 }
 
 int main(int argc, char **argv)
@@ -1277,6 +1316,8 @@ int main(int argc, char **argv)
 		r = cmd_resume(argc, argv);
 	else if (!strcmp(argv[0], "follow"))
 		r = cmd_follow(argc, argv);
+	else if (!strcmp(argv[0], "events"))
+		r = cmd_events(argc, argv);
 	else if (!strcmp(argv[0], "garbage"))
 		r = cmd_garbage(argc, argv);
 	else
