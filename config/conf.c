@@ -283,7 +283,9 @@ static int conf_parse_id(struct conf_parser *p, const char *key, const char *v, 
 	return 0;
 }
 
-static int conf_key_socket(struct conf_parser *p, const char *key, const char *v)
+/* An absolute path that fits sun_path (@size bytes with the NUL), copied to @ret. */
+static int conf_parse_socket_path(struct conf_parser *p, const char *key, const char *v,
+				  char *ret, size_t size)
 {
 	size_t n = strlen(v);
 	struct conf_quoted q;
@@ -292,17 +294,22 @@ static int conf_key_socket(struct conf_parser *p, const char *key, const char *v
 		conf_fail(p, "%s: %s is not an absolute path", key, conf_quote(&q, v));
 		return -1;
 	}
-	if (n >= sizeof(p->c->socket_path)) {
+	if (n >= size) {
 		conf_fail(p, "%s: %s is too long (at most %zu characters)", key, conf_quote(&q, v),
-			  sizeof(p->c->socket_path) - 1);
+			  size - 1);
 		return -1;
 	}
 	if (v[n - 1] == '/') {
 		conf_fail(p, "%s: %s is a directory, not a socket path", key, conf_quote(&q, v));
 		return -1;
 	}
-	memcpy(p->c->socket_path, v, n + 1);
+	memcpy(ret, v, n + 1);
 	return 0;
+}
+
+static int conf_key_socket(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_socket_path(p, key, v, p->c->socket_path, sizeof(p->c->socket_path));
 }
 
 static int conf_key_socket_mode(struct conf_parser *p, const char *key, const char *v)
@@ -726,29 +733,14 @@ bad:
 /* "qmp:PATH", the only source so far; the prefix leaves room for others. */
 static int conf_key_follow(struct conf_parser *p, const char *key, const char *v)
 {
-	const char *path = v + 4;
-	size_t n = strlen(path);
 	struct conf_quoted q;
 
 	if (strncmp(v, "qmp:", 4)) {
 		conf_fail(p, "%s: %s is not qmp:PATH", key, conf_quote(&q, v));
 		return -1;
 	}
-	if (path[0] != '/') {
-		conf_fail(p, "%s: %s is not an absolute path", key, conf_quote(&q, path));
-		return -1;
-	}
-	if (n >= sizeof(p->dev->follow_qmp)) {
-		conf_fail(p, "%s: %s is too long (at most %zu characters)", key,
-			  conf_quote(&q, path), sizeof(p->dev->follow_qmp) - 1);
-		return -1;
-	}
-	if (path[n - 1] == '/') {
-		conf_fail(p, "%s: %s is a directory, not a socket path", key, conf_quote(&q, path));
-		return -1;
-	}
-	memcpy(p->dev->follow_qmp, path, n + 1);
-	return 0;
+	return conf_parse_socket_path(p, key, v + 4, p->dev->follow_qmp,
+				      sizeof(p->dev->follow_qmp));
 }
 
 static int conf_key_pin_client_threads(struct conf_parser *p, const char *key, const char *v)
