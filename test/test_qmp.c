@@ -214,6 +214,13 @@ static void fake_expect(struct fake *f, const char *want)
 	ck_assert_msg(strstr(buf, want), "sent %s, wanted %s", buf, want);
 }
 
+/* The client went down, and said why. */
+static void fake_expect_down(const struct fake *f, int err, const char *what)
+{
+	ck_assert_int_eq(f->seen.err, err);
+	ck_assert_str_eq(f->seen.what, what);
+}
+
 static void fake_handshake(struct fake *f)
 {
 	fake_accept(f);
@@ -258,8 +265,7 @@ START_TEST(test_client_garbage)
 	fake_handshake(&f);
 	fake_send(&f, "{\"return\": [}\r\n");
 	ck_assert_int_eq(f.seen.down_calls, 1);
-	ck_assert_int_eq(f.seen.err, -EPROTO);
-	ck_assert_str_eq(f.seen.what, "parsing a message");
+	fake_expect_down(&f, -EPROTO, "parsing a message");
 	/* retried: a monitor that behaves now is followed */
 	fake_handshake(&f);
 	fake_send(&f, "{\"return\": [], \"id\": \"tapqd-cpus\"}\n");
@@ -276,13 +282,11 @@ START_TEST(test_client_refused_and_unasked)
 	fake_start(&f);
 	fake_accept(&f);
 	fake_send(&f, "{\"no greeting\": 1}\n");
-	ck_assert_int_eq(f.seen.err, -EPROTO);
-	ck_assert_str_eq(f.seen.what, "waiting for the QMP greeting");
+	fake_expect_down(&f, -EPROTO, "waiting for the QMP greeting");
 	fake_handshake(&f);
 	fake_send(&f, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"x\"}, "
 		      "\"id\": \"tapqd-cpus\"}\n");
-	ck_assert_int_eq(f.seen.err, -EREMOTEIO);
-	ck_assert_str_eq(f.seen.what, "query-cpus-fast was refused");
+	fake_expect_down(&f, -EREMOTEIO, "query-cpus-fast was refused");
 	fake_handshake(&f);
 	fake_send(&f, "{\"return\": [], \"id\": \"tapqd-cpus\"}\n");
 	/* a reply nobody asked for */
@@ -326,8 +330,7 @@ START_TEST(test_client_closed)
 	close(f.fd);
 	f.fd = -1;
 	event_base_loop(f.base, EVLOOP_ONCE);
-	ck_assert_int_eq(f.seen.err, -ECONNRESET);
-	ck_assert_str_eq(f.seen.what, "the monitor closed the connection");
+	fake_expect_down(&f, -ECONNRESET, "the monitor closed the connection");
 	ck_assert_int_eq(qmp_peer_pid(f.q), 0);
 	fake_stop(&f);
 }
