@@ -59,6 +59,8 @@ wait_until 50 0.1 "a missing monitor is logged" file_has "$DLOG" \
 	"tqvc: QMP monitor $TQ_TMP/tq.sock: connecting: No such file or directory; following nothing, retrying"
 assert_eq "status: follow connecting, no vCPUs" "connecting 0" \
 	"$(status_field tqvc .follow) $(status_field tqvc .vcpus)"
+assert_refused "a daemon-mode lease of a followed device is refused" tq acquire tqvc --mode daemon
+assert_match "saying why" 'tqvc follows a QEMU .*client control mode only' "$REF_OUT"
 PLACED=$(cpus_of)
 assert_match "placement gave every queue a core" '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' "$PLACED"
 
