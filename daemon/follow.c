@@ -35,6 +35,7 @@ struct follow {
 	int map[TAPQD_MAX_QUEUES];
 	size_t n_vhost;
 	pid_t vhost[FOLLOW_VHOST_MAX];
+	bool pinned; /* pin_client_threads when the map was last applied: a reload may turn it on */
 };
 
 void follow_map(const int *placed, unsigned int n_queues, size_t n_vcpus, int *map)
@@ -171,7 +172,8 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	follow_map(dev->cpu, nq, n, map);
 	if (dev->conf.pin_client_threads)
 		n_vhost = follow_vhost_threads(pid, vhost);
-	if (n == f->n_vcpus && !memcmp(v, f->vcpus, n * sizeof(*v)) &&
+	if (n == f->n_vcpus && f->pinned == dev->conf.pin_client_threads &&
+	    !memcmp(v, f->vcpus, n * sizeof(*v)) &&
 	    !memcmp(map, f->map, nq * sizeof(*map)) && n_vhost == f->n_vhost &&
 	    !memcmp(vhost, f->vhost, n_vhost * sizeof(*vhost)))
 		return;
@@ -180,6 +182,7 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	memcpy(f->map, map, nq * sizeof(*map));
 	f->n_vhost = n_vhost;
 	memcpy(f->vhost, vhost, n_vhost * sizeof(*vhost));
+	f->pinned = dev->conf.pin_client_threads;
 	follow_log(f, pid);
 	if (dev->conf.pin_client_threads)
 		follow_pin_all(f);
