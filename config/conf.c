@@ -42,7 +42,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 23
+#define CONF_KEYS 25
 
 struct conf_parser {
 	const char *buf;
@@ -283,7 +283,9 @@ static int conf_parse_id(struct conf_parser *p, const char *key, const char *v, 
 	return 0;
 }
 
-static int conf_key_socket(struct conf_parser *p, const char *key, const char *v)
+/* An absolute path that fits sun_path (@size bytes with the NUL), copied to @ret. */
+static int conf_parse_socket_path(struct conf_parser *p, const char *key, const char *v,
+				  char *ret, size_t size)
 {
 	size_t n = strlen(v);
 	struct conf_quoted q;
@@ -292,17 +294,22 @@ static int conf_key_socket(struct conf_parser *p, const char *key, const char *v
 		conf_fail(p, "%s: %s is not an absolute path", key, conf_quote(&q, v));
 		return -1;
 	}
-	if (n >= sizeof(p->c->socket_path)) {
+	if (n >= size) {
 		conf_fail(p, "%s: %s is too long (at most %zu characters)", key, conf_quote(&q, v),
-			  sizeof(p->c->socket_path) - 1);
+			  size - 1);
 		return -1;
 	}
 	if (v[n - 1] == '/') {
 		conf_fail(p, "%s: %s is a directory, not a socket path", key, conf_quote(&q, v));
 		return -1;
 	}
-	memcpy(p->c->socket_path, v, n + 1);
+	memcpy(ret, v, n + 1);
 	return 0;
+}
+
+static int conf_key_socket(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_socket_path(p, key, v, p->c->socket_path, sizeof(p->c->socket_path));
 }
 
 static int conf_key_socket_mode(struct conf_parser *p, const char *key, const char *v)
@@ -723,6 +730,25 @@ bad:
 	return -1;
 }
 
+/* "qmp:PATH", the only source so far; the prefix leaves room for others. */
+static int conf_key_follow(struct conf_parser *p, const char *key, const char *v)
+{
+	struct conf_quoted q;
+
+	if (strncmp(v, "qmp:", 4)) {
+		conf_fail(p, "%s: %s is not qmp:PATH", key, conf_quote(&q, v));
+		return -1;
+	}
+	return conf_parse_socket_path(p, key, v + 4, p->dev->follow_qmp,
+				      sizeof(p->dev->follow_qmp));
+}
+
+static int conf_key_pin_client_threads(struct conf_parser *p, const char *key, const char *v)
+{
+	p->dev->pin_client_threads_line = p->line;
+	return conf_parse_bool(p, key, v, &p->dev->pin_client_threads);
+}
+
 static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"socket", CONF_SECTION_TAPQD, false, conf_key_socket},
 	{"socket_mode", CONF_SECTION_TAPQD, false, conf_key_socket_mode},
@@ -747,6 +773,8 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"persist", CONF_SECTION_DEVICE, false, conf_key_persist},
 	{"backend", CONF_SECTION_DEVICE, false, conf_key_backend},
 	{"queue_memory", CONF_SECTION_DEVICE, false, conf_key_queue_memory},
+	{"follow", CONF_SECTION_DEVICE, false, conf_key_follow},
+	{"pin_client_threads", CONF_SECTION_DEVICE, false, conf_key_pin_client_threads},
 };
 
 static void conf_device_init(struct conf_device *dev, const char *name, unsigned int line)

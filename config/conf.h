@@ -17,6 +17,7 @@
 #define CONF_CPUS_MAX 1024   /* cpus = lists CPU numbers below this */
 #define CONF_QUEUE_MEMORY_DEFAULT (4u << 20)
 #define CONF_RESIZE_TIMEOUT_DEFAULT 2000 /* ms */
+#define CONF_PATH_MAX 108    /* sizeof(sun_path), NUL included */
 
 enum conf_log_level {
 	CONF_LOG_ERR = 3, /* syslog priorities, so they map onto the journal directly */
@@ -73,6 +74,12 @@ struct conf_device {
 	bool persist;               /* default no */
 	enum conf_backend backend;
 	uint64_t queue_memory;      /* bytes; sets txqueuelen unless that is given */
+	/*
+	 * follow = qmp:PATH: the QMP monitor of the QEMU that holds the device,
+	 * one of its own for tapqd, whose vCPUs the queue map follows; "" = none.
+	 */
+	char follow_qmp[CONF_PATH_MAX];
+	bool pin_client_threads;    /* pin that QEMU's vCPU and vhost threads; default no */
 
 	/*
 	 * Lines of the keys that conf_validate() checks against other keys, so
@@ -85,6 +92,7 @@ struct conf_device {
 	unsigned int bridge_line;
 	unsigned int txqueuelen_line;
 	unsigned int queue_memory_line;
+	unsigned int pin_client_threads_line;
 };
 
 struct conf {

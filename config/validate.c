@@ -171,6 +171,19 @@ static void conf_check_device(struct conf_check *v, const struct conf *c, size_t
 		conf_check_fail(v, line, "owner: \"%u\" is not a valid user id", dev->owner);
 	if (dev->has_group && dev->group == (gid_t)-1)
 		conf_check_fail(v, line, "group: \"%u\" is not a valid group id", dev->group);
+	if (dev->follow_qmp[0]) {
+		size_t n = strnlen(dev->follow_qmp, sizeof(dev->follow_qmp));
+
+		if (n == sizeof(dev->follow_qmp) || dev->follow_qmp[0] != '/' ||
+		    dev->follow_qmp[n - 1] == '/')
+			conf_check_fail(v, line,
+					"follow: not an absolute socket path of at most %zu characters",
+					sizeof(dev->follow_qmp) - 1);
+	}
+	/* tapqd learns the threads to pin from the followed monitor */
+	if (dev->pin_client_threads && !dev->follow_qmp[0])
+		conf_check_fail(v, dev->pin_client_threads_line ? dev->pin_client_threads_line : line,
+				"pin_client_threads: needs follow = qmp:PATH");
 	if (dev->n_allow_users > CONF_MAX_ACL)
 		conf_check_fail(v, line, "allow_users: too many entries (at most %d)",
 				CONF_MAX_ACL);

@@ -20,6 +20,7 @@ struct client;
 struct worker;
 struct hwloc_topology;
 struct adopt;
+struct follow;
 
 /*
  * What the workers of one queue did, over every worker that served it: one
@@ -69,6 +70,8 @@ struct device {
 	bool remove_pending;           /* gone from the config: deleted at release */
 	bool reconf_pending;           /* next_conf is applied at release */
 	struct conf_device next_conf;
+
+	struct follow *follow; /* the vCPUs of the QEMU that holds it (follow.c), NULL: none */
 };
 
 struct lease {

@@ -13,6 +13,7 @@
 #include "budget.h"
 #include "device.h"
 #include "fdstore.h"
+#include "follow.h"
 #include "link.h"
 #include "log.h"
 #include "tap.h"
@@ -140,6 +141,7 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 		return r;
 	}
 	budget_update(d, dev, !dev->lease);
+	follow_update(d, dev);
 	return 0;
 }
 
@@ -230,6 +232,7 @@ int device_adopt(struct tapqd *d, struct device *dev, char *what, size_t what_si
 
 void device_free(struct device *dev)
 {
+	follow_free(dev->follow);
 	if (dev->shrink_timer)
 		event_free(dev->shrink_timer);
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
@@ -336,6 +339,8 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
 	info->tunsetqueue_calls = dev->tunsetqueue_calls;
 	info->waiting = dev->waiting;
+	info->follow = (uint8_t)follow_state(dev);
+	info->vcpus = (uint16_t)follow_vcpus(dev);
 	if (dev->lease) {
 		info->leased = 1;
 		info->control = (uint8_t)dev->lease->control;
@@ -343,7 +348,8 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	}
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
-		info->queues[i].cpu = (int16_t)(i < dev->conf.max_queues ? dev->cpu[i] : -1);
+		info->queues[i].cpu =
+			(int16_t)(i < dev->conf.max_queues ? follow_queue_cpu(dev, i) : -1);
 		worker_queue_info(dev, i, &info->queues[i]);
 	}
 }

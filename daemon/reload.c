@@ -17,6 +17,7 @@
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
+#include "follow.h"
 #include "link.h"
 #include "log.h"
 #include "notify.h"
@@ -338,6 +339,7 @@ static bool reload_device(struct tapqd *d, struct device *dev, const struct conf
 	reload_policy(d, dev, &next);
 	dev->conf = next;
 	reload_ring(d, dev, &old);
+	follow_update(d, dev);
 	return true;
 }
 

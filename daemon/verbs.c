@@ -142,6 +142,13 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 	dev = verbs_device(d, cl, seq, req->name, "acquire");
 	if (!dev)
 		return;
+	/* a followed device is QEMU's, and QEMU never acknowledges a shrink */
+	if (control == TAPQD_CONTROL_DAEMON && dev->conf.follow_qmp[0]) {
+		ctl_send_error(d, cl, seq, -EINVAL,
+			       "%s follows a QEMU (follow = qmp:%s): client control mode only",
+			       dev->conf.name, dev->conf.follow_qmp);
+		return;
+	}
 	/*
 	 * A holder that has just exited (QEMU's quit, then at once the next
 	 * QEMU) may not have been noticed yet: its pidfd says so already. The

@@ -142,6 +142,13 @@ enum tapqd_pending {
 	TAPQD_PENDING_RECONFIGURE = 2, /* config changes applied at release */
 };
 
+/* Following the vCPUs of the QEMU that holds a device (config: follow = qmp:PATH). */
+enum tapqd_follow {
+	TAPQD_FOLLOW_NONE = 0,       /* not configured */
+	TAPQD_FOLLOW_CONNECTING = 1, /* the monitor did not answer yet, or went away: retrying */
+	TAPQD_FOLLOW_UP = 2,         /* vcpus and the queue cpus follow its replies */
+};
+
 enum tapqd_reload_flags {
 	TAPQD_RELOAD_QUERY = 1, /* reload nothing: answer why the last reload was refused */
 };
@@ -256,6 +263,14 @@ struct tapqd_device_info {
 	uint32_t txqueuelen_pending;
 	uint64_t queue_memory;      /* the budget txqueuelen comes from, 0 when fixed */
 	uint64_t tunsetqueue_calls; /* TUNSETQUEUE ioctls tapqd issued on this device */
+	/*
+	 * With follow: the followed QEMU's vCPUs (0 while its monitor does not
+	 * answer), and queues[i].cpu is then the core of vCPU i mod vcpus, vCPU
+	 * j's core being the one placement gave queue j mod max_queues.
+	 */
+	uint16_t vcpus;
+	uint8_t follow; /* enum tapqd_follow */
+	uint8_t reserved2[5];
 	struct tapqd_queue_info queues[TAPQD_MAX_QUEUES];
 };
 

@@ -273,6 +273,21 @@ static const struct {
 	 "queue_memory: \"1025G\" is not a size like 65536, 512K, 4M or 1G"},
 	{D "queue_memory = 4M\nmtu = 1500\ntxqueuelen = 500\n", 4,
 	 "txqueuelen and queue_memory both size the queue rings: give one"},
+	{D "follow = /run/qemu/vm.qmp\n", 2, "follow: \"/run/qemu/vm.qmp\" is not qmp:PATH"},
+	{D "follow = QMP:/run/vm.qmp\n", 2, "follow: \"QMP:/run/vm.qmp\" is not qmp:PATH"},
+	{D "follow = qmp:run/vm.qmp\n", 2, "follow: \"run/vm.qmp\" is not an absolute path"},
+	{D "follow = qmp:\n", 2, "follow: \"\" is not an absolute path"},
+	{D "follow = qmp:/run/qemu/\n", 2,
+	 "follow: \"/run/qemu/\" is a directory, not a socket path"},
+	{D "follow = qmp:/0123456789012345678901234567890123456789"
+	 "0123456789012345678901234567890123456789012345678901234567890123456789\n", 2,
+	 "follow: \"/01234567890123456789012345678901234567890123456...\" is too long "
+	 "(at most 107 characters)"},
+	{D "follow = qmp:/a\nfollow = qmp:/b\n", 3, "follow: duplicate key (first set at line 2)"},
+	{D "pin_client_threads = maybe\n", 2, "pin_client_threads: \"maybe\" is not yes or no"},
+	{D "mtu = 1500\npin_client_threads = yes\n", 3,
+	 "pin_client_threads: needs follow = qmp:PATH"},
+	{"[tapqd]\nfollow = qmp:/a\n", 2, "unknown key \"follow\" in [tapqd]"},
 	{D "txqueuelen = 500\nqueue_memory = 4M\n", 3,
 	 "txqueuelen and queue_memory both size the queue rings: give one"},
 
@@ -505,6 +520,35 @@ START_TEST(test_booleans)
 		ck_assert_int_eq(c.devices[0].vnet_hdr, words[i].b);
 		ck_assert_int_eq(c.devices[0].persist, words[i].b);
 	}
+}
+END_TEST
+
+START_TEST(test_follow_keys)
+{
+	/* sun_path holds 107 characters and the NUL */
+	char path[CONF_PATH_MAX], text[CONF_PATH_MAX + 64];
+	struct conf c;
+
+	expect_ok(D, &c);
+	ck_assert_str_eq(c.devices[0].follow_qmp, "");
+	ck_assert(!c.devices[0].pin_client_threads);
+	expect_ok(D "follow = qmp:/run/qemu/vm1.tapqd.sock\n", &c);
+	ck_assert_str_eq(c.devices[0].follow_qmp, "/run/qemu/vm1.tapqd.sock");
+	ck_assert(!c.devices[0].pin_client_threads);
+	expect_ok(D "pin_client_threads = yes\nfollow = qmp:/x\n", &c);
+	ck_assert_str_eq(c.devices[0].follow_qmp, "/x");
+	ck_assert(c.devices[0].pin_client_threads);
+	ck_assert_uint_eq(c.devices[0].pin_client_threads_line, 2);
+	expect_ok(D "follow = qmp:/x\npin_client_threads = no\n", &c);
+	ck_assert(!c.devices[0].pin_client_threads);
+	expect_ok(D "pin_client_threads = no\n", &c);
+
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	snprintf(text, sizeof(text), D "follow = qmp:%s\n", path);
+	expect_ok(text, &c);
+	ck_assert_uint_eq(strlen(c.devices[0].follow_qmp), CONF_PATH_MAX - 1);
 }
 END_TEST
 
@@ -808,6 +852,20 @@ START_TEST(test_validate)
 	memset(d->name, 'x', sizeof(d->name)); /* unterminated */
 	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
 	memcpy(d->name, "t0", 3);
+
+	memcpy(d->follow_qmp, "rel.sock", 9);
+	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "follow: not an absolute socket path of at most 107 characters");
+	memset(d->follow_qmp, '/', sizeof(d->follow_qmp)); /* unterminated */
+	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
+	memcpy(d->follow_qmp, "/q.sock", 8);
+	d->pin_client_threads = true;
+	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), 0);
+	d->follow_qmp[0] = '\0';
+	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
+	ck_assert_uint_eq(err.line, 1); /* no pin_client_threads line: the header */
+	ck_assert_str_eq(err.msg, "pin_client_threads: needs follow = qmp:PATH");
+	d->pin_client_threads = false;
 
 	d->offloads = 0x80;
 	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
@@ -1120,6 +1178,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(parse, test_queues);
 	tcase_add_test(parse, test_booleans);
 	tcase_add_test(parse, test_vnet_hdr_size);
+	tcase_add_test(parse, test_follow_keys);
 	tcase_add_test(parse, test_offloads);
 	tcase_add_test(parse, test_link_keys);
 	tcase_add_test(parse, test_owner_group);

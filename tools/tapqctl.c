@@ -138,6 +138,18 @@ static const char *pending_name(unsigned int pending)
 	return NULL;
 }
 
+/* NULL when the device follows no QEMU */
+static const char *follow_name(unsigned int follow)
+{
+	switch (follow) {
+	case TAPQD_FOLLOW_CONNECTING:
+		return "connecting";
+	case TAPQD_FOLLOW_UP:
+		return "up";
+	}
+	return NULL;
+}
+
 static void print_json_device(const struct tapqd_device_info *dev)
 {
 	printf("{\"name\":");
@@ -167,6 +179,10 @@ static void print_json_device(const struct tapqd_device_info *dev)
 		printf("\"%s\",", pending_name(dev->pending));
 	else
 		printf("null,");
+	if (follow_name(dev->follow))
+		printf("\"follow\":\"%s\",\"vcpus\":%u,", follow_name(dev->follow), dev->vcpus);
+	else
+		printf("\"follow\":null,\"vcpus\":null,");
 	print_json_queues(dev);
 	printf("}");
 }
@@ -204,6 +220,11 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		printf("  removed from the config: deleted when the lease ends\n");
 	else if (dev->pending == TAPQD_PENDING_RECONFIGURE)
 		printf("  config changes wait for the end of the lease\n");
+	if (dev->follow == TAPQD_FOLLOW_UP)
+		printf("  following %u vCPU%s: queue i on the core of vCPU i mod %u\n", dev->vcpus,
+		       dev->vcpus == 1 ? "" : "s", dev->vcpus);
+	else if (dev->follow == TAPQD_FOLLOW_CONNECTING)
+		printf("  following vCPUs: waiting for the QMP monitor\n");
 	print_text_ring(dev);
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
 		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues;
