@@ -12,6 +12,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/socket.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -251,7 +252,7 @@ int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-	struct nl_cb *cb = NULL;
+	struct nl_cb *sk_cb, *cb;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -263,7 +264,10 @@ int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret)
 	nlmsg_free(msg);
 	if (r < 0)
 		return link_errno(r);
-	cb = nl_cb_clone(nl_socket_get_cb(sk));
+	/* nl_socket_get_cb() takes a reference of the socket's callbacks */
+	sk_cb = nl_socket_get_cb(sk);
+	cb = nl_cb_clone(sk_cb);
+	nl_cb_put(sk_cb);
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_tun_on_msg, ret);
