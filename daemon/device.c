@@ -241,25 +241,15 @@ static int device_create_by_name(struct tapqd *d, struct device *dev, char *what
 int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
 		  size_t what_size)
 {
+	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
 	struct device *dev;
 	int r;
 
-	if (cd->handoff == CONF_HANDOFF_NAME) {
-		dev = device_new(cd);
-		if (!dev) {
-			snprintf(what, what_size, "allocating the device");
-			return -ENOMEM;
-		}
-		r = device_create_by_name(d, dev, what, what_size);
-		if (r < 0) {
-			device_free(dev);
-			return r;
-		}
-		*ret = dev;
-		return 0;
-	}
-	/* TUNSETIFF would attach our queues to a foreign multiqueue tap of that name. */
-	if (if_nametoindex(cd->name)) {
+	/*
+	 * TUNSETIFF would attach our queues to a foreign multiqueue tap of that
+	 * name; one handed off by name is looked at first (device_take_over).
+	 */
+	if (!by_name && if_nametoindex(cd->name)) {
 		snprintf(what, what_size,
 			 "interface exists and no fd of it came back from a service manager's fd "
 			 "store (a client may still use it: left alone; 'ip link del %s' if not)",
@@ -270,6 +260,13 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 	if (!dev) {
 		snprintf(what, what_size, "allocating the device");
 		return -ENOMEM;
+	}
+	if (by_name) {
+		r = device_create_by_name(d, dev, what, what_size);
+		if (r < 0)
+			goto fail;
+		*ret = dev;
+		return 0;
 	}
 	for (unsigned int i = 0; i < cd->max_queues; i++) {
 		r = tap_queue_open(cd->name, dev->tun_flags);

@@ -7,7 +7,7 @@
 # queues loses nothing; status shows the queues held outside tapqd; ACQUIRE
 # and RESIZE are refused; root may open it too; the device outlives tapqd,
 # which takes it over at its next start; removed from the config, it is
-# deleted only once no queue is open.
+# deleted only once no queue is open; nothing of it goes to the fd store.
 . "$(dirname "$0")/lib.sh"
 tq_init
 cp "$TQ_DIR/handoff.conf" "$TQ_TMP/handoff.conf"
@@ -114,6 +114,13 @@ stop_bg "$P"
 wait_until 50 0.1 "kernel: no queue left" sh -c "ip -n '$TQ_NS' -d link show dev tqh | grep -q 'numqueues 0 numdisabled 0'"
 assert_ok "reload again" tq reload
 wait_until 50 0.1 "tqh deleted once no queue is open" link_gone tqh
+stop_daemon
 
+# -- under a service manager: nothing of tqh goes to the fd store
+cp "$TQ_DIR/handoff.conf" "$TQ_TMP/handoff.conf"
+start_fakesd "$TQ_TMP/handoff.conf" || finish
+wait_until 50 0.1 "READY=1 came" file_has "$NLOG" ' READY=1'
+assert_eq "no queue of tqh in the fd store" "" "$(grep 'FDNAME=q\.[0-9]*\.tqh' "$NLOG")"
+assert_eq "tapqd holds no fd of tqh" "" "$(tap_fds_of "$(tapqd_pid)" tqh)"
 stop_daemon
 finish
