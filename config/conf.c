@@ -42,7 +42,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 25
+#define CONF_KEYS 26
 
 struct conf_parser {
 	const char *buf;
@@ -593,11 +593,13 @@ static int conf_key_allow_groups(struct conf_parser *p, const char *key, const c
 
 static int conf_key_persist(struct conf_parser *p, const char *key, const char *v)
 {
+	p->dev->persist_line = p->line;
 	return conf_parse_bool(p, key, v, &p->dev->persist);
 }
 
 static const char *const conf_placement_names[] = {"spread", "compact", "none"};
 static const char *const conf_backend_names[] = {"none", "sink", "echo"};
+static const char *const conf_handoff_names[] = {"fd", "name"};
 
 const char *conf_placement_name(enum conf_placement pl)
 {
@@ -607,6 +609,11 @@ const char *conf_placement_name(enum conf_placement pl)
 const char *conf_backend_name(enum conf_backend b)
 {
 	return (unsigned int)b < 3 ? conf_backend_names[b] : NULL;
+}
+
+const char *conf_handoff_name(enum conf_handoff h)
+{
+	return (unsigned int)h < 2 ? conf_handoff_names[h] : NULL;
 }
 
 /* One word of names[]; the message lists them all. */
@@ -643,7 +650,23 @@ static int conf_key_backend(struct conf_parser *p, const char *key, const char *
 	if (conf_parse_word(p, key, v, conf_backend_names, 3, &b) < 0)
 		return -1;
 	p->dev->backend = (enum conf_backend)b;
+	p->dev->backend_line = p->line;
 	return 0;
+}
+
+static int conf_key_handoff(struct conf_parser *p, const char *key, const char *v)
+{
+	struct conf_quoted q;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		if (!strcasecmp(v, conf_handoff_names[i])) {
+			p->dev->handoff = (enum conf_handoff)i;
+			p->dev->handoff_line = p->line;
+			return 0;
+		}
+	}
+	conf_fail(p, "%s: %s is not fd or name", key, conf_quote(&q, v));
+	return -1;
 }
 
 static int conf_key_resize_timeout(struct conf_parser *p, const char *key, const char *v)
@@ -775,6 +798,7 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"queue_memory", CONF_SECTION_DEVICE, false, conf_key_queue_memory},
 	{"follow", CONF_SECTION_DEVICE, false, conf_key_follow},
 	{"pin_client_threads", CONF_SECTION_DEVICE, false, conf_key_pin_client_threads},
+	{"handoff", CONF_SECTION_DEVICE, false, conf_key_handoff},
 };
 
 static void conf_device_init(struct conf_device *dev, const char *name, unsigned int line)

@@ -50,6 +50,12 @@ enum conf_backend {
 	CONF_BACKEND_ECHO,
 };
 
+/* How a client gets the queues of a device. */
+enum conf_handoff {
+	CONF_HANDOFF_FD,   /* default: tapqd keeps every queue fd and hands them over (ACQUIRE) */
+	CONF_HANDOFF_NAME, /* the client opens the persistent device by name; tapqd keeps no fd */
+};
+
 struct conf_device {
 	char name[CONF_NAME_MAX];
 	unsigned int line;          /* line of the [device NAME] header */
@@ -80,6 +86,7 @@ struct conf_device {
 	 */
 	char follow_qmp[CONF_PATH_MAX];
 	bool pin_client_threads;    /* pin that QEMU's vCPU and vhost threads; default no */
+	enum conf_handoff handoff;
 
 	/*
 	 * Lines of the keys that conf_validate() checks against other keys, so
@@ -93,6 +100,9 @@ struct conf_device {
 	unsigned int txqueuelen_line;
 	unsigned int queue_memory_line;
 	unsigned int pin_client_threads_line;
+	unsigned int persist_line;
+	unsigned int backend_line;
+	unsigned int handoff_line;
 };
 
 struct conf {
@@ -165,6 +175,7 @@ static inline bool conf_cpu_isset(const struct conf *c, unsigned int cpu)
 
 const char *conf_placement_name(enum conf_placement p);
 const char *conf_backend_name(enum conf_backend b);
+const char *conf_handoff_name(enum conf_handoff h);
 
 /* "csum", "tso4", ... for one enum conf_offload bit; NULL for anything else. */
 const char *conf_offload_name(unsigned int bit);

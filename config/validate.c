@@ -94,6 +94,40 @@ static void conf_check_offload_rules(struct conf_check *v, const struct conf_dev
 				off & CONF_OFFLOAD_USO4 ? "uso6" : "uso4");
 }
 
+static unsigned int conf_later(unsigned int a, unsigned int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * A device handed off by name is opened by its client (libvirt) as often as
+ * it likes; tapqd keeps none of its queues, so whatever needs one of
+ * tapqd's fds or a lease makes no sense with it.
+ */
+static void conf_check_handoff(struct conf_check *v, const struct conf_device *dev)
+{
+	unsigned int hline = dev->handoff_line;
+
+	if (dev->handoff != CONF_HANDOFF_NAME)
+		return;
+	if (dev->backend != CONF_BACKEND_NONE)
+		conf_check_fail(v, conf_later(hline, dev->backend_line),
+				"backend = %s needs queues of tapqd's own: not with handoff = name",
+				conf_backend_name(dev->backend));
+	if (dev->active_queues != CONF_ACTIVE_ALL && dev->active_queues < dev->max_queues)
+		conf_check_fail(v, conf_later(hline, dev->active_queues_line),
+				"active_queues: the client of a device with handoff = name attaches "
+				"its queues itself: leave it at all");
+	if (dev->persist_line && !dev->persist)
+		conf_check_fail(v, conf_later(hline, dev->persist_line),
+				"persist = no: a device with handoff = name must outlive tapqd's own "
+				"fds, which it closes once the device is set up");
+	if (dev->n_allow_users || dev->n_allow_groups)
+		conf_check_fail(v, hline,
+				"handoff = name: allow_users and allow_groups apply to ACQUIRE, "
+				"which such a device refuses; owner and group say who may open it");
+}
+
 static void conf_check_device(struct conf_check *v, const struct conf *c, size_t i)
 {
 	const struct conf_device *dev = &c->devices[i];
@@ -190,6 +224,7 @@ static void conf_check_device(struct conf_check *v, const struct conf *c, size_t
 	if (dev->n_allow_groups > CONF_MAX_ACL)
 		conf_check_fail(v, line, "allow_groups: too many entries (at most %d)",
 				CONF_MAX_ACL);
+	conf_check_handoff(v, dev);
 }
 
 int conf_validate(const struct conf *c, const char *file, struct conf_error *err)

@@ -52,6 +52,9 @@ struct device {
 	 */
 	bool waiting;
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
+	/* handoff = name: queues the kernel last counted open outside tapqd (there are no others) */
+	unsigned int outside_attached;
+	unsigned int outside_detached;
 	bool link_up;                   /* as the last RTM_NEWLINK said */
 	bool follow_dirty;              /* notified since its queues were last read */
 	unsigned int txqueuelen;        /* ring size of every queue, as tapqd last set it */

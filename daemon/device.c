@@ -20,9 +20,18 @@
 #include "topo.h"
 #include "worker.h"
 
+/*
+ * libvirt opens an existing tap with IFF_MULTI_QUEUE only for queues > 1
+ * (virNetDevTapCreate), and the kernel refuses a TUNSETIFF whose
+ * IFF_MULTI_QUEUE differs from the device's: a one-queue device handed off
+ * by name is a single-queue tap.
+ */
 unsigned int device_tun_flags(const struct conf_device *cd)
 {
-	unsigned int flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+	unsigned int flags = IFF_TAP | IFF_NO_PI;
+
+	if (cd->handoff != CONF_HANDOFF_NAME || cd->max_queues > 1)
+		flags |= IFF_MULTI_QUEUE;
 
 	if (cd->vnet_hdr)
 		flags |= IFF_VNET_HDR;
@@ -91,6 +100,40 @@ static int device_own_queues(struct device *dev, char *what, size_t what_size)
 }
 
 /*
+ * The ring (sized for every queue: the active set may grow to all of them;
+ * an existing device keeps the one it has), the link settings, the cores.
+ */
+static int device_link_place(struct tapqd *d, struct device *dev, bool existing, char *what,
+			     size_t what_size)
+{
+	const struct conf_device *cd = &dev->conf;
+	int r;
+
+	if (existing) {
+		r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
+		if (r < 0) {
+			snprintf(what, what_size, "reading its txqueuelen");
+			return r;
+		}
+	} else {
+		dev->txqueuelen = budget_ring(cd, cd->max_queues);
+	}
+	r = link_configure(d->nl, dev->ifindex, cd, existing ? 0 : dev->txqueuelen);
+	if (r < 0) {
+		if (cd->bridge[0] && r == -ENODEV)
+			snprintf(what, what_size, "bridge %s not found", cd->bridge);
+		else
+			snprintf(what, what_size, "configuring the link (MTU, MAC, txqueuelen, up)");
+		return r;
+	}
+	dev->link_up = true;
+	r = topo_place(d, dev);
+	if (r < 0)
+		snprintf(what, what_size, "placing its queues on cores");
+	return r;
+}
+
+/*
  * What a created and an adopted device both get from the config: link,
  * persistence, cores, ring. An adopted device keeps the ring it has, which
  * the budget may grow, or shrink only when nothing reads it: shrinking drops
@@ -110,30 +153,9 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 	r = device_own_queues(dev, what, what_size);
 	if (r < 0)
 		return r;
-	if (adopted) {
-		r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
-		if (r < 0) {
-			snprintf(what, what_size, "reading its txqueuelen");
-			return r;
-		}
-	} else {
-		/* sized for every queue: the active set may grow to all of them */
-		dev->txqueuelen = budget_ring(cd, cd->max_queues);
-	}
-	r = link_configure(d->nl, dev->ifindex, cd, adopted ? 0 : dev->txqueuelen);
-	if (r < 0) {
-		if (cd->bridge[0] && r == -ENODEV)
-			snprintf(what, what_size, "bridge %s not found", cd->bridge);
-		else
-			snprintf(what, what_size, "configuring the link (MTU, MAC, txqueuelen, up)");
+	r = device_link_place(d, dev, adopted, what, what_size);
+	if (r < 0)
 		return r;
-	}
-	dev->link_up = true;
-	r = topo_place(d, dev);
-	if (r < 0) {
-		snprintf(what, what_size, "placing its queues on cores");
-		return r;
-	}
 	/* Last, so that a failed creation leaves nothing behind. */
 	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
 		topo_unplace(d, dev);
@@ -145,14 +167,91 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 	return 0;
 }
 
+/*
+ * A device handed off by name that exists already was left by an earlier
+ * tapqd (it persists): taken over if it is a persistent tap its client can
+ * open with the config's flags. Owner, group and vnet header stay as they
+ * are: setting them needs a queue of the device, and opening one would take
+ * a share of the traffic of whoever uses it now.
+ */
+static int device_take_over(struct tapqd *d, struct device *dev, char *what, size_t what_size)
+{
+	struct link_tun t;
+	int r = link_get_tun(d->nl, dev->ifindex, &t);
+
+	if (r < 0 && r != -ENOTTY) {
+		snprintf(what, what_size, "reading its tun attributes (rtnetlink)");
+		return r;
+	}
+	if (r == -ENOTTY || !t.tap || !t.persist ||
+	    t.multi_queue != !!(dev->tun_flags & IFF_MULTI_QUEUE)) {
+		snprintf(what, what_size,
+			 "interface exists and is not a persistent %stap as the config describes: "
+			 "left alone",
+			 dev->tun_flags & IFF_MULTI_QUEUE ? "multiqueue " : "single-queue ");
+		return -EEXIST;
+	}
+	log_info(d, "%s: exists, persistent, %u queues attached and %u detached outside tapqd: "
+		    "taken over as it is (owner, group and vnet header unchanged)",
+		 dev->conf.name, t.num_queues, t.num_disabled);
+	return device_link_place(d, dev, true, what, what_size);
+}
+
+/*
+ * Handoff by name: one queue is enough to create the device and set it up;
+ * once it persists tapqd closes it, and the client opens the device by name
+ * as many times as it wants queues. Persistence comes last, so that a
+ * failure before it leaves nothing behind.
+ */
+static int device_create_by_name(struct tapqd *d, struct device *dev, char *what,
+				 size_t what_size)
+{
+	int r;
+
+	dev->ifindex = (int)if_nametoindex(dev->conf.name);
+	if (dev->ifindex)
+		return device_take_over(d, dev, what, what_size);
+	r = tap_queue_open(dev->conf.name, dev->tun_flags);
+	if (r < 0) {
+		snprintf(what, what_size, "opening its first queue (TUNSETIFF)");
+		return r;
+	}
+	dev->fds[0] = r;
+	r = device_setup_tun(dev, what, what_size);
+	if (r < 0)
+		return r;
+	dev->ifindex = (int)if_nametoindex(dev->conf.name);
+	if (!dev->ifindex) {
+		snprintf(what, what_size, "looking up its ifindex");
+		return -errno;
+	}
+	r = device_link_place(d, dev, false, what, what_size);
+	if (r < 0)
+		return r;
+	r = tap_set_persist(dev->fds[0], true);
+	if (r < 0) {
+		topo_unplace(d, dev);
+		snprintf(what, what_size, "TUNSETPERSIST");
+		return r;
+	}
+	/* a close() never fails to release a tap queue: nothing to check */
+	close(dev->fds[0]);
+	dev->fds[0] = -1;
+	return 0;
+}
+
 int device_create(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
 		  size_t what_size)
 {
+	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
 	struct device *dev;
 	int r;
 
-	/* TUNSETIFF would attach our queues to a foreign multiqueue tap of that name. */
-	if (if_nametoindex(cd->name)) {
+	/*
+	 * TUNSETIFF would attach our queues to a foreign multiqueue tap of that
+	 * name; one handed off by name is looked at first (device_take_over).
+	 */
+	if (!by_name && if_nametoindex(cd->name)) {
 		snprintf(what, what_size,
 			 "interface exists and no fd of it came back from a service manager's fd "
 			 "store (a client may still use it: left alone; 'ip link del %s' if not)",
@@ -163,6 +262,13 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 	if (!dev) {
 		snprintf(what, what_size, "allocating the device");
 		return -ENOMEM;
+	}
+	if (by_name) {
+		r = device_create_by_name(d, dev, what, what_size);
+		if (r < 0)
+			goto fail;
+		*ret = dev;
+		return 0;
 	}
 	for (unsigned int i = 0; i < cd->max_queues; i++) {
 		r = tap_queue_open(cd->name, dev->tun_flags);
@@ -195,8 +301,14 @@ struct device *device_add(struct tapqd *d, const struct conf_device *cd)
 	}
 	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
 	fdstore_add_device(d, dev);
-	log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name, dev->ifindex,
-		 device_active_count(dev), cd->max_queues, cd->persist ? ", persistent" : "");
+	if (cd->handoff == CONF_HANDOFF_NAME)
+		log_info(d, "%s: ready, ifindex %d, persistent, handed off by name: its client "
+			    "opens it by name (up to %u queues); tapqd holds none",
+			 cd->name, dev->ifindex, cd->max_queues);
+	else
+		log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name,
+			 dev->ifindex, device_active_count(dev), cd->max_queues,
+			 cd->persist ? ", persistent" : "");
 	return dev;
 }
 
@@ -341,6 +453,7 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 	info->waiting = dev->waiting;
 	info->follow = (uint8_t)follow_state(dev);
 	info->vcpus = (uint16_t)follow_vcpus(dev);
+	info->handoff = dev->conf.handoff == CONF_HANDOFF_NAME ? TAPQD_HANDOFF_NAME : TAPQD_HANDOFF_FD;
 	if (dev->lease) {
 		info->leased = 1;
 		info->control = (uint8_t)dev->lease->control;
@@ -352,4 +465,31 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 			(int16_t)(i < dev->conf.max_queues ? follow_queue_cpu(dev, i) : -1);
 		worker_queue_info(dev, i, &info->queues[i]);
 	}
+	if (info->handoff != TAPQD_HANDOFF_NAME)
+		return;
+	/* what the kernel counts, as slots: tapqd cannot tell which queue is which */
+	info->active_queues = (uint16_t)dev->outside_attached;
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		info->queues[i].active = i < dev->outside_attached;
+		info->queues[i].held = i < dev->outside_attached + dev->outside_detached;
+	}
+}
+
+/*
+ * The queues of a device handed off by name are all someone else's: only
+ * the kernel can count them, through rtnetlink (tapqd has no fd to ask with
+ * TUNGETIFF).
+ */
+int device_count_outside(struct tapqd *d, struct device *dev)
+{
+	struct link_tun t;
+	int r = link_get_tun(d->nl, dev->ifindex, &t);
+
+	if (r < 0)
+		return r;
+	dev->outside_attached = t.num_queues > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES : t.num_queues;
+	dev->outside_detached = t.num_disabled > TAPQD_MAX_QUEUES - dev->outside_attached
+					? TAPQD_MAX_QUEUES - dev->outside_attached
+					: t.num_disabled;
+	return 0;
 }

@@ -31,5 +31,7 @@ int device_refresh(struct device *dev);
 int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue);
 unsigned int device_active_count(const struct device *dev);
 void device_info(const struct device *dev, struct tapqd_device_info *info);
+/* Handoff by name: reads the queues open outside tapqd into dev. Return: 0 or -errno. */
+int device_count_outside(struct tapqd *d, struct device *dev);
 
 #endif

@@ -89,7 +89,8 @@ void fdstore_add_device(struct tapqd *d, const struct device *dev)
 {
 	char name[FDSTORE_NAME_MAX];
 
-	if (!d->fdstore)
+	/* handed off by name, it has no fd to store: it persists without tapqd */
+	if (!d->fdstore || dev->conf.handoff == CONF_HANDOFF_NAME)
 		return;
 	for (unsigned int i = 0; i < dev->conf.max_queues; i++) {
 		fdstore_queue_name(name, sizeof(name), dev->conf.name, i);

@@ -2,10 +2,17 @@
 /* link.c - MTU, MAC, txqueuelen, bridge master and up state of a device, through libnl-route */
 
 #include <errno.h>
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/socket.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -209,4 +216,66 @@ int link_delete(struct nl_sock *sk, int ifindex)
 	r = rtnl_link_delete(sk, link);
 	rtnl_link_put(link);
 	return r < 0 ? link_errno(r) : 0;
+}
+
+/* Picks the tun attributes out of the RTM_NEWLINK that answers link_get_tun(). */
+static int link_tun_on_msg(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
+	struct link_tun *t = arg;
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
+	    !tb[IFLA_LINKINFO] || nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0)
+		return NL_SKIP;
+	if (!info[IFLA_INFO_KIND] || nla_strcmp(info[IFLA_INFO_KIND], "tun") ||
+	    !info[IFLA_INFO_DATA] ||
+	    nla_parse_nested(tun, IFLA_TUN_MAX, info[IFLA_INFO_DATA], NULL) < 0)
+		return NL_SKIP;
+	t->is_tun = true;
+	t->tap = tun[IFLA_TUN_TYPE] && nla_get_u8(tun[IFLA_TUN_TYPE]) == IFF_TAP;
+	t->persist = tun[IFLA_TUN_PERSIST] && nla_get_u8(tun[IFLA_TUN_PERSIST]);
+	t->multi_queue = tun[IFLA_TUN_MULTI_QUEUE] && nla_get_u8(tun[IFLA_TUN_MULTI_QUEUE]);
+	t->vnet_hdr = tun[IFLA_TUN_VNET_HDR] && nla_get_u8(tun[IFLA_TUN_VNET_HDR]);
+	t->num_queues = tun[IFLA_TUN_NUM_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_QUEUES]) : 0;
+	t->num_disabled =
+	    tun[IFLA_TUN_NUM_DISABLED_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_DISABLED_QUEUES]) : 0;
+	return NL_OK;
+}
+
+/*
+ * The kernel's own view of a tun device (IFLA_INFO_DATA of kind "tun"), the
+ * only one there is for a device whose queues all belong to others: libnl
+ * parses no tun attributes, so the reply is read here. One RTM_GETLINK, as
+ * rtnl_link_get_kernel() sends it: the reply, then the ack libnl asked for.
+ */
+int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	struct nl_cb *sk_cb, *cb;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!msg)
+		return -ENOMEM;
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r == 0)
+		r = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
+		return link_errno(r);
+	/* nl_socket_get_cb() takes a reference of the socket's callbacks */
+	sk_cb = nl_socket_get_cb(sk);
+	cb = nl_cb_clone(sk_cb);
+	nl_cb_put(sk_cb);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_tun_on_msg, ret);
+	r = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	if (r >= 0)
+		r = nl_wait_for_ack(sk);
+	if (r < 0)
+		return link_errno(r);
+	return ret->is_tun ? 0 : -ENOTTY;
 }

@@ -3,6 +3,7 @@
 #ifndef TAPQD_LINK_H
 #define TAPQD_LINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct nl_sock;
@@ -22,6 +23,19 @@ int link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[6]);
 /* bridge "" takes it out of its bridge; a bridge that does not exist is -ENODEV */
 int link_set_bridge(struct nl_sock *sk, int ifindex, const char *bridge);
 int link_delete(struct nl_sock *sk, int ifindex);
+
+/* A tun device as rtnetlink reports it; the queue counts are everyone's, not only tapqd's. */
+struct link_tun {
+	bool is_tun;
+	bool tap; /* IFF_TAP, not IFF_TUN */
+	bool persist;
+	bool multi_queue;
+	bool vnet_hdr;
+	unsigned int num_queues;   /* attached queues (IFLA_TUN_NUM_QUEUES) */
+	unsigned int num_disabled; /* detached ones, which still count toward the 256 limit */
+};
+/* Return: 0, -ENOTTY when ifindex is no tun device, or another negative errno. */
+int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret);
 const char *link_strerror(int r);
 
 #endif

@@ -154,6 +154,9 @@ static void main_stop(struct tapqd *d)
 			log_info(d, "%s: stays up with its holder pid %d", dev->conf.name,
 				 (int)dev->lease->pid);
 			lease_forget(dev->lease);
+		} else if (dev->conf.handoff == CONF_HANDOFF_NAME) {
+			/* the operator's, and perhaps a running VM's: never tapqd's to delete */
+			log_info(d, "%s: stays, persistent, handed off by name", dev->conf.name);
 		} else if (!dev->conf.persist && !dev->waiting) {
 			log_info(d, "%s: removed", dev->conf.name);
 		}

@@ -50,7 +50,7 @@ void monitor_follow(struct tapqd *d, struct device *dev)
 	unsigned int was, now;
 	int r;
 
-	if (dev->waiting)
+	if (dev->waiting || dev->conf.handoff == CONF_HANDOFF_NAME)
 		return; /* no fd to read the queues through */
 	memcpy(before, dev->attached, sizeof(before));
 	was = device_active_count(dev);

@@ -57,6 +57,7 @@ static const char *reload_active_name(unsigned int active, char *buf, size_t siz
 static bool reload_needs_new_fds(const struct conf_device *held, const struct conf_device *cd)
 {
 	return held->max_queues != cd->max_queues || held->vnet_hdr != cd->vnet_hdr ||
+	       held->handoff != cd->handoff ||
 	       (held->has_owner && !cd->has_owner) || (held->has_group && !cd->has_group);
 }
 
@@ -72,6 +73,7 @@ static bool reload_holder_differs(const struct conf_device *held, const struct c
 static void reload_keep_held(struct conf_device *next, const struct conf_device *held)
 {
 	next->max_queues = held->max_queues;
+	next->handoff = held->handoff;
 	next->active_queues = held->active_queues;
 	next->vnet_hdr = held->vnet_hdr;
 	next->vnet_hdr_size = held->vnet_hdr_size;
@@ -101,6 +103,9 @@ static void reload_log_deferred(struct tapqd *d, const struct device *dev,
 	if (held->vnet_hdr != cd->vnet_hdr)
 		reload_note(d, name, 0, "vnet_hdr %s -> %s %s", held->vnet_hdr ? "yes" : "no",
 			    cd->vnet_hdr ? "yes" : "no", when);
+	if (held->handoff != cd->handoff)
+		reload_note(d, name, 0, "handoff %s -> %s %s (the device is created again)",
+			    conf_handoff_name(held->handoff), conf_handoff_name(cd->handoff), when);
 	if (held->has_owner && !cd->has_owner)
 		reload_note(d, name, 0, "owner %u removed %s (the device is created again)",
 			    (unsigned int)held->owner, when);
@@ -296,6 +301,100 @@ static void reload_ring(struct tapqd *d, struct device *dev, const struct conf_d
 			    cd->txqueuelen, (unsigned long long)cd->queue_memory, ring);
 }
 
+/* Anything of a device handed off by name but its link settings: set up at creation only. */
+static bool reload_by_name_recreates(const struct conf_device *old, const struct conf_device *cd)
+{
+	return old->handoff != cd->handoff || old->max_queues != cd->max_queues ||
+	       old->vnet_hdr != cd->vnet_hdr || old->vnet_hdr_size != cd->vnet_hdr_size ||
+	       old->offloads != cd->offloads || old->has_owner != cd->has_owner ||
+	       old->owner != cd->owner || old->has_group != cd->has_group ||
+	       old->group != cd->group || old->txqueuelen != cd->txqueuelen ||
+	       old->queue_memory != cd->queue_memory;
+}
+
+/*
+ * Queues of a device handed off by name that are open outside tapqd, from
+ * the kernel's counts. Return: their number, or -errno.
+ */
+static int reload_by_name_held(struct tapqd *d, struct device *dev)
+{
+	int r = device_count_outside(d, dev);
+
+	if (r < 0) {
+		reload_note(d, dev->conf.name, r, "counting its queues (rtnetlink)");
+		return r;
+	}
+	return (int)(dev->outside_attached + dev->outside_detached);
+}
+
+/*
+ * A device handed off by name, or one that was: tapqd has no queue of it to
+ * change anything through. Its link settings (MTU, MAC, bridge) apply now;
+ * anything else needs the device created again, which happens only while no
+ * queue is open (the client holds it otherwise, and deleting it would cut a
+ * VM off): until then the change waits, and the next reload, or the device
+ * deleted from outside, applies it.
+ * Return: false when the device was deleted.
+ */
+static bool reload_by_name(struct tapqd *d, struct device *dev, const struct conf_device *cd)
+{
+	struct conf_device next = dev->conf;
+	int held;
+
+	dev->reconf_pending = false;
+	dev->remove_pending = false;
+	if (reload_by_name_recreates(&dev->conf, cd)) {
+		held = reload_by_name_held(d, dev);
+		if (held == 0) {
+			reload_delete(d, dev, "its setup changes (handoff, queues, vnet header, "
+					      "owner, group or ring) and no queue is open: created "
+					      "again");
+			return false;
+		}
+		if (held > 0)
+			reload_note(d, cd->name, 0,
+				    "changes other than mtu, mac and bridge wait: %d queues are "
+				    "open outside tapqd (reload again once they are closed)",
+				    held);
+		dev->next_conf = *cd;
+		dev->reconf_pending = true;
+	}
+	next.mtu = cd->mtu;
+	next.has_mac = cd->has_mac;
+	memcpy(next.mac, cd->mac, sizeof(next.mac));
+	memcpy(next.bridge, cd->bridge, sizeof(next.bridge));
+	reload_link(d, dev, &next);
+	if (!dev->reconf_pending) {
+		/* nothing else differs that tapqd acts on: lines, persist */
+		dev->conf = *cd;
+		dev->conf.mtu = next.mtu;
+		dev->conf.has_mac = next.has_mac;
+		memcpy(dev->conf.mac, next.mac, sizeof(next.mac));
+		memcpy(dev->conf.bridge, next.bridge, sizeof(next.bridge));
+	} else {
+		dev->conf = next;
+	}
+	return true;
+}
+
+/* Gone from the config: the interface goes only once nobody has a queue of it open. */
+static void reload_by_name_remove(struct tapqd *d, struct device *dev)
+{
+	int held = reload_by_name_held(d, dev);
+
+	if (held == 0) {
+		reload_delete(d, dev, "removed from the config, no queue open");
+		return;
+	}
+	if (held > 0 && !dev->remove_pending)
+		reload_note(d, dev->conf.name, 0,
+			    "removed from the config: %d queues are open outside tapqd: kept "
+			    "(deleted by a reload once they are closed)",
+			    held);
+	dev->remove_pending = true;
+	dev->reconf_pending = false;
+}
+
 /*
  * Applies one device's new config. Unleased, everything applies now, and a
  * change of fds means the device is deleted here and created again with the
@@ -308,6 +407,8 @@ static bool reload_device(struct tapqd *d, struct device *dev, const struct conf
 	struct conf_device next = *cd, old = dev->conf;
 	bool was_pending = dev->reconf_pending;
 
+	if (old.handoff == CONF_HANDOFF_NAME)
+		return reload_by_name(d, dev, cd);
 	if (dev->remove_pending) {
 		dev->remove_pending = false;
 		reload_note(d, cd->name, 0, "back in the config: stays after the lease");
@@ -384,6 +485,8 @@ static void reload_devices(struct tapqd *d)
 		next = TAILQ_NEXT(dev, entry);
 		if (cd) {
 			reload_device(d, dev, cd);
+		} else if (dev->conf.handoff == CONF_HANDOFF_NAME) {
+			reload_by_name_remove(d, dev);
 		} else if (!dev->lease && !dev->waiting) {
 			reload_delete(d, dev, "removed from the config");
 		} else if (!dev->remove_pending) {

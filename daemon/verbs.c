@@ -44,6 +44,14 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		ctl_send_error(d, cl, seq, -ENOENT, "no device %s", name);
 		return NULL;
 	}
+	/* before the allow lists: the answer tells its owner what to do instead */
+	if (dev->conf.handoff == CONF_HANDOFF_NAME) {
+		ctl_send_error(d, cl, seq, -EOPNOTSUPP,
+			       "%s: handed off by name: open it as %s (TUNSETIFF); tapqd holds none "
+			       "of its queues to %s",
+			       dev->conf.name, dev->conf.name, verb);
+		return NULL;
+	}
 	if (!acl_permits(&dev->conf, &peer)) {
 		log_notice(d, "%s: %s refused to pid %d uid %u: not in allow_users/allow_groups",
 			   dev->conf.name, verb, (int)cl->pid, (unsigned int)cl->uid);
@@ -71,8 +79,14 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq, s
 {
 	struct tapqd_device_info info;
 
+	int r;
+
 	/* a holder's change not yet notified is followed here, event included */
 	monitor_follow(d, dev);
+	if (dev->conf.handoff == CONF_HANDOFF_NAME && (r = device_count_outside(d, dev)) < 0)
+		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s; status "
+			    "shows the last count",
+			 dev->conf.name, strerror(-r));
 	device_info(dev, &info);
 	return ctl_send(d, cl, TAPQD_DEVICE, seq, &info, sizeof(info), NULL, 0);
 }

@@ -159,6 +159,11 @@ enum tapqd_backend {
 	TAPQD_BACKEND_ECHO = 2, /* reflects frames, addresses and ports swapped */
 };
 
+enum tapqd_handoff {
+	TAPQD_HANDOFF_FD = 0,   /* tapqd holds every queue and hands them over with ACQUIRE */
+	TAPQD_HANDOFF_NAME = 1, /* the client opens the device by name; tapqd holds no queue */
+};
+
 struct tapqd_hdr {
 	uint32_t magic;
 	uint16_t version;
@@ -217,7 +222,8 @@ struct tapqd_queue_info {
 	uint8_t active;
 	uint8_t worker; /* a worker thread serves this queue now */
 	int16_t cpu;    /* core assigned to this queue, -1 for none */
-	uint32_t reserved;
+	uint8_t held;   /* handoff by name: a queue open outside tapqd (see tapqd_device_info) */
+	uint8_t reserved[3];
 	uint64_t rx_packets; /* frames read from the queue */
 	uint64_t rx_bytes;
 	uint64_t tx_packets; /* frames written to it */
@@ -249,7 +255,16 @@ struct tapqd_device_info {
 	 * holder left, to create the device afresh.
 	 */
 	uint8_t waiting;
-	uint8_t reserved[1];
+	/*
+	 * enum tapqd_handoff. TAPQD_HANDOFF_NAME: the device is persistent and
+	 * its client (libvirt) opens it by name itself; tapqd holds none of its
+	 * queues, refuses ACQUIRE and RESIZE, and reports the kernel's counts
+	 * (rtnetlink): queues[i].held for i < the number of queues open outside
+	 * tapqd, queues[i].active for i < the attached ones among them. These
+	 * are counts laid out as slots, not the client's fd order, and may
+	 * exceed max_queues; cpu is tapqd's placement for queue i as always.
+	 */
+	uint8_t handoff;
 	/*
 	 * The kernel's ring of each queue holds txqueuelen packets, not bytes: a
 	 * packet may be a 64 KiB GSO frame, so the worst case per queue is

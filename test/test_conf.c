@@ -263,6 +263,22 @@ static const struct {
 	{"[tapqd]\nresize_timeout = 20001\n", 2,
 	 "resize_timeout: \"20001\" is out of range 1-20000"},
 	{D "backend = loop\n", 2, "backend: \"loop\" is not one of none, sink, echo"},
+
+	/* handoff: what needs tapqd's own queues makes no sense by name */
+	{D "handoff = path\n", 2, "handoff: \"path\" is not fd or name"},
+	{D "handoff = name\nbackend = echo\n", 3,
+	 "backend = echo needs queues of tapqd's own: not with handoff = name"},
+	{D "backend = sink\nhandoff = name\n", 3,
+	 "backend = sink needs queues of tapqd's own: not with handoff = name"},
+	{D "max_queues = 4\nactive_queues = 2\nhandoff = name\n", 4,
+	 "active_queues: the client of a device with handoff = name attaches its queues itself: "
+	 "leave it at all"},
+	{D "handoff = name\npersist = no\n", 3,
+	 "persist = no: a device with handoff = name must outlive tapqd's own fds, which it "
+	 "closes once the device is set up"},
+	{D "handoff = name\nallow_users = alice\n", 2,
+	 "handoff = name: allow_users and allow_groups apply to ACQUIRE, which such a device "
+	 "refuses; owner and group say who may open it"},
 	{D "queue_memory = 4X\n", 2,
 	 "queue_memory: \"4X\" is not a size like 65536, 512K, 4M or 1G"},
 	{D "queue_memory = M\n", 2, "queue_memory: \"M\" is not a size like 65536, 512K, 4M or 1G"},
@@ -344,6 +360,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(d->n_allow_groups, 0);
 	ck_assert(!d->persist);
 	ck_assert_int_eq(d->backend, CONF_BACKEND_NONE);
+	ck_assert_int_eq(d->handoff, CONF_HANDOFF_FD);
 	ck_assert_uint_eq(d->queue_memory, 4u << 20);
 	ck_assert(c.cpus_all);
 	ck_assert_int_eq(c.placement, CONF_PLACEMENT_SPREAD);
@@ -403,6 +420,15 @@ START_TEST(test_worker_budget_keys)
 	ck_assert_int_eq(c.devices[2].backend, CONF_BACKEND_NONE);
 	ck_assert_str_eq(conf_backend_name(CONF_BACKEND_ECHO), "echo");
 	ck_assert_ptr_null(conf_backend_name((enum conf_backend)3));
+
+	expect_ok(D "handoff = name\nmax_queues = 4\nactive_queues = 4\npersist = yes\n"
+		    "owner = alice\n[device t1]\nhandoff = FD\nbackend = echo\n",
+		  &c);
+	ck_assert_int_eq(c.devices[0].handoff, CONF_HANDOFF_NAME);
+	ck_assert_uint_eq(c.devices[0].handoff_line, 2);
+	ck_assert_int_eq(c.devices[1].handoff, CONF_HANDOFF_FD);
+	ck_assert_str_eq(conf_handoff_name(CONF_HANDOFF_NAME), "name");
+	ck_assert_ptr_null(conf_handoff_name((enum conf_handoff)2));
 }
 END_TEST
 

@@ -150,6 +150,20 @@ static const char *follow_name(unsigned int follow)
 	return NULL;
 }
 
+/* Handoff by name: the queues open outside tapqd, as the kernel counts them. */
+static void outside_counts(const struct tapqd_device_info *dev, unsigned int *ret_attached,
+			   unsigned int *ret_detached)
+{
+	unsigned int attached = 0, held = 0;
+
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		attached += dev->queues[i].active;
+		held += dev->queues[i].held;
+	}
+	*ret_attached = attached;
+	*ret_detached = held > attached ? held - attached : 0;
+}
+
 static void print_json_device(const struct tapqd_device_info *dev)
 {
 	printf("{\"name\":");
@@ -173,8 +187,16 @@ static void print_json_device(const struct tapqd_device_info *dev)
 		printf("%" PRIu64, dev->queue_memory);
 	else
 		printf("null");
-	printf(",\"tunsetqueue_calls\":%" PRIu64 ",\"waiting\":%s,\"pending\":",
-	       dev->tunsetqueue_calls, dev->waiting ? "true" : "false");
+	printf(",\"tunsetqueue_calls\":%" PRIu64 ",\"waiting\":%s,\"handoff\":\"%s\",",
+	       dev->tunsetqueue_calls, dev->waiting ? "true" : "false",
+	       dev->handoff == TAPQD_HANDOFF_NAME ? "name" : "fd");
+	if (dev->handoff == TAPQD_HANDOFF_NAME) {
+		unsigned int attached, detached;
+
+		outside_counts(dev, &attached, &detached);
+		printf("\"outside\":{\"attached\":%u,\"detached\":%u},", attached, detached);
+	}
+	printf("\"pending\":");
 	if (pending_name(dev->pending))
 		printf("\"%s\",", pending_name(dev->pending));
 	else
@@ -206,7 +228,9 @@ static void print_text_device(const struct tapqd_device_info *dev)
 {
 	printf("%.*s  ifindex %u  queues %u/%u active  ", (int)sizeof(dev->name), dev->name,
 	       dev->ifindex, dev->active_queues, dev->max_queues);
-	if (dev->leased)
+	if (dev->handoff == TAPQD_HANDOFF_NAME)
+		printf("handed off by name\n");
+	else if (dev->leased)
 		printf("leased by pid %d (%s control)\n", dev->holder_pid,
 		       tapqd_control_name(dev->control));
 	else
@@ -218,6 +242,8 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		printf("  waiting for its interface to go with the fds of its last holder\n");
 	if (dev->pending == TAPQD_PENDING_REMOVE)
 		printf("  removed from the config: deleted when the lease ends\n");
+	else if (dev->pending == TAPQD_PENDING_RECONFIGURE && dev->handoff == TAPQD_HANDOFF_NAME)
+		printf("  config changes wait until no queue is open (then reload)\n");
 	else if (dev->pending == TAPQD_PENDING_RECONFIGURE)
 		printf("  config changes wait for the end of the lease\n");
 	if (dev->follow == TAPQD_FOLLOW_UP)
@@ -225,6 +251,14 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		       dev->vcpus == 1 ? "" : "s", dev->vcpus);
 	else if (dev->follow == TAPQD_FOLLOW_CONNECTING)
 		printf("  following vCPUs: waiting for the QMP monitor\n");
+	if (dev->handoff == TAPQD_HANDOFF_NAME) {
+		unsigned int attached, detached;
+
+		outside_counts(dev, &attached, &detached);
+		printf("  handed off by name (open it as %.*s): %u queues attached, %u detached, "
+		       "held outside tapqd; tapqd holds none\n",
+		       (int)sizeof(dev->name), dev->name, attached, detached);
+	}
 	print_text_ring(dev);
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
 		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues;

@@ -8,6 +8,7 @@
  *                                   [--expect-active N] [--hold]
  *   tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP
  *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC   (SIGUSR1: resume with the fds)
+ *   tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC  (opens DEV by name N times, as libvirt)
  *   tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC
  *   tqprobe [-s SOCKET] garbage [DEV]
  *
@@ -512,41 +513,31 @@ static int pong_resume(const char *dev, struct tapqd_client **c, const struct ta
 }
 
 /*
- * pong DEV IP COUNT TIMEOUT: answers ARP requests for IP and ICMP echo
- * requests to IP read from any queue, writing each reply to the queue the
- * request came on. Done after COUNT echo requests. SIGUSR1: resume the
- * lease with its fds on a new connection (pong_resume), and go on.
+ * Answers ARP requests for ip_s and ICMP echo requests to it read from any
+ * of l's fds, writing each reply to the queue the request came on, until
+ * want echo requests or the deadline. SIGUSR1: resume the lease with its
+ * fds on a new connection (pong_resume), when there is one (*c).
+ * Return: the echo requests answered.
  */
-static int cmd_pong(int argc, char **argv)
+static unsigned long pong_serve(const char *dev, const char *ip_s, struct tapqd_lease_info *l,
+				struct tapqd_client **c, unsigned long want, long deadline)
 {
 	const uint8_t mac[6] = PROBE_MAC;
-	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
-	struct tapqd_client *c = NULL;
 	static uint8_t f[FRAME_MAX], out[FRAME_MAX];
-	unsigned long frames = 0, arps = 0, echoes = 0, want;
+	unsigned long frames = 0, arps = 0, echoes = 0;
+	int vhl = vnet_hdr_len(l->fds[0]);
 	struct in_addr ip;
-	long deadline;
-	int vhl;
 
-	if (argc != 5 || !l || parse_ip(argv[2], &ip))
-		return 2;
-	want = strtoul(argv[3], NULL, 10);
-	if (take_lease(argv[1], TAPQD_CONTROL_CLIENT, &c, l) < 0)
-		return 1;
-	vhl = vnet_hdr_len(l->fds[0]);
-	deadline = now_ms() + atol(argv[4]) * 1000;
-	printf("ready %s fds %zu vnet_hdr %d token ", argv[1], l->n_fds, vhl);
-	for (size_t i = 0; i < sizeof(l->token); i++)
-		printf("%02x", l->token[i]);
-	printf("\n");
-	fflush(stdout);
+	if (parse_ip(ip_s, &ip))
+		return 0;
 	while (echoes < want) {
 		size_t q = 0;
 		ssize_t n = read_any(l, vhl, deadline, f, sizeof(f), &q);
 
 		if (n == -EAGAIN) {
 			resume_flag = 0;
-			pong_resume(argv[1], &c, l);
+			if (*c)
+				pong_resume(dev, c, l);
 			continue;
 		}
 		if (n < 0) {
@@ -564,7 +555,7 @@ static int cmd_pong(int argc, char **argv)
 			len = build_arp(out, 2, f + 6, mac, ip, f + 22, spa);
 			if (write_frame(l->fds[q], vhl, out, len) == 0)
 				arps++;
-			printf("ARP request for %s on queue %zu, reply written\n", argv[2], q);
+			printf("ARP request for %s on queue %zu, reply written\n", ip_s, q);
 		} else if (n >= ETH_HLEN_ + 28 && get16(f + 12) == ETHTYPE_IP && (f[14] >> 4) == 4 &&
 			   f[14 + 9] == 1 && !memcmp(f + 14 + 16, &ip, 4)) {
 			size_t ihl = (size_t)(f[14] & 0xf) * 4;
@@ -591,18 +582,92 @@ static int cmd_pong(int argc, char **argv)
 			}
 			echoes++;
 			printf("echo request seq %u to %s on queue %zu, reply written\n",
-			       get16(icmp + 6), argv[2], q);
+			       get16(icmp + 6), ip_s, q);
 		}
 		fflush(stdout);
 	}
 	printf("frames %lu arp %lu echo %lu\n", frames, arps, echoes);
 	if (echoes < want)
-		failf("%lu echo requests to %s read from the queues, expected %lu", echoes, argv[2],
+		failf("%lu echo requests to %s read from the queues, expected %lu", echoes, ip_s,
 		      want);
 	else
 		printf("ok %lu echo requests answered\n", echoes);
+	return echoes;
+}
+
+/*
+ * pong DEV IP COUNT TIMEOUT: pong_serve() on the fds of a client-mode lease
+ * of DEV. SIGUSR1: resume the lease with its fds on a new connection.
+ */
+static int cmd_pong(int argc, char **argv)
+{
+	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
+	struct tapqd_client *c = NULL;
+	struct in_addr ip;
+
+	if (argc != 5 || !l || parse_ip(argv[2], &ip))
+		return 2;
+	if (take_lease(argv[1], TAPQD_CONTROL_CLIENT, &c, l) < 0)
+		return 1;
+	printf("ready %s fds %zu vnet_hdr %d token ", argv[1], l->n_fds, vnet_hdr_len(l->fds[0]));
+	for (size_t i = 0; i < sizeof(l->token); i++)
+		printf("%02x", l->token[i]);
+	printf("\n");
+	fflush(stdout);
+	pong_serve(argv[1], argv[2], l, &c, strtoul(argv[3], NULL, 10),
+		   now_ms() + atol(argv[4]) * 1000);
 	tapqd_lease_close_fds(l);
 	tapqd_client_free(c);
+	free(l);
+	return failures ? 1 : 0;
+}
+
+/*
+ * pong-name DEV N IP COUNT TIMEOUT: what libvirt does with <interface
+ * type='ethernet'><target dev='DEV' managed='no'/><driver queues='N'/> and a
+ * virtio model (virNetDevTapCreate): opens the existing DEV N times, each
+ * with TUNSETIFF IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, and IFF_MULTI_QUEUE
+ * when N > 1, no tapqd involved; then pong_serve() on those fds.
+ */
+static int cmd_pong_name(int argc, char **argv)
+{
+	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
+	struct tapqd_client *c = NULL;
+	unsigned long n;
+	struct in_addr ip;
+
+	if (argc != 6 || !l || parse_ip(argv[3], &ip))
+		return 2;
+	n = strtoul(argv[2], NULL, 10);
+	if (n < 1 || n > TAPQD_MAX_QUEUES)
+		return 2;
+	for (l->n_fds = 0; l->n_fds < n; l->n_fds++) {
+		struct ifreq ifr;
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0) {
+			failf("open /dev/net/tun: %s", strerror(errno));
+			break;
+		}
+		memset(&ifr, 0, sizeof(ifr));
+		strncpy(ifr.ifr_name, argv[1], IFNAMSIZ - 1);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | (n > 1 ? IFF_MULTI_QUEUE : 0);
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+			failf("queue %zu: TUNSETIFF %s as uid %u: %s", l->n_fds, argv[1],
+			      (unsigned int)getuid(), strerror(errno));
+			close(fd);
+			break;
+		}
+		l->fds[l->n_fds] = fd;
+	}
+	if (l->n_fds == n) {
+		printf("ready %s fds %zu vnet_hdr %d uid %u\n", argv[1], l->n_fds,
+		       vnet_hdr_len(l->fds[0]), (unsigned int)getuid());
+		fflush(stdout);
+		pong_serve(argv[1], argv[3], l, &c, strtoul(argv[4], NULL, 10),
+			   now_ms() + atol(argv[5]) * 1000);
+	}
+	tapqd_lease_close_fds(l);
 	free(l);
 	return failures ? 1 : 0;
 }
@@ -1278,6 +1343,7 @@ static void usage(void)
 			" [--expect-active N] [--hold]\n"
 			"       tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP\n"
 			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
+			"       tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] garbage [DEV]\n"
 			"       tqprobe [-s SOCKET] follow DEV N...\n"
@@ -1312,6 +1378,8 @@ int main(int argc, char **argv)
 		r = cmd_arp(argc, argv);
 	else if (!strcmp(argv[0], "pong"))
 		r = cmd_pong(argc, argv);
+	else if (!strcmp(argv[0], "pong-name"))
+		r = cmd_pong_name(argc, argv);
 	else if (!strcmp(argv[0], "resume"))
 		r = cmd_resume(argc, argv);
 	else if (!strcmp(argv[0], "follow"))
