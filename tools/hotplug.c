@@ -25,6 +25,28 @@ static int hotplug_fail(const char *what, const char *why)
 	return 1;
 }
 
+/* The same, with tapqd's words when it gave any. */
+static int hotplug_fail_tapqd(const char *what, const struct tapqd_client *c, int r)
+{
+	return hotplug_fail(what, tapqd_client_error(c)[0] ? tapqd_client_error(c) : strerror(-r));
+}
+
+/* Both ends: QEMU's monitor (and QEMU's pid), then tapqd. Return: 0, or 1 once said why. */
+static int hotplug_connect(const struct hotplug_opts *o, struct qmp **ret_q, pid_t *ret_qemu,
+			   struct tapqd_client **ret_c)
+{
+	const char *path = o->socket ? o->socket : TAPQD_DEFAULT_SOCKET;
+	char err[256];
+	int r = qmp_open(o->qmp, ret_q, ret_qemu, err, sizeof(err));
+
+	if (r < 0)
+		return hotplug_fail(o->qmp, err);
+	r = tapqd_client_connect(path, ret_c);
+	if (r < 0)
+		return hotplug_fail(path, strerror(-r));
+	return 0;
+}
+
 static void hotplug_fdname(char *buf, size_t size, const char *id, size_t queue)
 {
 	snprintf(buf, size, "%s-q%zu", id, queue);
@@ -181,7 +203,7 @@ static int hotplug_plug(struct qmp *q, const struct hotplug_opts *o,
 int hotplug_add(const struct hotplug_opts *o)
 {
 	struct tapqd_lease_info *l = malloc(sizeof(*l));
-	char err[256], what[300], tok[2 * TAPQD_TOKEN_LEN + 1];
+	char what[300], tok[2 * TAPQD_TOKEN_LEN + 1];
 	struct tapqd_client *c = NULL;
 	struct qmp *q = NULL;
 	const char *step;
@@ -191,21 +213,13 @@ int hotplug_add(const struct hotplug_opts *o)
 	if (!l)
 		return hotplug_fail("qmp-add", strerror(ENOMEM));
 	l->n_fds = 0;
-	r = qmp_open(o->qmp, &q, &qemu, err, sizeof(err));
-	if (r < 0) {
-		hotplug_fail(o->qmp, err);
+	if (hotplug_connect(o, &q, &qemu, &c))
 		goto out;
-	}
-	r = tapqd_client_connect(o->socket ? o->socket : TAPQD_DEFAULT_SOCKET, &c);
-	if (r < 0) {
-		hotplug_fail(o->socket ? o->socket : TAPQD_DEFAULT_SOCKET, strerror(-r));
-		goto out;
-	}
 	/* QEMU cannot acknowledge resizes: client mode only */
 	r = tapqd_client_acquire(c, o->device, TAPQD_CONTROL_CLIENT, l);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "acquire %s", o->device);
-		hotplug_fail(what, tapqd_client_error(c)[0] ? tapqd_client_error(c) : strerror(-r));
+		hotplug_fail_tapqd(what, c, r);
 		goto out;
 	}
 	r = hotplug_plug(q, o, l, &step);
@@ -218,7 +232,7 @@ int hotplug_add(const struct hotplug_opts *o)
 	r = tapqd_client_handover(c, o->device, NULL, qemu);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "handing %s over to pid %d", o->device, (int)qemu);
-		hotplug_fail(what, tapqd_client_error(c)[0] ? tapqd_client_error(c) : strerror(-r));
+		hotplug_fail_tapqd(what, c, r);
 		if (hotplug_device_del(q, o->id) < 0)
 			fprintf(stderr, "tapqctl: undoing: device_del %s: %s\n", o->id, qmp_error(q));
 		hotplug_undo(q, "netdev_del", hotplug_id_args("id", o->id));
@@ -232,8 +246,7 @@ int hotplug_add(const struct hotplug_opts *o)
 release:
 	r = tapqd_client_release(c, o->device, NULL);
 	if (r < 0)
-		hotplug_fail("release", tapqd_client_error(c)[0] ? tapqd_client_error(c)
-								 : strerror(-r));
+		hotplug_fail_tapqd("release", c, r);
 out:
 	tapqd_lease_close_fds(l);
 	tapqd_client_free(c);
@@ -251,8 +264,7 @@ static int hotplug_holder_check(struct tapqd_client *c, const struct hotplug_opt
 	int r = tapqd_client_status(c, o->device, &dev, &n);
 
 	if (r < 0)
-		return hotplug_fail(o->device, tapqd_client_error(c)[0] ? tapqd_client_error(c)
-									: strerror(-r));
+		return hotplug_fail_tapqd(o->device, c, r);
 	r = 0;
 	if (n != 1 || !dev[0].leased || dev[0].holder_pid != qemu) {
 		snprintf(why, sizeof(why), "not leased by QEMU pid %d (holder %d)", (int)qemu,
@@ -267,23 +279,15 @@ int hotplug_del(const struct hotplug_opts *o)
 {
 	uint8_t token[TAPQD_TOKEN_LEN];
 	struct tapqd_client *c = NULL;
-	char err[256], what[300];
+	char what[300];
 	struct qmp *q = NULL;
 	pid_t qemu = 0;
 	int r, rc = 1;
 
 	if (o->token && token_parse(o->token, token) < 0)
 		return hotplug_fail("--token", "the token is 32 hex digits");
-	r = qmp_open(o->qmp, &q, &qemu, err, sizeof(err));
-	if (r < 0) {
-		hotplug_fail(o->qmp, err);
+	if (hotplug_connect(o, &q, &qemu, &c))
 		goto out;
-	}
-	r = tapqd_client_connect(o->socket ? o->socket : TAPQD_DEFAULT_SOCKET, &c);
-	if (r < 0) {
-		hotplug_fail(o->socket ? o->socket : TAPQD_DEFAULT_SOCKET, strerror(-r));
-		goto out;
-	}
 	if (hotplug_holder_check(c, o, qemu))
 		goto out;
 	/* until DEVICE_DELETED the guest may still use the queues: the lease stays */
@@ -300,8 +304,7 @@ int hotplug_del(const struct hotplug_opts *o)
 	}
 	r = tapqd_client_release(c, o->device, o->token ? token : NULL);
 	if (r < 0) {
-		hotplug_fail("release", tapqd_client_error(c)[0] ? tapqd_client_error(c)
-								 : strerror(-r));
+		hotplug_fail_tapqd("release", c, r);
 		goto out;
 	}
 	rc = 0;
