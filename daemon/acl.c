@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* acl.c - the allow_users / allow_groups decision for one peer and one device */
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "acl.h"
 #include "conf.h"
 
@@ -20,4 +25,64 @@ bool acl_permits(const struct conf_device *cd, const struct acl_peer *peer)
 				return true;
 	}
 	return false;
+}
+
+/* "Groups:\t4 24 27 \n": as many as there are, which may be thousands. */
+static int acl_parse_groups(const char *p, gid_t **ret, size_t *ret_n)
+{
+	size_t n = 0, cap = 1;
+	gid_t *g;
+
+	for (const char *q = p; *q && *q != '\n'; q++)
+		cap += *q == ' ' || *q == '\t';
+	g = calloc(cap, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	for (;;) {
+		unsigned long v;
+		char *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || !*p)
+			break;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v > (gid_t)-1 || n == cap) {
+			free(g);
+			return -EBADMSG;
+		}
+		g[n++] = (gid_t)v;
+		p = end;
+	}
+	*ret = g;
+	*ret_n = n;
+	return 0;
+}
+
+int acl_peer_parse_status(const char *text, struct acl_peer *peer, gid_t **ret_groups)
+{
+	const char *uid = strstr(text, "\nUid:"), *gid = strstr(text, "\nGid:");
+	const char *groups = strstr(text, "\nGroups:");
+	unsigned long real, eff;
+	gid_t *g = NULL;
+	size_t n = 0;
+	int r;
+
+	/* the second field is the effective id, the one SO_PEERCRED reports of a client */
+	if (!uid || sscanf(uid, "\nUid: %lu %lu", &real, &eff) != 2 || eff > (uid_t)-1)
+		return -EBADMSG;
+	peer->uid = (uid_t)eff;
+	if (!gid || sscanf(gid, "\nGid: %lu %lu", &real, &eff) != 2 || eff > (gid_t)-1)
+		return -EBADMSG;
+	peer->gid = (gid_t)eff;
+	if (groups) {
+		r = acl_parse_groups(groups + strlen("\nGroups:"), &g, &n);
+		if (r < 0)
+			return r;
+	}
+	peer->groups = g;
+	peer->n_groups = n;
+	*ret_groups = g;
+	return 0;
 }

@@ -17,5 +17,11 @@ struct acl_peer {
 };
 
 bool acl_permits(const struct conf_device *cd, const struct acl_peer *peer);
+/*
+ * Reads the effective uid and gid and the supplementary groups of a process
+ * from the text of its /proc/PID/status. *ret_groups is malloc'ed (NULL for
+ * none) and peer->groups points to it. Return: 0, -EBADMSG, -ENOMEM.
+ */
+int acl_peer_parse_status(const char *text, struct acl_peer *peer, gid_t **ret_groups);
 
 #endif

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
@@ -147,6 +148,77 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	monitor_poll_update(d);
 	if (device_active_count(dev) != before)
 		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
+}
+
+/* Who a process is, as acl_permits() sees a client: from /proc/PID/status. */
+static int lease_proc_peer(pid_t pid, struct acl_peer *peer, gid_t **ret_groups)
+{
+	char path[64], *text = NULL;
+	size_t size = 0;
+	FILE *f;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	/* the whole file: no NUL in it, and its Groups line may be long */
+	if (getdelim(&text, &size, '\0', f) < 0)
+		r = feof(f) ? -EBADMSG : -errno;
+	else
+		r = acl_peer_parse_status(text, peer, ret_groups);
+	free(text);
+	fclose(f);
+	return r;
+}
+
+int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t *ret_uid)
+{
+	struct acl_peer peer = {0};
+	struct pollfd pfd = {.events = POLLIN};
+	struct event *ev = NULL;
+	gid_t *groups = NULL;
+	int pidfd, r;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	r = lease_proc_peer(pid, &peer, &groups);
+	if (r < 0)
+		goto out;
+	*ret_uid = peer.uid;
+	/* still running after /proc was read: what it said is this process's, not a reused pid's */
+	pfd.fd = pidfd;
+	if (poll(&pfd, 1, 0) != 0) {
+		r = -ESRCH;
+		goto out;
+	}
+	if (!acl_permits(&l->dev->conf, &peer)) {
+		r = -EACCES;
+		goto out;
+	}
+	ev = event_new(d->base, pidfd, EV_READ, lease_on_holder_exit, l);
+	if (!ev || event_add(ev, NULL) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	event_free(l->exit_ev);
+	close(l->pidfd);
+	/* both are the lease's now */
+	l->exit_ev = ev;
+	ev = NULL;
+	l->pidfd = pidfd;
+	pidfd = -1;
+	l->pid = pid;
+	l->uid = peer.uid;
+	fdstore_lease_changed(d, l->dev);
+out:
+	if (ev)
+		event_free(ev);
+	if (pidfd >= 0)
+		close(pidfd);
+	free(groups);
+	return r;
 }
 
 /* The pid a pidfd refers to, from its fdinfo: -1 once that process is gone. */

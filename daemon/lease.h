@@ -8,6 +8,13 @@
 
 int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned int control,
 		struct lease **ret);
+/*
+ * Moves l to process pid, which must be alive and allowed to use the device
+ * (its uid in *ret_uid once read): the lease then ends when pid exits.
+ * Return: 0, -ESRCH (no such process), -EACCES (not allowed), or -errno;
+ * the lease is unchanged on failure.
+ */
+int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t *ret_uid);
 void lease_end(struct tapqd *d, struct lease *l, const char *why);
 /*
  * Restores a lease of an earlier tapqd on dev, watching its holder through

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
- * RESIZE, SUBSCRIBE, RELOAD, RESUME. Every refusal is an ERROR reply naming the reason.
+ * RESIZE, SUBSCRIBE, RELOAD, RESUME, HANDOVER. Every refusal is an ERROR reply naming the reason.
  */
 
 #include <errno.h>
@@ -324,6 +324,52 @@ out:
 		close(fds[i]);
 }
 
+/* Only the holder, or whoever it gave the token, moves its lease: to a process that may use it. */
+static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
+			   const struct tapqd_handover *req)
+{
+	static const uint8_t no_token[TAPQD_TOKEN_LEN];
+	struct lease *l = verbs_lease(d, cl, seq, req->name, "handover");
+	pid_t was;
+	uid_t uid = 0;
+	int r;
+
+	if (!l)
+		return;
+	if (l->pid != cl->pid && (verbs_token_equal(req->token, no_token) ||
+				  !verbs_token_equal(req->token, l->token))) {
+		ctl_send_error(d, cl, seq, -EPERM,
+			       "%s is leased by pid %d: only that process or the lease token can "
+			       "hand it over",
+			       l->dev->conf.name, (int)l->pid);
+		return;
+	}
+	if (req->pid <= 0) {
+		ctl_send_error(d, cl, seq, -EINVAL, "no process %d", (int)req->pid);
+		return;
+	}
+	was = l->pid;
+	r = lease_handover(d, l, req->pid, &uid);
+	if (r == -EACCES) {
+		log_notice(d, "%s: handover from pid %d to pid %d uid %u refused: not in "
+			      "allow_users/allow_groups",
+			   l->dev->conf.name, (int)cl->pid, (int)req->pid, (unsigned int)uid);
+		ctl_send_error(d, cl, seq, r, "uid %u of pid %d may not use %s", (unsigned int)uid,
+			       (int)req->pid, l->dev->conf.name);
+		return;
+	}
+	if (r < 0) {
+		log_notice(d, "%s: handover from pid %d to pid %d: %s", l->dev->conf.name,
+			   (int)cl->pid, (int)req->pid, strerror(-r));
+		ctl_send_error(d, cl, seq, r, "%s: pid %d: %s", l->dev->conf.name, (int)req->pid,
+			       strerror(-r));
+		return;
+	}
+	log_info(d, "%s: lease of pid %d handed over to pid %d uid %u by pid %d",
+		 l->dev->conf.name, (int)was, (int)req->pid, (unsigned int)uid, (int)cl->pid);
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
 static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_resize *req)
 {
@@ -428,6 +474,9 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 		break;
 	case TAPQD_RESUME:
 		verbs_resume(d, cl, h->seq, payload, fds, n_fds);
+		break;
+	case TAPQD_HANDOVER:
+		verbs_handover(d, cl, h->seq, payload);
 		break;
 	}
 }

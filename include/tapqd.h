@@ -20,6 +20,7 @@
  *   RELOAD    struct tapqd_reload       -> OK (applied) or ERROR (refused);
  *                                          with TAPQD_RELOAD_QUERY: RELOAD
  *   RESUME    struct tapqd_resume       -> OK or ERROR
+ *   HANDOVER  struct tapqd_handover     -> OK or ERROR
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * parse (bad magic, version, size, unknown type, fds attached to anything
@@ -56,6 +57,17 @@
  * then on it receives the holder's events (SHRINK, LEASE_ENDED, ...) and may
  * RELEASE. Any process that has the token may resume; no fds are passed
  * again, since the holder still has them.
+ *
+ * HANDOVER moves a lease to another process, pid: how tapqctl qmp-add gives
+ * the lease it acquired to the QEMU it put the fds into. The holder asks
+ * (or anyone with the lease token). tapqd opens a pidfd for pid, checks that
+ * the process's effective uid, gid and groups (/proc/PID/status) may use the
+ * device as a client of its own would have to, and from then on the lease
+ * ends when that process exits (or on RELEASE); holder_pid names it. Refused
+ * when pid has exited (ESRCH) or may not use the device (EACCES); the lease
+ * then stays as it was. The token and the control mode stay; the connection
+ * that asked stays the lease's until it closes, and the new holder may take
+ * it over with RESUME.
  *
  * Without a service manager, a restarted tapqd has no fd of a device whose
  * holder lives on: the device waits for its holder (tapqd_device_info.waiting),
@@ -111,7 +123,6 @@ enum tapqd_type {
 	TAPQD_RESIZE_ACK = 7,
 	TAPQD_RELOAD = 8,
 	TAPQD_RESUME = 9,
-	/* reserved for the QEMU work in progress (lease hand-over to another process) */
 	TAPQD_HANDOVER = 10,
 
 	TAPQD_OK = 64,
@@ -198,6 +209,14 @@ struct tapqd_release {
 struct tapqd_resume {
 	char name[TAPQD_NAME_MAX];
 	uint8_t token[TAPQD_TOKEN_LEN];
+};
+
+/* Moves the lease of name to process pid; the holder asks, or anyone with the token. */
+struct tapqd_handover {
+	char name[TAPQD_NAME_MAX];
+	uint8_t token[TAPQD_TOKEN_LEN]; /* all zero: none, the holder asks */
+	int32_t pid;
+	uint32_t reserved;
 };
 
 struct tapqd_resize {
@@ -374,6 +393,9 @@ int tapqd_client_resume(struct tapqd_client *c, const char *name,
  */
 int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 			    const uint8_t token[TAPQD_TOKEN_LEN], const int *fds, size_t n);
+/* Moves the lease of name to process pid: asked by the holder, or with the token (else NULL). */
+int tapqd_client_handover(struct tapqd_client *c, const char *name,
+			  const uint8_t token[TAPQD_TOKEN_LEN], pid_t pid);
 int tapqd_client_subscribe(struct tapqd_client *c, const char *name);
 /* Reloads the daemon's config and waits: 0 applied, else refused (see tapqd_client_error). */
 int tapqd_client_reload(struct tapqd_client *c);

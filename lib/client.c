@@ -445,6 +445,19 @@ int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 	return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
 }
 
+int tapqd_client_handover(struct tapqd_client *c, const char *name,
+			  const uint8_t token[TAPQD_TOKEN_LEN], pid_t pid)
+{
+	struct tapqd_handover req = {.pid = (int32_t)pid};
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name || pid <= 0)
+		return -EINVAL;
+	if (token)
+		memcpy(req.token, token, TAPQD_TOKEN_LEN);
+	return client_simple(c, TAPQD_HANDOVER, &req, sizeof(req), NULL, 0);
+}
+
 int tapqd_client_resize(struct tapqd_client *c, const char *name, unsigned int active_queues)
 {
 	struct tapqd_resize req = {.active_queues = (uint16_t)active_queues};

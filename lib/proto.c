@@ -20,6 +20,8 @@ ssize_t tapqd_msg_payload_size(uint16_t type)
 		return sizeof(struct tapqd_release);
 	case TAPQD_RESUME:
 		return sizeof(struct tapqd_resume);
+	case TAPQD_HANDOVER:
+		return sizeof(struct tapqd_handover);
 	case TAPQD_RESIZE:
 	case TAPQD_RESIZE_ACK:
 		return sizeof(struct tapqd_resize);

@@ -2,6 +2,7 @@
 /* test_acl.c - unit tests of the allow_users / allow_groups decision (daemon/acl.c) */
 
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,47 @@ START_TEST(test_nobody_on_empty_lists)
 }
 END_TEST
 
+/* What a handover reads of its new holder: the effective ids, as SO_PEERCRED gives them. */
+START_TEST(test_parse_status)
+{
+	static const char text[] = "Name:\tqemu-system-x86\nUmask:\t0022\nState:\tS (sleeping)\n"
+				   "Uid:\t1000\t1001\t1001\t1001\nGid:\t2000\t64055\t64055\t64055\n"
+				   "FDSize:\t64\nGroups:\t10 20 64055 \nNStgid:\t7\n";
+	struct acl_peer p = {0};
+	gid_t *groups = NULL;
+
+	ck_assert_int_eq(acl_peer_parse_status(text, &p, &groups), 0);
+	ck_assert_uint_eq(p.uid, 1001);
+	ck_assert_uint_eq(p.gid, 64055);
+	ck_assert_uint_eq(p.n_groups, 3);
+	ck_assert_ptr_eq(p.groups, groups);
+	ck_assert_uint_eq(groups[0], 10);
+	ck_assert_uint_eq(groups[2], 64055);
+	ck_assert(acl_permits(&dev, &p));
+	free(groups);
+}
+END_TEST
+
+START_TEST(test_parse_status_bad)
+{
+	struct acl_peer p = {0};
+	gid_t *groups = NULL;
+
+	/* no groups at all is fine; a missing or broken id line is not */
+	ck_assert_int_eq(acl_peer_parse_status("x\nUid:\t0 0 0 0\nGid:\t0 0 0 0\nGroups:\t\n", &p,
+						 &groups),
+			 0);
+	ck_assert_uint_eq(p.n_groups, 0);
+	free(groups);
+	ck_assert_int_eq(acl_peer_parse_status("x\nGid:\t0 0 0 0\n", &p, &groups), -EBADMSG);
+	ck_assert_int_eq(acl_peer_parse_status("x\nUid:\t0\nGid:\t0 0 0 0\n", &p, &groups),
+			 -EBADMSG);
+	ck_assert_int_eq(acl_peer_parse_status("x\nUid:\t1 1 1 1\nGid:\t0 0 0 0\nGroups:\t1 x\n",
+						 &p, &groups),
+			 -EBADMSG);
+}
+END_TEST
+
 static Suite *acl_suite(void)
 {
 	Suite *s = suite_create("acl");
@@ -89,6 +131,8 @@ static Suite *acl_suite(void)
 	tcase_add_test(tc, test_primary_group);
 	tcase_add_test(tc, test_supplementary_group);
 	tcase_add_test(tc, test_nobody_on_empty_lists);
+	tcase_add_test(tc, test_parse_status);
+	tcase_add_test(tc, test_parse_status_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release, reload */
+/*
+ * tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release, reload,
+ * and qmp-add/qmp-del (hotplug.c)
+ */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "hotplug.h"
 #include "tapqd.h"
 
 #define GSO_MAX_BYTES 65536u /* the largest packet one ring entry may hold */
@@ -24,6 +28,7 @@ struct ctl_opts {
 	bool json;
 	unsigned int control;
 	const char *token;
+	struct hotplug_opts hp;
 };
 
 static void usage(FILE *f)
@@ -37,6 +42,12 @@ static void usage(FILE *f)
 		   "  resize DEVICE N\n"
 		   "  release DEVICE [--token HEX]\n"
 		   "  reload                        (waits until applied: exit 0, or refused: 1)\n"
+		   "  qmp-add DEVICE --qmp QMPSOCKET --id ID [--mac MAC] [--bus BUS] [--vhost on|off]\n"
+		   "                                (into a running QEMU, which then holds the lease;\n"
+		   "                                 prints its token)\n"
+		   "  qmp-del DEVICE --qmp QMPSOCKET --id ID [--token HEX]\n"
+		   "                                (out of it, and ends the lease: as root or with\n"
+		   "                                 the token)\n"
 		   "SOCKET defaults to " TAPQD_DEFAULT_SOCKET "\n");
 }
 
@@ -332,13 +343,13 @@ static int cmd_status(const struct ctl_opts *o)
 	return 0;
 }
 
-static void token_hex(const uint8_t token[TAPQD_TOKEN_LEN], char out[2 * TAPQD_TOKEN_LEN + 1])
+void token_hex(const uint8_t token[TAPQD_TOKEN_LEN], char out[2 * TAPQD_TOKEN_LEN + 1])
 {
 	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++)
 		snprintf(out + 2 * i, 3, "%02x", token[i]);
 }
 
-static int token_parse(const char *hex, uint8_t token[TAPQD_TOKEN_LEN])
+int token_parse(const char *hex, uint8_t token[TAPQD_TOKEN_LEN])
 {
 	if (strlen(hex) != 2 * TAPQD_TOKEN_LEN)
 		return -EINVAL;
@@ -728,6 +739,21 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o, char **position
 			}
 		} else if (!strcmp(argv[i], "--token") && i + 1 < argc) {
 			o->token = argv[++i];
+		} else if (!strcmp(argv[i], "--qmp") && i + 1 < argc) {
+			o->hp.qmp = argv[++i];
+		} else if (!strcmp(argv[i], "--id") && i + 1 < argc) {
+			o->hp.id = argv[++i];
+		} else if (!strcmp(argv[i], "--mac") && i + 1 < argc) {
+			o->hp.mac = argv[++i];
+		} else if (!strcmp(argv[i], "--bus") && i + 1 < argc) {
+			o->hp.bus = argv[++i];
+		} else if (!strcmp(argv[i], "--vhost") && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "on") && strcmp(argv[i], "off")) {
+				fprintf(stderr, "tapqctl: --vhost is on or off, not \"%s\"\n", argv[i]);
+				return -1;
+			}
+			o->hp.vhost = !strcmp(argv[i], "on");
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			fprintf(stderr, "tapqctl: unknown option %s\n", argv[i]);
 			return -1;
@@ -803,6 +829,17 @@ int main(int argc, char **argv)
 		return cmd_release(&o);
 	if (!strcmp(cmd, "reload") && n == 0)
 		return cmd_reload(&o);
+	if (!strcmp(cmd, "qmp-add") && o.control != TAPQD_CONTROL_CLIENT) {
+		fprintf(stderr, "tapqctl: qmp-add: QEMU cannot acknowledge resizes: client mode only\n");
+		return 1;
+	}
+	o.hp.socket = o.socket;
+	o.hp.device = o.device;
+	o.hp.token = o.token;
+	if (!strcmp(cmd, "qmp-add") && n == 1 && o.hp.qmp && o.hp.id && !o.token)
+		return hotplug_add(&o.hp);
+	if (!strcmp(cmd, "qmp-del") && n == 1 && o.hp.qmp && o.hp.id && !o.hp.mac && !o.hp.bus)
+		return hotplug_del(&o.hp);
 	usage(stderr);
 	return 1;
 }
