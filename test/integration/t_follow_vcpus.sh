@@ -7,7 +7,8 @@
 # survives a monitor that is missing, one that talks garbage and a QEMU that
 # quits.
 . "$(dirname "$0")/lib.sh"
-TQQMP=$BUILD/test/integration/tqmon
+TQQMP=$BUILD/test/integration/tqqmp
+TQMON=$BUILD/test/integration/tqmon
 tq_init
 
 QEMU=$(command -v qemu-system-x86_64)
@@ -65,7 +66,7 @@ PLACED=$(cpus_of)
 assert_match "placement gave every queue a core" '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' "$PLACED"
 
 # -- a monitor that talks garbage: logged, retried, tapqd runs
-"$TQQMP" -s "$TQ_TMP/tq.sock" '{"QMP": {"version": {}}}
+"$TQMON" "$TQ_TMP/tq.sock" '{"QMP": {"version": {}}}
 {"return": {}, "id": "tapqd-caps"}
 this is not json
 ' >/dev/null 2>&1 &

@@ -13,7 +13,7 @@
 tq_init
 start_daemon "$TQ_DIR/basic.conf" || finish
 
-QMPC=$BUILD/test/integration/qmpc
+TQQMP=$BUILD/test/integration/tqqmp
 # q35's pcie.0 takes no hotplug: a root port does. Native PCIe hotplug (not
 # ACPI's, q35's default since QEMU 6.1) lets an empty slot's device go
 # without a guest to agree.
@@ -33,7 +33,7 @@ start_qemu() {
 	wait_until 100 0.1 "QEMU listens on its QMP socket" test -S "$_qmp"
 }
 
-qmp() { "$QMPC" "$QMP" "$@"; }
+qmp() { "$TQQMP" "$QMP" "$@"; }
 qmp_ok() { assert_ok "QMP $1" qmp "{\"execute\":\"$1\"}"; }
 fd_name_gone() { ! qmp "{\"execute\":\"closefd\",\"arguments\":{\"fdname\":\"$1\"}}" >/dev/null; }
 # active_matches DEV: tapqd's active_queues is the kernel's numqueues
