@@ -150,6 +150,8 @@ struct tapqd {
 	struct event *signal_evs[3];
 	struct hwloc_topology *topo; /* restricted to the cpus = of the config; NULL before topo_init */
 	unsigned int cpu_load[CONF_CPUS_MAX]; /* queues placed per PU OS index, for the next device */
+	struct event *state_ev; /* writes the state file after the reply (no fd store) */
+	bool state_dirty;
 };
 
 #endif

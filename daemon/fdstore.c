@@ -117,13 +117,15 @@ void fdstore_lease_changed(struct tapqd *d, const struct device *dev)
 {
 	char name[FDSTORE_NAME_MAX];
 
-	if (d->fdstore) {
-		/* replaced, never added to: two pidfds under one name would be two holders */
-		fdstore_holder_name(name, sizeof(name), dev->conf.name);
-		fdstore_remove(d, name);
-		if (dev->lease)
-			fdstore_put(d, name, dev->lease->pidfd);
+	if (!d->fdstore) {
+		statefile_save_soon(d);
+		return;
 	}
+	/* replaced, never added to: two pidfds under one name would be two holders */
+	fdstore_holder_name(name, sizeof(name), dev->conf.name);
+	fdstore_remove(d, name);
+	if (dev->lease)
+		fdstore_put(d, name, dev->lease->pidfd);
 	statefile_save(d, NULL);
 }
 

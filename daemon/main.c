@@ -166,6 +166,7 @@ static void main_stop(struct tapqd *d)
 	for (size_t i = 0; i < sizeof(d->signal_evs) / sizeof(d->signal_evs[0]); i++)
 		if (d->signal_evs[i])
 			event_free(d->signal_evs[i]);
+	statefile_close(d);
 	monitor_close(d);
 	notify_close(d);
 	link_close(d->nl);

@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +70,10 @@ static int statefile_encode(struct tapqd *d, const struct device *skip, uint64_t
 }
 
 /*
- * Written beside it, synced, then renamed over it: a crash leaves the old
- * file or the new one, never a mix. 0600: the tokens are secrets.
+ * Written beside it, then renamed over it: a crash of tapqd leaves the old
+ * file or the new one, never a mix. No fsync: the file lives in /run, gone
+ * at a power loss anyway, together with every lease it describes. 0600: the
+ * tokens are secrets.
  */
 static int statefile_write(const char *path, const uint8_t *buf, size_t size, const char **what)
 {
@@ -103,11 +106,6 @@ static int statefile_write(const char *path, const uint8_t *buf, size_t size, co
 		if (n != (ssize_t)size)
 			r = n < 0 ? -errno : -EIO;
 	}
-	if (r == 0) {
-		*what = "fsync";
-		if (fsync(fd) < 0)
-			r = -errno;
-	}
 	if (close(fd) < 0 && r == 0) {
 		*what = "closing";
 		r = -errno;
@@ -127,6 +125,8 @@ void statefile_save(struct tapqd *d, const struct device *skip)
 	const char *what = "encoding";
 	uint64_t generation = ++d->state_gen;
 	uint8_t *buf = NULL;
+
+	d->state_dirty = false;
 	size_t n = 0;
 	int r = statefile_encode(d, skip, generation, &buf, &n);
 
@@ -191,4 +191,35 @@ int statefile_load(struct tapqd *d, struct state_lease **ret, size_t *ret_n,
 		r = statefile_read_fd(fd, ret, ret_n, ret_generation);
 	close(fd);
 	return r;
+}
+
+static void statefile_on_save(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->state_dirty)
+		statefile_save(d, NULL);
+}
+
+void statefile_save_soon(struct tapqd *d)
+{
+	if (!d->state_ev)
+		d->state_ev = event_new(d->base, -1, 0, statefile_on_save, d);
+	if (!d->state_ev) {
+		statefile_save(d, NULL); /* no event to defer it with: now, then */
+		return;
+	}
+	d->state_dirty = true;
+	event_active(d->state_ev, 0, 0);
+}
+
+void statefile_close(struct tapqd *d)
+{
+	if (d->state_dirty)
+		statefile_save(d, NULL);
+	if (d->state_ev)
+		event_free(d->state_ev);
+	d->state_ev = NULL;
 }

@@ -22,6 +22,16 @@ int statefile_init(struct tapqd *d);
  */
 void statefile_save(struct tapqd *d, const struct device *skip);
 /*
+ * Without an fd store: saves once the current event is handled, so after the
+ * reply that granted or ended a lease is sent. The file is the only copy
+ * then, and a crash before it is written leaves that device with its holder,
+ * unknown to the next tapqd and so never handed out. Under a service manager
+ * the store needs the state before the reply: use statefile_save().
+ */
+void statefile_save_soon(struct tapqd *d);
+/* Writes a save still pending (at stop) and frees its event. */
+void statefile_close(struct tapqd *d);
+/*
  * Reads one saved state from fd (the file or a stored memfd), bounded and
  * strictly. Return: 0, -EBADMSG, -EPROTO, -ENOMEM or another -errno.
  */
