@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "follow.h"
@@ -99,20 +100,39 @@ static size_t follow_vhost_threads(pid_t pid, pid_t *tids)
 	return n;
 }
 
-/* Return: 0, or -errno (-ESRCH: the thread is gone). */
-static int follow_pin(pid_t tid, int cpu)
+/*
+ * Pins one thread to cpu; cpu < 0 gives it back every CPU tapqd may run on.
+ * vCPU thread ids come from the monitor, and tapqd runs as root: with pid,
+ * only a thread of that very process is touched, never another one a
+ * confused or hostile monitor names (vhost workers were found by their
+ * kernel-given names instead: pid -1). Return: 0, or -errno (-ESRCH: not
+ * QEMU's thread).
+ */
+static int follow_pin(pid_t pid, pid_t tid, int cpu)
 {
+	char task[64];
+	struct stat st;
 	cpu_set_t set;
 
-	if (cpu < 0 || cpu >= CPU_SETSIZE)
-		return 0; /* placement gave no core: leave the thread where it runs */
+	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)pid, (int)tid);
+	if (tid <= 0 || pid == 0 || (pid > 0 && stat(task, &st) < 0))
+		return -ESRCH;
+	if (cpu >= CPU_SETSIZE)
+		return -EINVAL;
 	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
+	if (cpu >= 0)
+		CPU_SET(cpu, &set);
+	else if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -errno;
 	return sched_setaffinity(tid, sizeof(set), &set) < 0 ? -errno : 0;
 }
 
-/* Pins vCPU j to vCPU j's core, vhost worker k to queue k's core; logs the first failure. */
-static void follow_pin_all(struct follow *f)
+/*
+ * Pins vCPU j to vCPU j's core, vhost worker k to queue k's core, or with
+ * unpin gives them every CPU back (pin_client_threads turned off by a
+ * reload); logs the first failure.
+ */
+static void follow_pin_all(struct follow *f, pid_t pid, bool unpin)
 {
 	const struct device *dev = f->dev;
 	unsigned int nq = dev->conf.max_queues;
@@ -121,14 +141,14 @@ static void follow_pin_all(struct follow *f)
 	int r = 0, cpu = -1;
 
 	for (size_t j = 0; j < f->n_vcpus && r == 0; j++) {
-		cpu = dev->cpu[j % nq];
-		r = follow_pin(f->vcpus[j].thread, cpu);
+		cpu = unpin ? -1 : dev->cpu[j % nq];
+		r = follow_pin(pid, f->vcpus[j].thread, cpu);
 		failed = f->vcpus[j].thread;
 		kind = "vCPU";
 	}
 	for (size_t k = 0; k < f->n_vhost && r == 0; k++) {
-		cpu = f->map[k % nq];
-		r = follow_pin(f->vhost[k], cpu);
+		cpu = unpin ? -1 : f->map[k % nq];
+		r = follow_pin(-1, f->vhost[k], cpu);
 		failed = f->vhost[k];
 		kind = "vhost";
 	}
@@ -177,6 +197,9 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	    !memcmp(map, f->map, nq * sizeof(*map)) && n_vhost == f->n_vhost &&
 	    !memcmp(vhost, f->vhost, n_vhost * sizeof(*vhost)))
 		return;
+	/* pinning turned off: the threads pinned last time get every CPU back */
+	if (f->pinned && !dev->conf.pin_client_threads)
+		follow_pin_all(f, pid, true);
 	f->n_vcpus = n;
 	memcpy(f->vcpus, v, n * sizeof(*v));
 	memcpy(f->map, map, nq * sizeof(*map));
@@ -185,7 +208,7 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	f->pinned = dev->conf.pin_client_threads;
 	follow_log(f, pid);
 	if (dev->conf.pin_client_threads)
-		follow_pin_all(f);
+		follow_pin_all(f, pid, false);
 }
 
 static void follow_on_down(void *arg, const char *what, int err)
