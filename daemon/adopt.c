@@ -242,6 +242,19 @@ static int adopt_check_fd(const struct conf_device *cd, int fd, const char *whos
 	char name[16];
 	int r;
 
+	/*
+	 * Before any ioctl: a tun fd at all (an fd on a FUSE file would block
+	 * the loop in its ioctl), and of a device in tapqd's network namespace:
+	 * TUNGETIFF names a device in its own namespace, and a holder could
+	 * otherwise pass a same-named tap of a namespace it made, which the
+	 * next client of the device would then be given.
+	 */
+	r = tap_queue_is_ours(fd);
+	if (r < 0) {
+		snprintf(what, what_size, "%s queue %u is no tap queue of this network namespace",
+			 whose, queue);
+		return r;
+	}
 	r = tap_queue_name(fd, name, &flags);
 	if (r < 0) {
 		snprintf(what, what_size, "%s queue %u: TUNGETIFF", whose, queue);

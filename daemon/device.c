@@ -159,6 +159,9 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 	/* Last, so that a failed creation leaves nothing behind. */
 	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
 		topo_unplace(d, dev);
+		/* unplaced once: a caller that unplaces on failure must find nothing to undo */
+		for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
+			dev->cpu[q] = -1;
 		snprintf(what, what_size, "TUNSETPERSIST");
 		return r;
 	}

@@ -207,8 +207,15 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	memcpy(f->vhost, vhost, n_vhost * sizeof(*vhost));
 	f->pinned = dev->conf.pin_client_threads;
 	follow_log(f, pid);
-	if (dev->conf.pin_client_threads)
-		follow_pin_all(f, pid, false);
+	if (!dev->conf.pin_client_threads)
+		return;
+	/* whoever listens on the path is followed; only the device's holder gets pinned */
+	if (!dev->lease || dev->lease->pid != pid) {
+		log_warn(f->d, "%s: not pinning the threads of pid %d: it does not hold the device",
+			 dev->conf.name, (int)pid);
+		return;
+	}
+	follow_pin_all(f, pid, false);
 }
 
 static void follow_on_down(void *arg, const char *what, int err)

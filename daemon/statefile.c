@@ -92,14 +92,18 @@ static int statefile_write(const char *path, const uint8_t *buf, size_t size, co
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return -errno;
 	}
+	/*
+	 * Always a new file: one left there (by a crash, or by someone who can
+	 * write the directory and keeps it open to read the tokens) is unlinked,
+	 * never reused.
+	 */
+	*what = "removing an old temporary file";
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
 	*what = "creating the temporary file";
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	/* a temporary file left by someone else keeps its mode through O_TRUNC */
-	*what = "setting mode 0600";
-	if (fchmod(fd, 0600) < 0)
-		r = -errno;
 	if (r == 0) {
 		*what = "writing";
 		n = write(fd, buf, size);

@@ -7,6 +7,8 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -97,4 +99,24 @@ int tap_set_group(int fd, gid_t gid)
 int tap_set_persist(int fd, bool persist)
 {
 	return ioctl(fd, TUNSETPERSIST, (unsigned long)persist) < 0 ? -errno : 0;
+}
+
+int tap_queue_is_ours(int fd)
+{
+	struct stat st, mine, theirs;
+	int ns, r = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 200))
+		return -ENOTTY;
+	ns = ioctl(fd, TUNGETDEVNETNS);
+	if (ns < 0)
+		return -errno;
+	if (fstat(ns, &theirs) < 0 || stat("/proc/self/ns/net", &mine) < 0)
+		r = -errno;
+	else if (theirs.st_ino != mine.st_ino || theirs.st_dev != mine.st_dev)
+		r = -EXDEV;
+	close(ns);
+	return r;
 }

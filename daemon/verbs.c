@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "acl.h"
@@ -325,6 +326,18 @@ out:
 }
 
 /* Only the holder, or whoever it gave the token, moves its lease: to a process that may use it. */
+/* Is pid (a peer, as SO_PEERCRED names it) in tapqd's own pid namespace? */
+static bool verbs_same_pidns(pid_t pid)
+{
+	char path[64];
+	struct stat theirs, mine;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	if (stat(path, &theirs) < 0 || stat("/proc/self/ns/pid", &mine) < 0)
+		return false;
+	return theirs.st_ino == mine.st_ino && theirs.st_dev == mine.st_dev;
+}
+
 static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 			   const struct tapqd_handover *req)
 {
@@ -346,6 +359,13 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 	}
 	if (req->pid <= 0) {
 		ctl_send_error(d, cl, seq, -EINVAL, "no process %d", (int)req->pid);
+		return;
+	}
+	/* the pid is a number in the requester's pid namespace: only tapqd's own means the same */
+	if (!verbs_same_pidns(cl->pid)) {
+		ctl_send_error(d, cl, seq, -EXDEV,
+			       "pid %d is a number of another pid namespace than tapqd's",
+			       (int)req->pid);
 		return;
 	}
 	was = l->pid;

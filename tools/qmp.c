@@ -22,6 +22,8 @@
 #define QMP_DELETED_MAX 8 /* DEVICE_DELETED ids remembered while a reply is awaited */
 #define QMP_ID_MAX 128
 
+#define QMP_MSG_MAX (1 << 20) /* the longest reply we wait for: query-pci is a few KiB */
+
 struct qmp {
 	int fd;
 	json_tokener *tok;
@@ -32,6 +34,7 @@ struct qmp {
 	/* bytes read but not yet parsed: one read may hold several messages */
 	char buf[4096];
 	size_t off, len;
+	size_t msg_bytes; /* fed to the tokener for the message being parsed */
 };
 
 static long long qmp_now_ms(void)
@@ -94,9 +97,17 @@ static int qmp_recv(struct qmp *q, long long deadline, json_object **ret)
 			obj = json_tokener_parse_ex(q->tok, q->buf + q->off, (int)(q->len - q->off));
 			jerr = json_tokener_get_error(q->tok);
 			if (jerr == json_tokener_continue) {
+				/* a monitor that never ends its message must not grow tapqctl forever */
+				q->msg_bytes += q->len - q->off;
+				if (q->msg_bytes > QMP_MSG_MAX) {
+					snprintf(q->error, sizeof(q->error),
+						 "QEMU sent a message of more than %d bytes", QMP_MSG_MAX);
+					return -EMSGSIZE;
+				}
 				q->off = q->len;
 				break;
 			}
+			q->msg_bytes = 0;
 			q->off += json_tokener_get_parse_end(q->tok);
 			if (jerr != json_tokener_success) {
 				snprintf(q->error, sizeof(q->error), "QEMU sent no JSON: %s",
@@ -140,14 +151,15 @@ static int qmp_recv(struct qmp *q, long long deadline, json_object **ret)
 static void qmp_event(struct qmp *q, json_object *msg)
 {
 	json_object *ev, *data, *dev;
+	const char *name, *id;
 
 	if (!json_object_object_get_ex(msg, "event", &ev) ||
-	    strcmp(json_object_get_string(ev), "DEVICE_DELETED") ||
+	    !(name = json_object_get_string(ev)) || strcmp(name, "DEVICE_DELETED") ||
 	    !json_object_object_get_ex(msg, "data", &data) ||
 	    !json_object_object_get_ex(data, "device", &dev))
 		return;
-	snprintf(q->deleted[q->n_deleted++ % QMP_DELETED_MAX], QMP_ID_MAX, "%s",
-		 json_object_get_string(dev));
+	id = json_object_get_string(dev);
+	snprintf(q->deleted[q->n_deleted++ % QMP_DELETED_MAX], QMP_ID_MAX, "%s", id ? id : "");
 }
 
 /* Waits for the reply to the command just sent: its "return" or its "error". */

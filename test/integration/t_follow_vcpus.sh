@@ -78,9 +78,11 @@ wait_until 50 0.1 "tapqd closes the garbage connection" pid_dead "$FAKE"
 untrack "$FAKE"
 assert_ok "tapqd still answers" tq status tqvc
 
-# -- QEMU with 1 of 4 vCPUs, tapqd on its own monitor, the test on another
-setsid ip netns exec "$TQ_NS" "$QEMU" -machine q35,accel=tcg -nodefaults -display none \
-	-smp 1,maxcpus=4 \
+# -- QEMU with 1 of 4 vCPUs, tapqd on its own monitor, the test on another;
+# it holds the device (tapqctl exec, same pid): tapqd pins only the holder's threads
+setsid nsenter -t "$DPID" -m -n "$TAPQCTL" exec tqvc -- \
+	"$QEMU" -machine q35,accel=tcg -nodefaults -display none -smp 1,maxcpus=4 \
+	-netdev tap,id=n0,fds=@FDS@,vhost=off -device virtio-net-pci,netdev=n0,mq=on,vectors=10 \
 	-chardev "socket,id=tq,path=$TQ_TMP/tq.sock,server=on,wait=off" -mon chardev=tq,mode=control \
 	-qmp "unix:$TQ_TMP/test.sock,server=on,wait=off" >"$TQ_TMP/qemu.log" 2>&1 </dev/null &
 QPID=$!

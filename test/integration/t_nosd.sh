@@ -67,6 +67,8 @@ wait_until 100 0.1 "the holder resumes with its token and fds" file_has "$TQ_TMP
 T2=$(date +%s%N)
 assert_match "a wrong token is refused" '^resume with a wrong token: Operation not permitted: tqa: wrong lease token' \
 	"$(cat "$TQ_TMP/pong")"
+assert_match "the queues of a same-named tap of another network namespace are refused" \
+	'^resume with the fds of a tqa of another netns: .*no tap queue of this network namespace' "$(cat "$TQ_TMP/pong")"
 assert_match "3 of 4 fds are refused" '^resume with 3 fds: Invalid argument: tqa: 3 fds, the device has 4 queues' \
 	"$(cat "$TQ_TMP/pong")"
 assert_match "tqa re-adopted from the holder's fds" \

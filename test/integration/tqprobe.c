@@ -25,6 +25,7 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -469,6 +470,53 @@ static int cmd_arp(int argc, char **argv)
 }
 
 /*
+ * n queue fds of a tap named dev in a network namespace of a child's own,
+ * as a holder could make to hand tapqd someone else's traffic. The child
+ * keeps its namespace alive until *sock is closed. Return: 0 or -errno.
+ */
+static int foreign_taps(const char *dev, size_t n, int *fds, int *sock)
+{
+	int sp[2], flags;
+	size_t got = 0;
+	pid_t pid;
+	char b;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int q[TAPQD_FDS_PER_MSG];
+
+		close(sp[0]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		for (size_t i = 0; i < n; i++) {
+			struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE |
+							 IFF_VNET_HDR};
+
+			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+			q[i] = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+			if (q[i] < 0 || ioctl(q[i], TUNSETIFF, &ifr) < 0)
+				_exit(1);
+		}
+		if (tapqd_fdpass_send(sp[1], "t", 1, q, n, 0) < 0)
+			_exit(1);
+		while (read(sp[1], &b, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(sp[1]);
+	if (tapqd_fdpass_recv(sp[0], &b, 1, fds, n, &got, 0, &flags) <= 0 || got != n) {
+		close(sp[0]);
+		return -EIO;
+	}
+	*sock = sp[0];
+	return 0;
+}
+
+/*
  * What a holder does once a tapqd restarted without systemd: a new
  * connection (tapqd may still be starting: 10 s at most), then RESUME with
  * every queue fd. First the two a tapqd must refuse, closing what it got: a
@@ -501,6 +549,23 @@ static int pong_resume(const char *dev, struct tapqd_client **c, const struct ta
 	       tapqd_client_error(*c));
 	if (r == 0)
 		failf("tapqd took %zu of %zu fds", l->n_fds - 1, l->n_fds);
+	{
+		int foreign[TAPQD_FDS_PER_MSG], sock = -1;
+
+		r = foreign_taps(dev, l->n_fds, foreign, &sock);
+		if (r < 0) {
+			failf("making a tap %s in a namespace of our own: %s", dev, strerror(-r));
+		} else {
+			r = tapqd_client_resume_fds(*c, dev, l->token, foreign, l->n_fds);
+			printf("resume with the fds of a %s of another netns: %s: %s\n", dev,
+			       r < 0 ? strerror(-r) : "accepted", tapqd_client_error(*c));
+			if (r == 0)
+				failf("tapqd took the queues of a tap of another network namespace");
+			for (size_t i = 0; i < l->n_fds; i++)
+				close(foreign[i]);
+			close(sock);
+		}
+	}
 	r = tapqd_client_resume_fds(*c, dev, l->token, l->fds, l->n_fds);
 	if (r < 0) {
 		failf("resume %s with %zu fds: %s: %s", dev, l->n_fds, strerror(-r),
