@@ -23,6 +23,7 @@
 #include "device.h"
 #include "fdstore.h"
 #include "lease.h"
+#include "link.h"
 #include "log.h"
 #include "monitor.h"
 #include "reload.h"
@@ -121,11 +122,28 @@ void lease_end(struct tapqd *d, struct lease *l, const char *why)
 	 * monitor's RTM_DELLINK if it has not gone yet.
 	 */
 	if (dev->waiting) {
-		if (if_nametoindex(dev->conf.name) == (unsigned int)dev->ifindex)
-			log_info(d, "%s: waiting for its interface to go with the fds pid %d left",
-				 dev->conf.name, (int)l_pid);
-		else
+		struct link_tun tun;
+
+		if (if_nametoindex(dev->conf.name) != (unsigned int)dev->ifindex) {
 			monitor_device_gone(d, dev);
+			return;
+		}
+		/*
+		 * A persistent one stays when the last fd closes: with no queue
+		 * open anywhere it is nobody's, and is deleted to be created
+		 * afresh (the monitor sees it go).
+		 */
+		if (link_get_tun(d->nl, dev->ifindex, &tun) == 0 && tun.persist &&
+		    tun.num_queues + tun.num_disabled == 0) {
+			int r2 = link_delete(d->nl, dev->ifindex);
+
+			if (r2 < 0)
+				log_err(d, "%s: deleting the persistent interface its holder left: %s",
+					dev->conf.name, strerror(-r2));
+			return;
+		}
+		log_info(d, "%s: waiting for its interface to go with the fds pid %d left",
+			 dev->conf.name, (int)l_pid);
 		return;
 	}
 
