@@ -10,11 +10,15 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -26,6 +30,8 @@
 #include "resize.h"
 #include "tapqd-fdpass.h"
 #include "verbs.h"
+
+#define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
 
 #define CTL_BACKLOG 128
 #define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
@@ -203,10 +209,66 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 }
 
 
-static void ctl_close_fds(const int *fds, size_t n)
+/* The closer thread: closes what the main thread gives it, until the pipe closes. */
+static void *ctl_closer_main(void *arg)
 {
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
+	int rfd = (int)(intptr_t)arg, fd;
+
+	while (read(rfd, &fd, sizeof(fd)) == sizeof(fd))
+		close(fd);
+	close(rfd);
+	return NULL;
+}
+
+/* Detached, signals blocked, a small stack: it only ever sits in read() or close(). */
+int ctl_closer_start(struct tapqd *d)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int p[2], r;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	r = pthread_attr_init(&attr);
+	if (r == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, CTL_CLOSER_STACK);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		r = pthread_create(&t, &attr, ctl_closer_main, (void *)(intptr_t)p[0]);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	if (r) {
+		close(p[0]);
+		close(p[1]);
+		return -r;
+	}
+	d->closer_fd = p[1];
+	return 0;
+}
+
+/*
+ * Closes fds a client sent. A tap queue is closed here; anything else may be
+ * a file whose close waits on someone (a FUSE server's flush that never
+ * answers), so the closer thread does it and the loop never waits.
+ */
+void ctl_close_fds(struct tapqd *d, const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
+		if (fstat(fds[i], &st) == 0 && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == makedev(10, 200)) {
+			close(fds[i]);
+			continue;
+		}
+		/* without the thread (it could not start), here then */
+		if (d->closer_fd < 0 ||
+		    write(d->closer_fd, &fds[i], sizeof(fds[i])) != sizeof(fds[i]))
+			close(fds[i]);
+	}
 }
 
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
@@ -257,18 +319,18 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	kept = n_fds < TAPQD_FDS_PER_MSG ? n_fds : TAPQD_FDS_PER_MSG;
 	if (n <= 0) {
-		ctl_close_fds(fds, kept);
+		ctl_close_fds(d, fds, kept);
 		ctl_client_close(d, cl);
 		return;
 	}
 	if (n_fds > TAPQD_FDS_PER_MSG || (flags & MSG_CTRUNC)) {
-		ctl_close_fds(fds, kept);
+		ctl_close_fds(d, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -E2BIG,
 			   "more fds than one message carries (253, SCM_MAX_FD)");
 		return;
 	}
 	if (flags & MSG_TRUNC) {
-		ctl_close_fds(fds, kept);
+		ctl_close_fds(d, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
 		return;
 	}
@@ -276,7 +338,7 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	if (r == 0 && h.type >= TAPQD_OK)
 		r = -EOPNOTSUPP; /* a reply or an event is no request */
 	if (r < 0 || (kept && h.type != TAPQD_RESUME)) {
-		ctl_close_fds(fds, kept);
+		ctl_close_fds(d, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG,
 			   r < 0 ? NULL : "fds attached to a request other than RESUME");
 		return;
@@ -476,6 +538,10 @@ void ctl_stop(struct tapqd *d)
 	if (d->reap_ev)
 		event_free(d->reap_ev);
 	d->listen_ev = d->accept_pause_ev = d->reap_ev = NULL;
+	/* the closer thread ends once it has closed what it was given */
+	if (d->closer_fd >= 0)
+		close(d->closer_fd);
+	d->closer_fd = -1;
 	if (d->listen_fd >= 0)
 		close(d->listen_fd);
 	d->listen_fd = -1;

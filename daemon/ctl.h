@@ -15,6 +15,10 @@ int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, co
 /* Sends ERROR with a positive errno and a message; code is a negative errno. */
 void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, const char *fmt,
 		    ...) __attribute__((format(printf, 5, 6)));
+/* Starts the thread that closes fds clients sent (after daemon(): threads do not survive fork). */
+int ctl_closer_start(struct tapqd *d);
+/* Closes fds a client sent, never blocking the loop on them. */
+void ctl_close_fds(struct tapqd *d, const int *fds, size_t n);
 void ctl_send_event(struct tapqd *d, const struct device *dev, unsigned int kind, pid_t pid);
 
 #endif

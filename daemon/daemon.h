@@ -152,6 +152,7 @@ struct tapqd {
 	unsigned int cpu_load[CONF_CPUS_MAX]; /* queues placed per PU OS index, for the next device */
 	struct event *state_ev; /* writes the state file after the reply (no fd store) */
 	bool state_dirty;
+	int closer_fd; /* to the thread that closes fds clients sent; -1 until needed */
 };
 
 #endif

@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 	}
 	d->conf_path = MAIN_DEFAULT_CONF;
 	d->listen_fd = -1;
+	d->closer_fd = -1;
 	d->log_level = LOG_INFO;
 	TAILQ_INIT(&d->devices);
 	TAILQ_INIT(&d->clients);
@@ -282,7 +283,12 @@ int main(int argc, char **argv)
 			main_die(d, "re-initialising the event loop after detaching failed");
 		log_detached(d);
 	}
-	/* threads do not survive daemon()'s fork: workers start only now */
+	/* threads do not survive daemon()'s fork: they start only now */
+	r = ctl_closer_start(d);
+	if (r < 0)
+		log_warn(d, "starting the thread that closes fds clients send: %s; closing them "
+			    "on the main thread",
+			 strerror(-r));
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		worker_sync(d, dev);
 	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),

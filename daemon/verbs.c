@@ -321,8 +321,7 @@ static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 		 (int)cl->pid);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 out:
-	for (size_t i = 0; i < n_fds; i++)
-		close(fds[i]);
+	ctl_close_fds(d, fds, n_fds);
 }
 
 /* Only the holder, or whoever it gave the token, moves its lease: to a process that may use it. */

@@ -12,7 +12,7 @@ tq_init
 ip netns exec "$TQ_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 start_daemon "$TQ_DIR/backend.conf" || finish
 
-# threads: the main thread and one per worker
+# threads: the main thread, the one that closes fds clients send, and one per worker
 tasks() { ls "/proc/$DPID/task" | wc -l; }
 tasks_are() { [ "$(tasks)" = "$1" ]; }
 # workers DEV: the worker flag of every queue, "true false"
@@ -41,7 +41,7 @@ assert_eq "backends in status" 'tqecho:echo tqsink:sink' \
 	"$(jget "$S" '[.devices[] | "\(.name):\(.backend)"] | sort | join(" ")')"
 assert_eq "tqsink: a worker on each active queue" "true true" "$(workers tqsink)"
 assert_eq "tqecho: a worker on each active queue" "true true" "$(workers tqecho)"
-assert_eq "threads: main + 4 workers" 5 "$(tasks)"
+assert_eq "threads: main + closer + 4 workers" 6 "$(tasks)"
 assert_match "tqecho: two named worker threads, each pinned to one core" '^[0-9]+:[0-9]+ [0-9]+:[0-9]+ $' "$(worker_cpus tqecho)"
 assert_eq "tqecho: each worker pinned to its queue's core" "$(status_cpus tqecho)" "$(worker_cpus tqecho)"
 assert_eq "tqsink: each worker pinned to its queue's core" "$(status_cpus tqsink)" "$(worker_cpus tqsink)"
@@ -82,7 +82,7 @@ tq_bg "$TQ_TMP/acq.out" acquire tqecho
 A=$BGPID
 wait_until 100 0.1 "tqecho leased" holder_is tqecho "$A"
 assert_eq "leased: no worker on any queue" "false false" "$(workers tqecho)"
-wait_until 50 0.1 "leased: the two tqecho worker threads are gone (3 left)" tasks_are 3
+wait_until 50 0.1 "leased: the two tqecho worker threads are gone (4 left)" tasks_are 4
 assert_eq "leased: tqsink keeps its workers" "true true" "$(workers tqsink)"
 FDS=$(tap_fds_of "$A" tqecho)
 assert_eq "the holder has both queue fds" 2 "$(printf '%s\n' "$FDS" | grep -c .)"
@@ -97,7 +97,7 @@ TX_LEASED=$(qsum tqecho tx_packets)
 stop_bg "$A"
 wait_until 50 0.1 "tqecho unleased" leased_is tqecho false
 wait_until 50 0.1 "lease ended: the workers are back" workers_are tqecho "true true"
-assert_eq "lease ended: threads main + 4 workers" 5 "$(tasks)"
+assert_eq "lease ended: threads main + closer + 4 workers" 6 "$(tasks)"
 assert_eq "counters survive the restart" "$TX_LEASED" "$(qsum tqecho tx_packets)"
 OUT=$(timeout 20 ip netns exec "$TQ_NS" "$TQUDP" 10.77.2.1 5002 10.77.2.2 7002 3 2000)
 assert_eq "tqecho: echo works again after the lease" 0 "$?"
@@ -106,13 +106,13 @@ wait_until 50 0.1 "tqecho: counters go on from where they were" qsum_is tqecho t
 # -- resize: one worker per active queue
 assert_ok "resize tqecho 1" tq resize tqecho 1
 assert_eq "1 active queue: one worker" "true false" "$(workers tqecho)"
-assert_eq "1 active queue: threads main + 3 workers" 4 "$(tasks)"
+assert_eq "1 active queue: threads main + closer + 3 workers" 5 "$(tasks)"
 assert_eq "1 active queue: queue 0's worker on queue 0's core" "0:$(status_field tqecho '.queues[0].cpu') " "$(worker_cpus tqecho)"
 OUT=$(timeout 20 ip netns exec "$TQ_NS" "$TQUDP" 10.77.2.1 5003 10.77.2.2 7003 3 2000)
 assert_eq "tqecho: echo on one queue" 0 "$?"
 assert_ok "resize tqecho 2" tq resize tqecho 2
 assert_eq "2 active queues: two workers" "true true" "$(workers tqecho)"
-assert_eq "2 active queues: threads main + 4 workers" 5 "$(tasks)"
+assert_eq "2 active queues: threads main + closer + 4 workers" 6 "$(tasks)"
 assert_eq "2 active queues: each worker on its core" "$(status_cpus tqecho)" "$(worker_cpus tqecho)"
 assert_eq "tqecho: no drops in all that" 0 "$(qsum tqecho drops)"
 assert_eq "tqecho: every frame read was written" "$(qsum tqecho rx_packets)" "$(qsum tqecho tx_packets)"
