@@ -342,20 +342,29 @@ static int conf_key_socket_group(struct conf_parser *p, const char *key, const c
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum conf_log_level level;
+} conf_log_levels[] = {
+	{"err", CONF_LOG_ERR},   {"warning", CONF_LOG_WARNING}, {"notice", CONF_LOG_NOTICE},
+	{"info", CONF_LOG_INFO}, {"debug", CONF_LOG_DEBUG},
+};
+
+const char *conf_log_level_name(enum conf_log_level l)
+{
+	for (size_t i = 0; i < sizeof(conf_log_levels) / sizeof(conf_log_levels[0]); i++)
+		if (conf_log_levels[i].level == l)
+			return conf_log_levels[i].name;
+	return NULL;
+}
+
 static int conf_key_log_level(struct conf_parser *p, const char *key, const char *v)
 {
-	static const struct {
-		const char *name;
-		enum conf_log_level level;
-	} levels[] = {
-		{"err", CONF_LOG_ERR},   {"warning", CONF_LOG_WARNING}, {"notice", CONF_LOG_NOTICE},
-		{"info", CONF_LOG_INFO}, {"debug", CONF_LOG_DEBUG},
-	};
 	struct conf_quoted q;
 
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		if (!strcasecmp(v, levels[i].name)) {
-			p->c->log_level = levels[i].level;
+	for (size_t i = 0; i < sizeof(conf_log_levels) / sizeof(conf_log_levels[0]); i++) {
+		if (!strcasecmp(v, conf_log_levels[i].name)) {
+			p->c->log_level = conf_log_levels[i].level;
 			return 0;
 		}
 	}

@@ -173,6 +173,7 @@ static inline bool conf_cpu_isset(const struct conf *c, unsigned int cpu)
 	return cpu < CONF_CPUS_MAX && (c->cpus[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+const char *conf_log_level_name(enum conf_log_level l);
 const char *conf_placement_name(enum conf_placement p);
 const char *conf_backend_name(enum conf_backend b);
 const char *conf_handoff_name(enum conf_handoff h);

@@ -556,23 +556,6 @@ keep:
 	c->socket_group = prev->socket_group;
 }
 
-static const char *reload_level_name(enum conf_log_level l)
-{
-	switch (l) {
-	case CONF_LOG_ERR:
-		return "err";
-	case CONF_LOG_WARNING:
-		return "warning";
-	case CONF_LOG_NOTICE:
-		return "notice";
-	case CONF_LOG_INFO:
-		return "info";
-	case CONF_LOG_DEBUG:
-		return "debug";
-	}
-	return "?";
-}
-
 static void reload_globals(struct tapqd *d, const struct conf *prev)
 {
 	const struct conf *c = &d->conf;
@@ -580,8 +563,8 @@ static void reload_globals(struct tapqd *d, const struct conf *prev)
 	reload_socket(d, prev);
 	if (prev->log_level != c->log_level) {
 		d->log_level = (int)c->log_level;
-		reload_note(d, NULL, 0, "log_level %s -> %s", reload_level_name(prev->log_level),
-			    reload_level_name(c->log_level));
+		reload_note(d, NULL, 0, "log_level %s -> %s", conf_log_level_name(prev->log_level),
+			    conf_log_level_name(c->log_level));
 	}
 	if (prev->cpus_all != c->cpus_all || memcmp(prev->cpus, c->cpus, sizeof(c->cpus)))
 		reload_note(d, NULL, 0, "cpus changed: queues are placed again");

@@ -390,6 +390,8 @@ START_TEST(test_placement_keys)
 	expect_ok("[tapqd]\ncpus = ALL\n", &c);
 	ck_assert(c.cpus_all);
 	ck_assert_str_eq(conf_placement_name(CONF_PLACEMENT_SPREAD), "spread");
+	ck_assert_str_eq(conf_log_level_name(CONF_LOG_NOTICE), "notice");
+	ck_assert_ptr_null(conf_log_level_name((enum conf_log_level)0));
 	ck_assert_ptr_null(conf_placement_name((enum conf_placement)3));
 }
 END_TEST
