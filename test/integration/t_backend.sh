@@ -52,7 +52,6 @@ for spec in "tqsink 10.77.1" "tqecho 10.77.2"; do
 	# a static neighbour: no ARP, the peer's frames are the test's own
 	ip -n "$TQ_NS" neigh replace "$2.2" lladdr 02:00:00:00:00:02 nud permanent dev "$1"
 done
-carrier_on() { ip -n "$TQ_NS" link show dev "$1" | grep -q 'LOWER_UP'; }
 wait_until 50 0.1 "tqsink has carrier" carrier_on tqsink
 wait_until 50 0.1 "tqecho has carrier" carrier_on tqecho
 

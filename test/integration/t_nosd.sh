@@ -15,12 +15,7 @@ COUNT=3000
 start_daemon "$TQ_DIR/basic.conf" || finish
 state_file() { nsenter -t "$DPID" -m stat -c '%a %s' /run/tapqd/leases; }
 
-ip -n "$TQ_NS" addr add 192.0.2.1/25 dev tqa
-carrier_on() { ip -n "$TQ_NS" link show dev tqa | grep -q 'LOWER_UP'; }
-tqprobe_bg "$TQ_TMP/pong" pong tqa 192.0.2.2 "$COUNT" 120
-H=$BGPID
-wait_until 100 0.1 "pong holds tqa (client mode)" file_has "$TQ_TMP/pong" '^ready'
-wait_until 50 0.1 "tqa has carrier" carrier_on
+pong_on_tqa "$COUNT"
 tqprobe_bg "$TQ_TMP/hold" acquire tqv --hold
 V=$BGPID
 wait_until 100 0.1 "tqprobe holds tqv" file_has "$TQ_TMP/hold" '^holding'

@@ -11,12 +11,7 @@ tq_init
 COUNT=3000
 start_fakesd "$TQ_DIR/basic.conf" || finish
 
-ip -n "$TQ_NS" addr add 192.0.2.1/25 dev tqa
-carrier_on() { ip -n "$TQ_NS" link show dev tqa | grep -q 'LOWER_UP'; }
-tqprobe_bg "$TQ_TMP/pong" pong tqa 192.0.2.2 "$COUNT" 120
-H=$BGPID
-wait_until 100 0.1 "pong holds tqa (client mode)" file_has "$TQ_TMP/pong" '^ready'
-wait_until 50 0.1 "tqa has carrier" carrier_on
+pong_on_tqa "$COUNT"
 TOKEN=$(sed -n 's/^ready .* token \([0-9a-f]*\)$/\1/p' "$TQ_TMP/pong")
 IFX_A=$(link_ifindex tqa)
 IFX_V=$(link_ifindex tqv)

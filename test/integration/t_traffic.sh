@@ -13,7 +13,6 @@ for d in tqa tqv; do
 done
 ip -n "$TQ_NS" addr add 192.0.2.1/25 dev tqa
 ip -n "$TQ_NS" addr add 192.0.2.129/25 dev tqv
-carrier_on() { ip -n "$TQ_NS" link show dev "$1" | grep -q 'LOWER_UP'; }
 wait_until 50 0.1 "tqa has carrier" carrier_on tqa
 wait_until 50 0.1 "tqv has carrier" carrier_on tqv
 
