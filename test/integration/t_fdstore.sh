@@ -3,7 +3,11 @@
 # t_fdstore.sh - what tapqd tells a service manager (fakesd.c): READY=1 only
 # once the socket listens, STATUS= lines, one FDSTORE=1 message per queue fd
 # with its name, the holder's pidfd and the lease state as a lease comes and
-# goes, and on SIGTERM STOPPING=1 without any FDSTOREREMOVE.
+# goes, and on SIGTERM STOPPING=1 without any FDSTOREREMOVE. A restart
+# (fakesd's SIGUSR1: SIGTERM, then a start with the store kept) logs no
+# unleased device as removed, since each lives on in the store and is
+# re-adopted with its ifindex; without a service manager, SIGTERM does
+# remove an unleased, non-persistent device, and says so.
 . "$(dirname "$0")/lib.sh"
 tq_init
 start_fakesd "$TQ_DIR/basic.conf" || finish
@@ -52,6 +56,30 @@ stop_bg "$H"
 wait_until 50 0.1 "lease ends with its holder" leased_is tqa false
 wait_until 50 0.1 "the pidfd left the store" sh -c "sed -n '/FDNAME=h.tqa \\[fds 1\\]/,\$p' '$NLOG' | grep -q 'FDSTOREREMOVE=1 | FDNAME=h.tqa'"
 
+# a restart, as `systemctl restart`: the unleased devices live on in the store
+IFX_V=$(link_ifindex tqv)
+IFX_A=$(link_ifindex tqa)
+TP=$(tapqd_pid)
+R0=$(ready_count)
+LOG0=$(wc -l <"$DLOG")
+kill -USR1 "$DPID"
+wait_until 100 0.1 "fakesd restarted tapqd and it said READY=1" sh -c "[ \$(grep -c ' READY=1' '$NLOG') -gt $R0 ]"
+wait_until 100 0.1 "the new tapqd answers" daemon_ready
+assert_ne "a new tapqd" "$TP" "$(tapqd_pid)"
+assert_match "the old one exited on SIGTERM, status 0" "# exit pid $TP status 0" "$(cat "$NLOG")"
+STOPLOG=$(sed -n "$((LOG0 + 1)),\$p" "$DLOG")
+say "       tapqd log around the restart (excerpt):"
+printf '%s\n' "$STOPLOG" | grep -E 'tqv|stopping|ready' | head -n 8 | sed 's/^/       | /'
+assert_eq "the stop does not log tqv as removed (it lives on in the store)" "" \
+	"$(printf '%s\n' "$STOPLOG" | grep -E 'tqv: removed')"
+assert_eq "nor any other unleased device" "" \
+	"$(printf '%s\n' "$STOPLOG" | grep -E '(tqa|tqnobody|tqroot|tqgroup): removed')"
+assert_match "the new tapqd re-adopts tqv from the fd store" \
+	"tqv: re-adopted from the fd store, ifindex $IFX_V," "$STOPLOG"
+assert_eq "tqv keeps its ifindex" "$IFX_V" "$(link_ifindex tqv)"
+assert_eq "tqa keeps its ifindex" "$IFX_A" "$(link_ifindex tqa)"
+assert_eq "tqv: unleased, 4 queues" "false numqueues 4 numdisabled 0" "$(status_field tqv .leased) $(link_queues tqv)"
+
 # SIGTERM: STOPPING=1 and nothing removed
 TP=$(tapqd_pid)
 kill -TERM "$TP"
@@ -60,10 +88,20 @@ wait "$DPID"
 assert_eq "tapqd exit status 0 (fakesd passes it on)" 0 "$?"
 untrack "$DPID"
 assert_match "STOPPING=1 sent" ' STOPPING=1$' "$(cat "$NLOG")"
+# after each STOPPING=1 (the restart's, and this one) until the next start
 assert_eq "no FDSTOREREMOVE after STOPPING=1" "" \
-	"$(sed -n '/ STOPPING=1$/,$p' "$NLOG" | grep FDSTOREREMOVE)"
+	"$(awk '/ STOPPING=1$/ { s = 1 } /^[0-9.]* # start pid / { s = 0 } s && /FDSTOREREMOVE/' "$NLOG")"
 assert_match "fakesd saw a clean exit, no restart" "# exit pid $TP status 0" "$(cat "$NLOG")"
 say "       notify messages at the end:"
 tail -n 4 "$NLOG" | sed 's/^/       | /'
 check_daemon_log
+
+# without a service manager, SIGTERM removes an unleased, non-persistent
+# device, and the log says so
+wait_until 50 0.1 "the store went with fakesd: tqv is gone" link_gone tqv
+start_daemon "$TQ_DIR/basic.conf" || finish
+assert_ok "plain tapqd: tqv exists" link_exists tqv
+stop_daemon
+assert_match "plain SIGTERM: tqv logged as removed" 'tqv: removed' "$(cat "$DLOG")"
+wait_until 50 0.1 "and its interface is gone" link_gone tqv
 finish

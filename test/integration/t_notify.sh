@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # t_notify.sh - the rest of what tapqd tells a service manager (fakesd.c):
 # WATCHDOG=1 at half the interval asked for, RELOADING=1 with MONOTONIC_USEC=
-# then READY=1 around a reload, and a refused reload in the STATUS= line
-# until a good one clears it.
+# then READY=1 around a reload, a refused reload in the STATUS= line
+# until a good one clears it, and a STATUS= line that counts a lease no more
+# once it ended (its holder exited, or root released it).
 . "$(dirname "$0")/lib.sh"
 tq_init
 CONF=$TQ_TMP/notify.conf
@@ -38,6 +39,31 @@ wait_until 30 0.1 "STATUS= names the file and line" file_has "$NLOG" "config not
 cp "$TQ_DIR/basic.conf" "$CONF"
 assert_ok "the fixed config reloads" tq reload
 assert_nomatch "the last STATUS= has no refusal" 'config not reloaded' "$(grep 'STATUS=' "$NLOG" | tail -n 1)"
+
+# the end of a lease: the STATUS= line sent for it no longer counts it
+last_status() { grep ' STATUS=' "$NLOG" | tail -n 1; }
+status_count() { grep -c ' STATUS=' "$NLOG"; }
+# status_after N ERE: a STATUS= line came after the first N, and the last one matches ERE
+status_after() { [ "$(status_count)" -gt "$1" ] && last_status | grep -Eq -- "$2"; }
+for how in exit release; do
+	N0=$(status_count)
+	tqprobe_bg "$TQ_TMP/hold.$how" acquire tqa --hold
+	H=$BGPID
+	wait_until 100 0.1 "$how: tqprobe holds tqa" file_has "$TQ_TMP/hold.$how" '^holding'
+	wait_until 50 0.1 "$how: a STATUS= line counts the lease" status_after "$N0" ', 1 leased,'
+	N0=$(status_count)
+	if [ "$how" = exit ]; then
+		stop_bg "$H"
+	else
+		assert_ok "root releases tqa" tq release tqa
+	fi
+	wait_until 50 0.1 "$how: the lease of tqa ended" leased_is tqa false
+	# bounded: a STATUS= line comes with the end of the lease, or a little after
+	poll_until 30 0.1 status_after "$N0" ', 0 leased,'
+	assert_ok "$how: a STATUS= line came after the lease ended" status_after "$N0" .
+	assert_match "$how: the last STATUS= says 0 leased" 'STATUS=[0-9]+ devices?, 0 leased,' "$(last_status)"
+	[ "$how" = release ] && stop_bg "$H"
+done
 
 stop_daemon
 finish

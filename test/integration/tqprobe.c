@@ -11,6 +11,7 @@
  *   tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC  (opens DEV by name N times, as libvirt)
  *   tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC
  *   tqprobe [-s SOCKET] garbage [DEV]
+ *   tqprobe [-s SOCKET] acquire-raw DEV --hangup SECONDS | --read
  *
  * Prints what it saw, one fact per line; the last line starts with "ok" or
  * "FAIL". Exit 0 when every check held, 1 otherwise, 2 on usage errors.
@@ -1268,6 +1269,88 @@ static int cmd_garbage(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
+/*
+ * acquire-raw DEV --hangup SECONDS: a client that goes away before its
+ * lease can be sent. On a raw connection, shuts its own read side (tapqd's
+ * send of the LEASE then fails, however fast tapqd is), sends ACQUIRE of
+ * DEV in client mode (the header from TAPQD_MAGIC and TAPQD_VERSION), and
+ * closes the connection without reading anything; prints "closed pid PID"
+ * and lives on, SECONDS at most or until SIGTERM, holding no fd of DEV.
+ * acquire-raw DEV --read: the very same message on a connection left
+ * open, and the reply read: prints "reply lease fds N" (the fds are closed
+ * and the process exits, which ends the lease), showing that the message
+ * is an ACQUIRE tapqd grants.
+ */
+static int cmd_acquire_raw(int argc, char **argv)
+{
+	static char buf[TAPQD_MSG_MAX];
+	struct tapqd_acquire a = {.control = TAPQD_CONTROL_CLIENT};
+	bool hangup;
+	long deadline;
+	size_t n;
+	int fd, r;
+
+	if (argc < 3 || !tapqd_name_valid(argv[1], strlen(argv[1]) + 1))
+		return 2;
+	if (!strcmp(argv[2], "--hangup") && argc == 4)
+		hangup = true;
+	else if (!strcmp(argv[2], "--read") && argc == 3)
+		hangup = false;
+	else
+		return 2;
+	snprintf(a.name, sizeof(a.name), "%s", argv[1]);
+	fd = raw_connect();
+	if (fd < 0)
+		return 1;
+	if (hangup && shutdown(fd, SHUT_RD) < 0) {
+		failf("shutdown(SHUT_RD): %s", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_ACQUIRE, sizeof(a), &a, sizeof(a));
+	r = raw_send(fd, buf, n, NULL, 0);
+	if (r < 0) {
+		failf("sending ACQUIRE %s: %s", argv[1], strerror(-r));
+		close(fd);
+		return 1;
+	}
+	if (!hangup) {
+		int fds[TAPQD_FDS_PER_MSG], flags = 0;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		const void *payload;
+		struct tapqd_hdr h;
+		size_t n_fds = 0;
+		ssize_t len = -ETIMEDOUT;
+
+		if (poll(&pfd, 1, 5000) == 1)
+			len = tapqd_fdpass_recv(fd, buf, sizeof(buf), fds, TAPQD_FDS_PER_MSG,
+						&n_fds, MSG_DONTWAIT, &flags);
+		close(fd);
+		for (size_t i = 0; i < n_fds && i < TAPQD_FDS_PER_MSG; i++)
+			close(fds[i]);
+		if (len <= 0 || tapqd_msg_unpack(buf, (size_t)len, &h, &payload) < 0) {
+			failf("no well-formed reply to ACQUIRE %s: %s", argv[1],
+			      len < 0 ? strerror((int)-len) : "closed or malformed");
+			return 1;
+		}
+		if (h.type != TAPQD_LEASE) {
+			failf("reply type %u to ACQUIRE %s, not LEASE", h.type, argv[1]);
+			return 1;
+		}
+		printf("reply lease fds %zu\n", n_fds);
+		return 0;
+	}
+	close(fd);
+	printf("closed pid %d\n", (int)getpid());
+	fflush(stdout);
+	deadline = now_ms() + atol(argv[3]) * 1000;
+	while (!stop_flag && now_ms() < deadline)
+		usleep(50000);
+	if (count_proc_tap_fds(argv[1]) != 0)
+		failf("this process holds fds of %s", argv[1]);
+	return failures ? 1 : 0;
+}
+
 /* What tapqd says of one device: active count, queue pattern, TUNSETQUEUE calls. */
 static int follow_status(struct tapqd_client *c, const char *dev, unsigned int *ret_active,
 			 char pattern[TAPQD_MAX_QUEUES + 1], uint64_t *ret_calls)
@@ -1411,6 +1494,7 @@ static void usage(void)
 			"       tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] garbage [DEV]\n"
+			"       tqprobe [-s SOCKET] acquire-raw DEV --hangup SECONDS | --read\n"
 			"       tqprobe [-s SOCKET] follow DEV N...\n"
 			"       tqprobe [-s SOCKET] events DEV SECONDS\n");
 }
@@ -1453,6 +1537,8 @@ int main(int argc, char **argv)
 		r = cmd_events(argc, argv);
 	else if (!strcmp(argv[0], "garbage"))
 		r = cmd_garbage(argc, argv);
+	else if (!strcmp(argv[0], "acquire-raw"))
+		r = cmd_acquire_raw(argc, argv);
 	else
 		r = 2;
 	if (r == 2)
