@@ -27,12 +27,10 @@
 #include "fdstore.h"
 #include "lease.h"
 #include "link.h"
-#include "monitor.h"
 #include "log.h"
 #include "statefile.h"
 #include "tap.h"
 #include "topo.h"
-#include "worker.h"
 
 /* How long a dropped device may take to go once the service manager closed its copies. */
 #define ADOPT_GONE_WAIT_MS 2000
@@ -395,16 +393,16 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 	}
 	r = adopt_queues(d, dev, what, what_size);
 	if (r < 0) {
-		device_free(dev);
+		device_free(d, dev);
 		return r;
 	}
 	adopt_lease(d, dev);
-	r = device_adopt(d, dev, what, what_size);
+	r = device_adopt(d, dev, dev->lease != NULL, what, what_size);
 	if (r < 0) {
 		fdstore_forget_device(d, dev);
 		if (dev->lease)
-			lease_forget(dev->lease);
-		device_free(dev);
+			lease_free(dev->lease);
+		device_free(d, dev);
 		return r;
 	}
 	*ret = dev;
@@ -473,13 +471,10 @@ int adopt_waiting(struct tapqd *d, const struct conf_device *cd, struct device *
 	if (r < 0) {
 		close(pidfd);
 		if (dev)
-			device_free(dev);
+			device_free(d, dev);
 		return r == -ESTALE ? -ESRCH : r;
 	}
-	dev->waiting = true;
 	dev->ifindex = (int)ifindex;
-	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
-		dev->cpu[q] = -1;
 	/* what status can show of it without a queue fd: the ring */
 	r = link_get_txqueuelen(d->nl, dev->ifindex, &dev->txqueuelen);
 	if (r < 0)
@@ -528,24 +523,15 @@ int adopt_holder_fds(struct tapqd *d, struct device *dev, const int *fds, size_t
 	if (r < 0)
 		return r;
 	memcpy(dev->fds, fds, n * sizeof(*fds));
-	dev->waiting = false;
-	r = device_adopt(d, dev, what, what_size);
+	r = device_adopt(d, dev, true, what, what_size);
 	if (r < 0) {
 		/* the caller closes them: the device waits on as it was */
 		for (size_t i = 0; i < n; i++)
 			dev->fds[i] = -1;
 		memset(dev->attached, 0, sizeof(dev->attached));
 		topo_unplace(d, dev);
-		for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
-			dev->cpu[q] = -1;
-		dev->waiting = true;
-		return r;
 	}
-	fdstore_add_device(d, dev);
-	fdstore_lease_changed(d, dev);
-	worker_sync(d, dev);
-	monitor_poll_update(d);
-	return 0;
+	return r;
 }
 
 void adopt_finish(struct tapqd *d)
@@ -564,7 +550,7 @@ void adopt_finish(struct tapqd *d)
 		adopt_drop(d, af);
 	}
 	/* the leases as they are now: without those whose holder or device is gone */
-	statefile_save(d, NULL);
+	statefile_save(d);
 	adopt_free(a);
 	d->adopt = NULL;
 }

@@ -13,6 +13,7 @@
 #include "device.h"
 #include "link.h"
 #include "log.h"
+#include "worker.h"
 
 #define BUDGET_RING_MAX 1000000 /* as the txqueuelen key allows */
 #define BUDGET_HEADERS 26       /* Ethernet header and the largest virtio-net header */
@@ -31,11 +32,12 @@ unsigned int budget_ring(const struct conf_device *cd, unsigned int queues)
 	return ring > BUDGET_RING_MAX ? BUDGET_RING_MAX : (unsigned int)ring;
 }
 
-void budget_update(struct tapqd *d, struct device *dev, bool nothing_reads)
+void budget_update(struct tapqd *d, struct device *dev, unsigned int active)
 {
-	unsigned int active = device_active_count(dev);
 	unsigned int want = budget_ring(&dev->conf, active);
-	bool workers = dev->conf.backend != CONF_BACKEND_NONE && !nothing_reads;
+	bool leased = dev->state == DEVICE_LEASED;
+	/* a worker may have frames queued in the ring: only an unread ring shrinks */
+	bool workers = worker_running(dev);
 	int r;
 
 	/* a fixed txqueuelen comes here only when a reload changed it */
@@ -43,10 +45,10 @@ void budget_update(struct tapqd *d, struct device *dev, bool nothing_reads)
 		dev->txqueuelen_pending = 0;
 		return;
 	}
-	if (dev->lease || (want < dev->txqueuelen && workers)) {
+	if (leased || (want < dev->txqueuelen && workers)) {
 		if (dev->txqueuelen_pending != want)
 			log_info(d, "%s: ring stays at %u packets while %s (%u after)", dev->conf.name,
-				 dev->txqueuelen, dev->lease ? "leased" : "workers read it", want);
+				 dev->txqueuelen, leased ? "leased" : "workers read it", want);
 		dev->txqueuelen_pending = want;
 		return;
 	}

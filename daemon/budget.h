@@ -15,14 +15,13 @@ struct conf_device;
 unsigned int budget_ring(const struct conf_device *cd, unsigned int queues);
 
 /*
- * Sizes the rings for the current active set. A leased device's ring is never
+ * Sizes the rings for active queues (the active set now). A leased device's ring is never
  * changed: on an up link any txqueuelen change deactivates the qdisc for a
  * moment and drops what arrives meanwhile, and a shrink also frees queued
  * packets that no longer fit, uncounted; the new size waits for the lease's
  * end (txqueuelen_pending). An unleased ring grows at once, and shrinks at
- * once unless workers read it (nothing_reads: the caller knows none do right
- * now). Failures are logged here.
+ * once unless workers read it (worker_running). Failures are logged here.
  */
-void budget_update(struct tapqd *d, struct device *dev, bool nothing_reads);
+void budget_update(struct tapqd *d, struct device *dev, unsigned int active);
 
 #endif

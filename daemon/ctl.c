@@ -23,13 +23,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "device.h"
-#include "lease.h"
 #include "log.h"
-#include "notify.h"
-#include "resize.h"
 #include "tapqd-fdpass.h"
-#include "verbs.h"
 
 #define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
 
@@ -37,21 +32,66 @@
 #define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
 #define CTL_ACCEPT_PAUSE_SEC 1
 
+/* One queued outgoing message; it owns duplicates of the fds it carries. */
+struct outmsg {
+	STAILQ_ENTRY(outmsg) entry;
+	uint64_t cookie; /* ctl_send_tracked()'s, 0: none */
+	size_t len;
+	size_t n_fds;
+	int *fds;
+	char buf[];
+};
+
+struct client {
+	TAILQ_ENTRY(client) entry;
+	struct tapqd *d;
+	int fd;
+	struct event *read_ev;
+	struct event *write_ev;
+	struct ctl_peer peer;
+	gid_t *groups; /* malloc'ed, NULL when none; peer.groups points here */
+	bool subscribed;
+	char sub_name[TAPQD_NAME_MAX]; /* "" = every device */
+	size_t out_len;                 /* queued messages */
+	STAILQ_HEAD(, outmsg) outq;
+	bool dead; /* closed by the reaper, after the current callback */
+};
+
+struct ctl {
+	const struct ctl_ops *ops;
+	TAILQ_HEAD(, client) clients;
+	struct event *listen_ev;
+	struct event *accept_pause_ev;
+	struct event *reap_ev;
+	int closer_fd; /* to the thread that closes fds clients sent; -1 until needed */
+};
+
+static void ctl_outmsg_free(struct outmsg *m)
+{
+	for (size_t i = 0; i < m->n_fds; i++)
+		close(m->fds[i]);
+	free(m->fds);
+	free(m);
+}
+
+/*
+ * The layer above hears of the close first, while the client can still be
+ * compared with what it keeps, but can no longer be sent to; then of every
+ * tracked message the peer never got.
+ */
 static void ctl_client_close(struct tapqd *d, struct client *cl)
 {
 	struct outmsg *m;
-	struct device *dev;
 
-	TAILQ_FOREACH(dev, &d->devices, entry)
-		if (dev->lease && dev->lease->conn == cl)
-			dev->lease->conn = NULL; /* the lease stays with the process */
-	resize_client_gone(d, cl);
+	cl->dead = true;
+	TAILQ_REMOVE(&d->ctl->clients, cl, entry);
+	if (cl->read_ev)
+		d->ctl->ops->gone(d, cl);
 	while ((m = STAILQ_FIRST(&cl->outq))) {
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
-		for (size_t i = 0; i < m->n_fds; i++)
-			close(m->fds[i]);
-		free(m->fds);
-		free(m);
+		if (m->cookie)
+			d->ctl->ops->undelivered(d, m->cookie);
+		ctl_outmsg_free(m);
 	}
 	/* an accept that failed half-way has no events: libevent's event_free(NULL) crashes */
 	if (cl->read_ev)
@@ -60,8 +100,7 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 		event_free(cl->write_ev);
 	free(cl->groups);
 	close(cl->fd);
-	TAILQ_REMOVE(&d->clients, cl, entry);
-	log_debug(d, "client pid %d disconnected", (int)cl->pid);
+	log_debug(d, "client pid %d disconnected", (int)cl->peer.pid);
 	free(cl);
 }
 
@@ -69,7 +108,7 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 static void ctl_mark_dead(struct client *cl)
 {
 	cl->dead = true;
-	event_active(cl->d->reap_ev, 0, 0);
+	event_active(cl->d->ctl->reap_ev, 0, 0);
 }
 
 static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
@@ -79,7 +118,7 @@ static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (cl = TAILQ_FIRST(&d->clients); cl; cl = next) {
+	for (cl = TAILQ_FIRST(&d->ctl->clients); cl; cl = next) {
 		next = TAILQ_NEXT(cl, entry);
 		if (cl->dead)
 			ctl_client_close(d, cl);
@@ -88,8 +127,8 @@ static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
 
 
 /* Keeps a message for later; it holds duplicates, so the device may go away meanwhile. */
-static int ctl_enqueue(struct client *cl, const void *buf, size_t len,
-		       const int *fds, size_t n_fds)
+static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int *fds,
+		       size_t n_fds, uint64_t cookie)
 {
 	struct outmsg *m;
 
@@ -98,6 +137,7 @@ static int ctl_enqueue(struct client *cl, const void *buf, size_t len,
 	m = malloc(sizeof(*m) + len);
 	if (!m)
 		return -ENOMEM;
+	m->cookie = cookie;
 	m->len = len;
 	m->n_fds = 0;
 	m->fds = n_fds ? calloc(n_fds, sizeof(int)) : NULL;
@@ -126,8 +166,8 @@ static int ctl_enqueue(struct client *cl, const void *buf, size_t len,
 	return 0;
 }
 
-int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, const void *payload,
-	     size_t len, const int *fds, size_t n_fds)
+int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq,
+		     const void *payload, size_t len, const int *fds, size_t n_fds, uint64_t cookie)
 {
 	char buf[TAPQD_MSG_MAX];
 	size_t n;
@@ -140,13 +180,19 @@ int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, co
 		return -EMSGSIZE;
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
-		r = ctl_enqueue(cl, buf, n, fds, n_fds);
+		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
 	if (r < 0) {
-		log_warn(d, "client pid %d: dropping the connection: %s", (int)cl->pid,
+		log_warn(d, "client pid %d: dropping the connection: %s", (int)cl->peer.pid,
 			 r == -ENOBUFS ? "it does not read its replies" : strerror(-r));
 		ctl_mark_dead(cl);
 	}
 	return r;
+}
+
+int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, const void *payload,
+	     size_t len, const int *fds, size_t n_fds)
+{
+	return ctl_send_tracked(d, cl, type, seq, payload, len, fds, n_fds, 0);
 }
 
 void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, const char *fmt,
@@ -161,26 +207,35 @@ void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, 
 	ctl_send(d, cl, TAPQD_ERROR, seq, &e, sizeof(e), NULL, 0);
 }
 
-void ctl_send_event(struct tapqd *d, const struct device *dev, unsigned int kind, pid_t pid)
+void ctl_event(struct tapqd *d, const struct tapqd_event *ev, struct client *holder)
 {
-	struct tapqd_event ev = {
-		.kind = (uint16_t)kind,
-		.active_queues = (uint16_t)device_active_count(dev),
-		.pid = pid,
-	};
 	struct client *cl;
 
-	memcpy(ev.name, dev->conf.name, sizeof(ev.name));
-	/* every event marks a change the service manager's status line shows */
-	notify_status(d);
-	TAILQ_FOREACH(cl, &d->clients, entry) {
-		bool holder = dev->lease && dev->lease->conn == cl;
-
-		if (!holder && (!cl->subscribed ||
-				(cl->sub_name[0] && strncmp(cl->sub_name, ev.name, sizeof(ev.name)))))
+	if (!d->ctl)
+		return; /* at start, before the socket listens: nobody to tell */
+	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
+		if (cl != holder &&
+		    (!cl->subscribed ||
+		     (cl->sub_name[0] && strncmp(cl->sub_name, ev->name, sizeof(ev->name)))))
 			continue;
-		ctl_send(d, cl, TAPQD_EVENT, 0, &ev, sizeof(ev), NULL, 0);
+		ctl_send(d, cl, TAPQD_EVENT, 0, ev, sizeof(*ev), NULL, 0);
 	}
+}
+
+void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX])
+{
+	cl->subscribed = true;
+	memcpy(cl->sub_name, name, sizeof(cl->sub_name));
+}
+
+const struct ctl_peer *ctl_peer(const struct client *cl)
+{
+	return &cl->peer;
+}
+
+int ctl_client_fd(const struct client *cl)
+{
+	return cl->fd;
 }
 
 static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
@@ -196,10 +251,9 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 			return;
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
 		cl->out_len--;
-		for (size_t i = 0; i < m->n_fds; i++)
-			close(m->fds[i]);
-		free(m->fds);
-		free(m);
+		if (r < 0 && m->cookie)
+			cl->d->ctl->ops->undelivered(cl->d, m->cookie);
+		ctl_outmsg_free(m);
 		if (r < 0) {
 			ctl_mark_dead(cl);
 			return;
@@ -245,7 +299,7 @@ int ctl_closer_start(struct tapqd *d)
 		close(p[1]);
 		return -r;
 	}
-	d->closer_fd = p[1];
+	d->ctl->closer_fd = p[1];
 	return 0;
 }
 
@@ -265,8 +319,8 @@ void ctl_close_fds(struct tapqd *d, const int *fds, size_t n)
 			continue;
 		}
 		/* without the thread (it could not start), here then */
-		if (d->closer_fd < 0 ||
-		    write(d->closer_fd, &fds[i], sizeof(fds[i])) != sizeof(fds[i]))
+		if (!d->ctl || d->ctl->closer_fd < 0 ||
+		    write(d->ctl->closer_fd, &fds[i], sizeof(fds[i])) != sizeof(fds[i]))
 			close(fds[i]);
 	}
 }
@@ -283,8 +337,8 @@ static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size
 		why = r == -EPROTO       ? "unsupported protocol version"
 		      : r == -EOPNOTSUPP ? "unknown request type"
 					 : "malformed message";
-	log_warn(d, "client pid %d uid %u: closing the connection: %s", (int)cl->pid,
-		 (unsigned int)cl->uid, why);
+	log_warn(d, "client pid %d uid %u: closing the connection: %s", (int)cl->peer.pid,
+		 (unsigned int)cl->peer.uid, why);
 	if (h.magic == TAPQD_MAGIC) {
 		if (r == -EPROTO)
 			ctl_send_error(d, cl, h.seq, r, "protocol version %u is not supported (%u is)",
@@ -343,8 +397,8 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 			   r < 0 ? NULL : "fds attached to a request other than RESUME");
 		return;
 	}
-	/* the fds are the verb's from here */
-	verbs_dispatch(d, cl, &h, payload, fds, kept);
+	/* the fds are the handler's from here */
+	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
 }
 
 static int ctl_peer_credentials(struct client *cl)
@@ -354,9 +408,9 @@ static int ctl_peer_credentials(struct client *cl)
 
 	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
 		return -errno;
-	cl->pid = uc.pid;
-	cl->uid = uc.uid;
-	cl->gid = uc.gid;
+	cl->peer.pid = uc.pid;
+	cl->peer.uid = uc.uid;
+	cl->peer.gid = uc.gid;
 	/* as many groups as the peer has (LDAP users may have hundreds): ask for the size first */
 	len = 0;
 	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno != ERANGE)
@@ -368,7 +422,8 @@ static int ctl_peer_credentials(struct client *cl)
 		return -ENOMEM;
 	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, cl->groups, &len) < 0)
 		return -errno;
-	cl->n_groups = len / sizeof(gid_t);
+	cl->peer.groups = cl->groups;
+	cl->peer.n_groups = len / sizeof(gid_t);
 	return 0;
 }
 
@@ -378,7 +433,7 @@ static void ctl_on_accept_resume(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	event_add(d->listen_ev, NULL);
+	event_add(d->ctl->listen_ev, NULL);
 }
 
 static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
@@ -395,8 +450,8 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 			struct timeval tv = {.tv_sec = CTL_ACCEPT_PAUSE_SEC};
 
 			log_warn(d, "accept: %s, pausing new connections", strerror(errno));
-			event_del(d->listen_ev);
-			event_add(d->accept_pause_ev, &tv);
+			event_del(d->ctl->listen_ev);
+			event_add(d->ctl->accept_pause_ev, &tv);
 		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 			log_warn(d, "accept: %s", strerror(errno));
 		}
@@ -411,7 +466,7 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	cl->fd = fd;
 	cl->d = d;
 	STAILQ_INIT(&cl->outq);
-	TAILQ_INSERT_TAIL(&d->clients, cl, entry);
+	TAILQ_INSERT_TAIL(&d->ctl->clients, cl, entry);
 	r = ctl_peer_credentials(cl);
 	if (r < 0) {
 		log_warn(d, "accept: reading peer credentials: %s", strerror(-r));
@@ -425,7 +480,8 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 		ctl_client_close(d, cl);
 		return;
 	}
-	log_debug(d, "client pid %d uid %u connected", (int)cl->pid, (unsigned int)cl->uid);
+	log_debug(d, "client pid %d uid %u connected", (int)cl->peer.pid,
+		  (unsigned int)cl->peer.uid);
 }
 
 /*
@@ -502,9 +558,17 @@ fail:
  * as it is: its path, mode and group are the socket unit's, and tapqd never
  * unlinks it. Accept must not block, whoever made the socket.
  */
-int ctl_listen(struct tapqd *d, char *what, size_t what_size)
+int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t what_size)
 {
+	struct ctl *c = calloc(1, sizeof(*c));
 	int r, flags;
+
+	if (!c)
+		return -ENOMEM;
+	c->ops = ops;
+	c->closer_fd = -1;
+	TAILQ_INIT(&c->clients);
+	d->ctl = c;
 
 	if (d->listen_fd < 0) {
 		r = ctl_bind(d, what, what_size);
@@ -517,31 +581,34 @@ int ctl_listen(struct tapqd *d, char *what, size_t what_size)
 		if (flags < 0 || fcntl(d->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 			return -errno;
 	}
-	d->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
-	d->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
-	d->reap_ev = event_new(d->base, -1, 0, ctl_on_reap, d);
-	if (!d->listen_ev || !d->accept_pause_ev || !d->reap_ev || event_add(d->listen_ev, NULL) < 0)
+	c->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
+	c->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
+	c->reap_ev = event_new(d->base, -1, 0, ctl_on_reap, d);
+	if (!c->listen_ev || !c->accept_pause_ev || !c->reap_ev || event_add(c->listen_ev, NULL) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
 void ctl_stop(struct tapqd *d)
 {
+	struct ctl *c = d->ctl;
 	struct client *cl;
 
-	while ((cl = TAILQ_FIRST(&d->clients)))
-		ctl_client_close(d, cl);
-	if (d->listen_ev)
-		event_free(d->listen_ev);
-	if (d->accept_pause_ev)
-		event_free(d->accept_pause_ev);
-	if (d->reap_ev)
-		event_free(d->reap_ev);
-	d->listen_ev = d->accept_pause_ev = d->reap_ev = NULL;
-	/* the closer thread ends once it has closed what it was given */
-	if (d->closer_fd >= 0)
-		close(d->closer_fd);
-	d->closer_fd = -1;
+	if (c) {
+		while ((cl = TAILQ_FIRST(&c->clients)))
+			ctl_client_close(d, cl);
+		if (c->listen_ev)
+			event_free(c->listen_ev);
+		if (c->accept_pause_ev)
+			event_free(c->accept_pause_ev);
+		if (c->reap_ev)
+			event_free(c->reap_ev);
+		/* the closer thread ends once it has closed what it was given */
+		if (c->closer_fd >= 0)
+			close(c->closer_fd);
+		free(c);
+		d->ctl = NULL;
+	}
 	if (d->listen_fd >= 0)
 		close(d->listen_fd);
 	d->listen_fd = -1;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ctl.h - the control socket: listening, connections, sending with fds */
+/* ctl.h - the control socket: listening, connections, sending with fds, events to subscribers */
 #ifndef TAPQD_CTL_H
 #define TAPQD_CTL_H
 
@@ -8,17 +8,54 @@
 
 #include "daemon.h"
 
-int ctl_listen(struct tapqd *d, char *what, size_t what_size);
+/* One connection; what it is stays in ctl.c. */
+struct client;
+
+/* Who is at the other end, as SO_PEERCRED and SO_PEERGROUPS said when it connected. */
+struct ctl_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
+};
+
+/* What the layer above does with what arrives (verbs.c registers it). */
+struct ctl_ops {
+	/* one request, checked (tapqd_msg_unpack); fds (RESUME only) are the handler's */
+	void (*request)(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
+			const void *payload, int *fds, size_t n_fds);
+	/* cl is closing: forget it; it may not be sent to any more */
+	void (*gone)(struct tapqd *d, struct client *cl);
+	/* a message sent with a non-zero cookie was dropped before the peer got it */
+	void (*undelivered)(struct tapqd *d, uint64_t cookie);
+};
+
+int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t what_size);
 void ctl_stop(struct tapqd *d);
+/*
+ * Sends one message, or queues it when the peer's buffer is full (with
+ * duplicates of fds). Return: 0 sent or queued, or a negative errno, and
+ * the connection is dropped then.
+ */
 int ctl_send(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq, const void *payload,
 	     size_t len, const int *fds, size_t n_fds);
+/* The same, and ops->undelivered(cookie) if the message is dropped unread with its connection. */
+int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq,
+		     const void *payload, size_t len, const int *fds, size_t n_fds, uint64_t cookie);
 /* Sends ERROR with a positive errno and a message; code is a negative errno. */
 void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, const char *fmt,
 		    ...) __attribute__((format(printf, 5, 6)));
+/* ev to every client subscribed to its device, and to holder (NULL: none) whether or not it is. */
+void ctl_event(struct tapqd *d, const struct tapqd_event *ev, struct client *holder);
+/* From now on cl gets the events of device name ("" every device). */
+void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
+const struct ctl_peer *ctl_peer(const struct client *cl);
+/* The connection's socket: for SO_PEERPIDFD. */
+int ctl_client_fd(const struct client *cl);
 /* Starts the thread that closes fds clients sent (after daemon(): threads do not survive fork). */
 int ctl_closer_start(struct tapqd *d);
 /* Closes fds a client sent, never blocking the loop on them. */
 void ctl_close_fds(struct tapqd *d, const int *fds, size_t n);
-void ctl_send_event(struct tapqd *d, const struct device *dev, unsigned int kind, pid_t pid);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* device.c - creating a multiqueue tap with all its queues, its active set, its description */
+/* device.c - creating a multiqueue tap with all its queues, its active set, and its state table */
 
 #include <errno.h>
 #include <event2/event.h>
@@ -12,7 +12,6 @@
 
 #include "budget.h"
 #include "device.h"
-#include "fdstore.h"
 #include "follow.h"
 #include "link.h"
 #include "log.h"
@@ -75,19 +74,21 @@ struct device *device_new(const struct conf_device *cd)
 		return NULL;
 	dev->conf = *cd;
 	dev->tun_flags = device_tun_flags(cd);
-	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		dev->fds[i] = -1;
+		dev->cpu[i] = -1;
+	}
 	dev->want_active = cd->active_queues == CONF_ACTIVE_ALL ? cd->max_queues : cd->active_queues;
 	return dev;
 }
 
 /* Unleased, tapqd sets the device's tun settings and active set; a holder owns them otherwise. */
-static int device_own_queues(struct device *dev, char *what, size_t what_size)
+static int device_own_queues(struct device *dev, bool leased, char *what, size_t what_size)
 {
 	unsigned int failed;
 	int r;
 
-	if (dev->lease)
+	if (leased)
 		return 0;
 	r = device_setup_tun(dev, what, what_size);
 	if (r < 0)
@@ -139,8 +140,8 @@ static int device_link_place(struct tapqd *d, struct device *dev, bool existing,
  * the budget may grow, or shrink only when nothing reads it: shrinking drops
  * queued packets.
  */
-static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char *what,
-			 size_t what_size)
+static int device_settle(struct tapqd *d, struct device *dev, bool adopted, bool leased,
+			 char *what, size_t what_size)
 {
 	const struct conf_device *cd = &dev->conf;
 	int r;
@@ -150,7 +151,7 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 		snprintf(what, what_size, "looking up its ifindex");
 		return -errno;
 	}
-	r = device_own_queues(dev, what, what_size);
+	r = device_own_queues(dev, leased, what, what_size);
 	if (r < 0)
 		return r;
 	r = device_link_place(d, dev, adopted, what, what_size);
@@ -159,14 +160,9 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, char
 	/* Last, so that a failed creation leaves nothing behind. */
 	if (cd->persist && (r = tap_set_persist(dev->fds[0], true)) < 0) {
 		topo_unplace(d, dev);
-		/* unplaced once: a caller that unplaces on failure must find nothing to undo */
-		for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
-			dev->cpu[q] = -1;
 		snprintf(what, what_size, "TUNSETPERSIST");
 		return r;
 	}
-	budget_update(d, dev, !dev->lease);
-	follow_update(d, dev);
 	return 0;
 }
 
@@ -282,59 +278,17 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 		dev->fds[i] = r;
 		dev->attached[i] = true;
 	}
-	r = device_settle(d, dev, false, what, what_size);
+	r = device_settle(d, dev, false, false, what, what_size);
 	if (r < 0)
 		goto fail;
 	*ret = dev;
 	return 0;
 fail:
-	device_free(dev);
+	device_free(d, dev);
 	return r;
 }
 
-struct device *device_add(struct tapqd *d, const struct conf_device *cd)
-{
-	struct device *dev;
-	char what[160] = "";
-	int r = device_create(d, cd, &dev, what, sizeof(what));
-
-	if (r < 0) {
-		log_err(d, "%s: not created: %s: %s", cd->name, what, strerror(-r));
-		return NULL;
-	}
-	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-	fdstore_add_device(d, dev);
-	if (cd->handoff == CONF_HANDOFF_NAME)
-		log_info(d, "%s: ready, ifindex %d, persistent, handed off by name: its client "
-			    "opens it by name (up to %u queues); tapqd holds none",
-			 cd->name, dev->ifindex, cd->max_queues);
-	else
-		log_info(d, "%s: created, ifindex %d, %u of %u queues active%s", cd->name,
-			 dev->ifindex, device_active_count(dev), cd->max_queues,
-			 cd->persist ? ", persistent" : "");
-	return dev;
-}
-
-/*
- * The link is deleted through rtnetlink before our copies are closed: closing
- * them alone leaves a persistent device, or one whose former holder still
- * has a queue open, and the name could not be created again.
- */
-int device_delete(struct tapqd *d, struct device *dev)
-{
-	int r;
-
-	worker_stop_all(d, dev);
-	TAILQ_REMOVE(&d->devices, dev, entry);
-	/* deleted on purpose: its queues leave the service manager's store too */
-	fdstore_forget_device(d, dev);
-	topo_unplace(d, dev);
-	r = link_delete(d->nl, dev->ifindex);
-	device_free(dev);
-	return r == -ENODEV ? 0 : r;
-}
-
-int device_adopt(struct tapqd *d, struct device *dev, char *what, size_t what_size)
+int device_adopt(struct tapqd *d, struct device *dev, bool leased, char *what, size_t what_size)
 {
 	int r = device_refresh(dev);
 
@@ -342,18 +296,76 @@ int device_adopt(struct tapqd *d, struct device *dev, char *what, size_t what_si
 		snprintf(what, what_size, "reading its queue states (TUNGETIFF)");
 		return r;
 	}
-	return device_settle(d, dev, true, what, what_size);
+	return device_settle(d, dev, true, leased, what, what_size);
 }
 
-void device_free(struct device *dev)
+void device_free(struct tapqd *d, struct device *dev)
 {
+	worker_stop_all(d, dev);
+	topo_unplace(d, dev);
 	follow_free(dev->follow);
-	if (dev->shrink_timer)
-		event_free(dev->shrink_timer);
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++)
 		if (dev->fds[i] >= 0)
 			close(dev->fds[i]);
 	free(dev);
+}
+
+static const char *const device_state_names[] = {
+	[DEVICE_CREATING] = "creating", [DEVICE_READY] = "ready",       [DEVICE_LEASED] = "leased",
+	[DEVICE_WAITING] = "waiting",   [DEVICE_ORPHANED] = "orphaned", [DEVICE_BY_NAME] = "by-name",
+	[DEVICE_REMOVING] = "removing",
+};
+
+const char *device_state_name(enum device_state state)
+{
+	return state < sizeof(device_state_names) / sizeof(device_state_names[0])
+		       ? device_state_names[state]
+		       : "?";
+}
+
+/* Which state may follow which: the one place that says so (device.h draws it). */
+static bool device_transition_allowed(enum device_state from, enum device_state to)
+{
+	if (to == DEVICE_REMOVING)
+		return from != DEVICE_REMOVING;
+	switch (from) {
+	case DEVICE_CREATING:
+		return to != DEVICE_ORPHANED && to != DEVICE_CREATING;
+	case DEVICE_READY:
+		return to == DEVICE_LEASED;
+	case DEVICE_LEASED:
+		return to == DEVICE_READY;
+	case DEVICE_WAITING:
+		return to == DEVICE_LEASED || to == DEVICE_ORPHANED;
+	case DEVICE_ORPHANED:
+	case DEVICE_BY_NAME:
+	case DEVICE_REMOVING:
+		break;
+	}
+	return false;
+}
+
+int device_set_state(struct device *dev, enum device_state to)
+{
+	if (!device_transition_allowed(dev->state, to))
+		return -EINVAL;
+	dev->state = to;
+	return 0;
+}
+
+bool device_has_queues(const struct device *dev)
+{
+	return dev->state == DEVICE_READY || dev->state == DEVICE_LEASED;
+}
+
+struct device *device_find_ifindex(struct tapqd *d, int ifindex)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (dev->ifindex == ifindex)
+			return dev;
+	return NULL;
 }
 
 struct device *device_find(struct tapqd *d, const char *name)
@@ -418,81 +430,4 @@ unsigned int device_active_count(const struct device *dev)
 	for (unsigned int i = 0; i < dev->conf.max_queues; i++)
 		n += dev->attached[i];
 	return n;
-}
-
-/* The config's enum and the protocol's are kept apart: the protocol is what clients build against. */
-static uint8_t device_backend(enum conf_backend b)
-{
-	switch (b) {
-	case CONF_BACKEND_SINK:
-		return TAPQD_BACKEND_SINK;
-	case CONF_BACKEND_ECHO:
-		return TAPQD_BACKEND_ECHO;
-	case CONF_BACKEND_NONE:
-		break;
-	}
-	return TAPQD_BACKEND_NONE;
-}
-
-void device_info(const struct device *dev, struct tapqd_device_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	memcpy(info->name, dev->conf.name, sizeof(info->name));
-	info->ifindex = (uint32_t)dev->ifindex;
-	info->max_queues = (uint16_t)dev->conf.max_queues;
-	info->active_queues = (uint16_t)device_active_count(dev);
-	info->vnet_hdr_size = dev->conf.vnet_hdr ? (uint16_t)dev->conf.vnet_hdr_size : 0;
-	info->tun_flags = dev->tun_flags;
-	info->offloads = dev->conf.offloads;
-	info->backend = device_backend(dev->conf.backend);
-	if (dev->remove_pending)
-		info->pending = TAPQD_PENDING_REMOVE;
-	else if (dev->reconf_pending)
-		info->pending = TAPQD_PENDING_RECONFIGURE;
-	info->txqueuelen = dev->txqueuelen;
-	info->txqueuelen_pending = dev->txqueuelen_pending;
-	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
-	info->tunsetqueue_calls = dev->tunsetqueue_calls;
-	info->waiting = dev->waiting;
-	info->follow = (uint8_t)follow_state(dev);
-	info->vcpus = (uint16_t)follow_vcpus(dev);
-	info->handoff = dev->conf.handoff == CONF_HANDOFF_NAME ? TAPQD_HANDOFF_NAME : TAPQD_HANDOFF_FD;
-	if (dev->lease) {
-		info->leased = 1;
-		info->control = (uint8_t)dev->lease->control;
-		info->holder_pid = dev->lease->pid;
-	}
-	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
-		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
-		info->queues[i].cpu =
-			(int16_t)(i < dev->conf.max_queues ? follow_queue_cpu(dev, i) : -1);
-		worker_queue_info(dev, i, &info->queues[i]);
-	}
-	if (info->handoff != TAPQD_HANDOFF_NAME)
-		return;
-	/* what the kernel counts, as slots: tapqd cannot tell which queue is which */
-	info->active_queues = (uint16_t)dev->outside_attached;
-	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
-		info->queues[i].active = i < dev->outside_attached;
-		info->queues[i].held = i < dev->outside_attached + dev->outside_detached;
-	}
-}
-
-/*
- * The queues of a device handed off by name are all someone else's: only
- * the kernel can count them, through rtnetlink (tapqd has no fd to ask with
- * TUNGETIFF).
- */
-int device_count_outside(struct tapqd *d, struct device *dev)
-{
-	struct link_tun t;
-	int r = link_get_tun(d->nl, dev->ifindex, &t);
-
-	if (r < 0)
-		return r;
-	dev->outside_attached = t.num_queues > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES : t.num_queues;
-	dev->outside_detached = t.num_disabled > TAPQD_MAX_QUEUES - dev->outside_attached
-					? TAPQD_MAX_QUEUES - dev->outside_attached
-					: t.num_disabled;
-	return 0;
 }

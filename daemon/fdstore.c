@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * fdstore.c - the fd store: every queue fd, each lease holder's pidfd and the
- * lease state memfd (statefile.c decides when) go to the service manager, so that a crashed or
- * restarted tapqd gets them back. Nothing leaves it on SIGTERM: a stop and a
+ * lease state memfd go to the service manager, so that a crashed or
+ * restarted tapqd gets them back. When they go is the caller's (sync.c,
+ * model.c, statefile.c). Nothing leaves it on SIGTERM: a stop and a
  * restart look the same from here, and systemd empties the store on stop.
  */
 
@@ -14,10 +15,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "fdstore.h"
 #include "log.h"
 #include "notify.h"
-#include "statefile.h"
 
 void fdstore_queue_name(char *buf, size_t size, const char *dev, unsigned int queue)
 {
@@ -102,7 +103,6 @@ void fdstore_forget_device(struct tapqd *d, const struct device *dev)
 {
 	char name[FDSTORE_NAME_MAX];
 
-	statefile_save(d, dev);
 	if (!d->fdstore)
 		return;
 	for (unsigned int i = 0; i < dev->conf.max_queues; i++) {
@@ -113,20 +113,17 @@ void fdstore_forget_device(struct tapqd *d, const struct device *dev)
 	fdstore_remove(d, name);
 }
 
-void fdstore_lease_changed(struct tapqd *d, const struct device *dev)
+void fdstore_put_holder(struct tapqd *d, const char *dev, int pidfd)
 {
 	char name[FDSTORE_NAME_MAX];
 
-	if (!d->fdstore) {
-		statefile_save_soon(d);
+	if (!d->fdstore)
 		return;
-	}
 	/* replaced, never added to: two pidfds under one name would be two holders */
-	fdstore_holder_name(name, sizeof(name), dev->conf.name);
+	fdstore_holder_name(name, sizeof(name), dev);
 	fdstore_remove(d, name);
-	if (dev->lease)
-		fdstore_put(d, name, dev->lease->pidfd);
-	statefile_save(d, NULL);
+	if (pidfd >= 0)
+		fdstore_put(d, name, pidfd);
 }
 
 /* A sealed memfd: what a restarted tapqd reads is what this one wrote, whole. */

@@ -41,8 +41,8 @@ void fdstore_add_device(struct tapqd *d, const struct device *dev);
  * lease leave the store; the lease state is saved without it, store or not.
  */
 void fdstore_forget_device(struct tapqd *d, const struct device *dev);
-/* After a lease began or ended on dev: its holder's pidfd is replaced; the lease state saved. */
-void fdstore_lease_changed(struct tapqd *d, const struct device *dev);
+/* The lease holder of device dev is now the process of pidfd (-1: none): the stored one is replaced. */
+void fdstore_put_holder(struct tapqd *d, const char *dev, int pidfd);
 /* Stores an encoded lease state (statefile.c) as a sealed memfd, then drops the one before. */
 void fdstore_put_state(struct tapqd *d, const uint8_t *buf, size_t size, uint64_t generation);
 void fdstore_remove(struct tapqd *d, const char *name);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "follow.h"
 #include "log.h"
 #include "qmp.h"
@@ -37,6 +38,7 @@ struct follow {
 	size_t n_vhost;
 	pid_t vhost[FOLLOW_VHOST_MAX];
 	bool pinned; /* pin_client_threads when the map was last applied: a reload may turn it on */
+	pid_t holder; /* the device's lease holder, 0: none; only its threads are pinned */
 };
 
 void follow_map(const int *placed, unsigned int n_queues, size_t n_vcpus, int *map)
@@ -210,7 +212,7 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	if (!dev->conf.pin_client_threads)
 		return;
 	/* whoever listens on the path is followed; only the device's holder gets pinned */
-	if (!dev->lease || dev->lease->pid != pid) {
+	if (f->holder != pid) {
 		log_warn(f->d, "%s: not pinning the threads of pid %d: it does not hold the device",
 			 dev->conf.name, (int)pid);
 		return;
@@ -250,13 +252,15 @@ void follow_free(struct follow *f)
 	free(f);
 }
 
-void follow_update(struct tapqd *d, struct device *dev)
+void follow_update(struct tapqd *d, struct device *dev, pid_t holder)
 {
 	const char *path = dev->conf.follow_qmp;
 	struct follow *f = dev->follow;
 
-	if (f && !strcmp(f->path, path))
+	if (f && !strcmp(f->path, path)) {
+		f->holder = holder;
 		return;
+	}
 	if (f)
 		log_info(d, "%s: no longer following %s", dev->conf.name, f->path);
 	follow_free(f);
@@ -270,6 +274,7 @@ void follow_update(struct tapqd *d, struct device *dev)
 	}
 	f->d = d;
 	f->dev = dev;
+	f->holder = holder;
 	memcpy(f->path, path, sizeof(f->path));
 	f->qmp = qmp_new(d->base, path, &follow_qmp_ops, f);
 	if (!f->qmp) {

@@ -11,10 +11,11 @@ struct follow;
 
 /*
  * follow_update() - starts, restarts or stops following as dev->conf says
- * (follow = qmp:PATH), after a creation, an adoption or a reload. Logs what
- * fails; the device goes on without following then.
+ * (follow = qmp:PATH), after a creation, an adoption or a reload, and
+ * tells it the lease holder (0: none), the one process whose threads it
+ * pins. Logs what fails; the device goes on without following then.
  */
-void follow_update(struct tapqd *d, struct device *dev);
+void follow_update(struct tapqd *d, struct device *dev, pid_t holder);
 void follow_free(struct follow *f);
 
 /*

@@ -2,7 +2,8 @@
 /*
  * lease.c - a lease binds a device to the process that acquired it, through
  * a pidfd: it ends on RELEASE or when that process exits, never merely
- * because a connection closed
+ * because a connection closed. What a lease is stays here; the model
+ * (model.c) decides what its beginning and end do to the device.
  */
 
 #include <errno.h>
@@ -18,21 +19,36 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "budget.h"
 #include "ctl.h"
 #include "device.h"
-#include "fdstore.h"
 #include "lease.h"
-#include "link.h"
-#include "log.h"
-#include "monitor.h"
-#include "reload.h"
-#include "resize.h"
-#include "worker.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
+
+struct lease {
+	struct tapqd *d;
+	struct device *dev;
+	uint64_t id; /* tells the LEASE message of this lease from any other (ctl_send_tracked) */
+	pid_t pid;
+	uid_t uid;
+	int pidfd;
+	struct event *exit_ev;
+	struct client *conn; /* the connection that acquired or resumed it, NULL once closed */
+	unsigned int control;
+	uint8_t token[TAPQD_TOKEN_LEN];
+};
+
+/* One lease owns dev from here: the state to store changed. */
+static void lease_attach(struct lease *l, struct tapqd *d, struct device *dev)
+{
+	l->d = d;
+	l->dev = dev;
+	l->id = ++d->lease_ids;
+	dev->lease = l;
+	dev->lease_dirty = true;
+}
 
 /*
  * SO_PEERPIDFD (Linux 6.5) names the very process that connected; before
@@ -43,11 +59,11 @@ static int lease_peer_pidfd(const struct client *cl)
 	int pidfd;
 	socklen_t len = sizeof(pidfd);
 
-	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0)
+	if (getsockopt(ctl_client_fd(cl), SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0)
 		return pidfd;
 	if (errno != ENOPROTOOPT && errno != EINVAL)
 		return -errno;
-	pidfd = (int)syscall(SYS_pidfd_open, cl->pid, 0);
+	pidfd = (int)syscall(SYS_pidfd_open, ctl_peer(cl)->pid, 0);
 	return pidfd < 0 ? -errno : pidfd;
 }
 
@@ -57,7 +73,7 @@ static void lease_on_holder_exit(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	lease_end(l->d, l, "holder exited");
+	l->d->hooks.holder_exited(l->d, l->dev);
 }
 
 int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned int control,
@@ -83,14 +99,11 @@ int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned
 		r = -ENOMEM;
 		goto fail;
 	}
-	l->d = d;
-	l->dev = dev;
-	l->pid = cl->pid;
-	l->uid = cl->uid;
+	l->pid = ctl_peer(cl)->pid;
+	l->uid = ctl_peer(cl)->uid;
 	l->conn = cl;
 	l->control = control;
-	dev->lease = l;
-	fdstore_lease_changed(d, dev);
+	lease_attach(l, d, dev);
 	*ret = l;
 	return 0;
 fail:
@@ -99,73 +112,6 @@ fail:
 	close(l->pidfd);
 	free(l);
 	return r;
-}
-
-/*
- * Ends a lease and gives the device back to tapqd: whatever active set the
- * holder left is replaced by the one tapqd keeps for it.
- */
-void lease_end(struct tapqd *d, struct lease *l, const char *why)
-{
-	struct device *dev = l->dev;
-	pid_t l_pid = l->pid;
-	unsigned int before, failed;
-	int r;
-
-	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)l->pid, why);
-	ctl_send_event(d, dev, TAPQD_EVENT_LEASE_ENDED, l->pid);
-	lease_forget(l);
-	fdstore_lease_changed(d, dev);
-	/*
-	 * Waiting, tapqd has no fd of it: the interface goes with the holder's
-	 * (at once when it exited) and is created afresh then, through the
-	 * monitor's RTM_DELLINK if it has not gone yet.
-	 */
-	if (dev->waiting) {
-		struct link_tun tun;
-
-		if (if_nametoindex(dev->conf.name) != (unsigned int)dev->ifindex) {
-			monitor_device_gone(d, dev);
-			return;
-		}
-		/*
-		 * A persistent one stays when the last fd closes: with no queue
-		 * open anywhere it is nobody's, and is deleted to be created
-		 * afresh (the monitor sees it go).
-		 */
-		if (link_get_tun(d->nl, dev->ifindex, &tun) == 0 && tun.persist &&
-		    tun.num_queues + tun.num_disabled == 0) {
-			int r2 = link_delete(d->nl, dev->ifindex);
-
-			if (r2 < 0)
-				log_err(d, "%s: deleting the persistent interface its holder left: %s",
-					dev->conf.name, strerror(-r2));
-			return;
-		}
-		log_info(d, "%s: waiting for its interface to go with the fds pid %d left",
-			 dev->conf.name, (int)l_pid);
-		return;
-	}
-
-	resize_finish_pending(d, dev);
-	/* a reload may have kept the device's removal or new queues for this moment */
-	if (reload_released(d, dev)) {
-		monitor_poll_update(d);
-		return;
-	}
-	r = device_refresh(dev);
-	before = device_active_count(dev);
-	if (r == 0)
-		r = device_set_active(dev, dev->want_active, &failed);
-	if (r < 0)
-		log_err(d, "%s: restoring %u active queues after the lease: %s", dev->conf.name,
-			dev->want_active, strerror(-r));
-	/* nothing reads the rings between the lease and the workers: a pending shrink is safe */
-	budget_update(d, dev, true);
-	worker_sync(d, dev);
-	monitor_poll_update(d);
-	if (device_active_count(dev) != before)
-		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
 }
 
 /* Who a process is, as acl_permits() sees a client: from /proc/PID/status. */
@@ -229,7 +175,7 @@ int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t *ret_uid)
 	pidfd = -1;
 	l->pid = pid;
 	l->uid = peer.uid;
-	fdstore_lease_changed(d, l->dev);
+	l->dev->lease_dirty = true;
 out:
 	if (ev)
 		event_free(ev);
@@ -285,23 +231,99 @@ int lease_adopt(struct tapqd *d, struct device *dev, int pidfd, const struct sta
 		free(l);
 		return -ENOMEM;
 	}
-	l->d = d;
-	l->dev = dev;
 	l->pid = pid;
 	l->uid = rec->uid;
 	l->pidfd = pidfd;
 	l->control = rec->control;
 	memcpy(l->token, rec->token, sizeof(l->token));
-	dev->lease = l;
+	lease_attach(l, d, dev);
 	return 0;
 }
 
-void lease_forget(struct lease *l)
+void lease_free(struct lease *l)
 {
 	l->dev->lease = NULL;
+	l->dev->lease_dirty = true;
 	event_free(l->exit_ev);
 	close(l->pidfd);
 	free(l);
+}
+
+void lease_client_gone(struct tapqd *d, const struct client *cl)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (dev->lease && dev->lease->conn == cl)
+			dev->lease->conn = NULL; /* the lease stays with the process */
+}
+
+struct device *lease_find_id(struct tapqd *d, uint64_t id)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (dev->lease && dev->lease->id == id)
+			return dev;
+	return NULL;
+}
+
+/* Compares every byte, whatever differs first: the time taken tells nothing of the token. */
+bool lease_token_matches(const struct lease *l, const uint8_t token[TAPQD_TOKEN_LEN])
+{
+	uint8_t diff = 0, any = 0;
+
+	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++) {
+		diff |= l->token[i] ^ token[i];
+		any |= token[i];
+	}
+	/* all zero is "no token" on the wire, never a match */
+	return diff == 0 && any != 0;
+}
+
+void lease_record(const struct lease *l, const char *name, struct state_lease *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->name, name, sizeof(rec->name));
+	rec->pid = l->pid;
+	rec->uid = l->uid;
+	rec->control = l->control;
+	memcpy(rec->token, l->token, sizeof(rec->token));
+}
+
+pid_t lease_pid(const struct lease *l)
+{
+	return l->pid;
+}
+
+unsigned int lease_control(const struct lease *l)
+{
+	return l->control;
+}
+
+uint64_t lease_id(const struct lease *l)
+{
+	return l->id;
+}
+
+int lease_pidfd(const struct lease *l)
+{
+	return l->pidfd;
+}
+
+const uint8_t *lease_token(const struct lease *l)
+{
+	return l->token;
+}
+
+struct client *lease_conn(const struct lease *l)
+{
+	return l->conn;
+}
+
+void lease_set_conn(struct lease *l, struct client *cl)
+{
+	l->conn = cl;
 }
 
 bool lease_holder_exited(const struct lease *l)

@@ -18,16 +18,16 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "device.h"
-#include "fdstore.h"
-#include "lease.h"
 #include "link.h"
 #include "log.h"
+#include "model.h"
 #include "monitor.h"
 #include "notify.h"
 #include "reload.h"
 #include "statefile.h"
+#include "sync.h"
 #include "topo.h"
-#include "worker.h"
+#include "verbs.h"
 
 #define MAIN_DEFAULT_CONF "/etc/tapqd/tapqd.conf"
 
@@ -63,41 +63,6 @@ static void main_raise_nofile(struct tapqd *d)
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		log_warn(d, "raising the fd limit to %llu: %s", (unsigned long long)rl.rlim_max,
 			 strerror(errno));
-}
-
-/* In config order, so that placement comes out as it did before a restart. */
-static void main_create_devices(struct tapqd *d)
-{
-	for (size_t i = 0; i < d->conf.n_devices; i++) {
-		const struct conf_device *cd = &d->conf.devices[i];
-		struct device *dev;
-		char what[200] = "";
-		int r = adopt_device(d, cd, &dev, what, sizeof(what));
-
-		if (r == 0) {
-			TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-			log_info(d, "%s: re-adopted from the fd store, ifindex %d, %u of %u queues "
-				    "active%s",
-				 cd->name, dev->ifindex, device_active_count(dev), cd->max_queues,
-				 dev->lease ? ", leased" : "");
-			continue;
-		}
-		if (r != -ENOENT)
-			log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
-		/* no fd came back, but its holder may live on with its own */
-		r = adopt_waiting(d, cd, &dev, what, sizeof(what));
-		if (r == 0) {
-			TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-			log_info(d, "%s: interface alive (ifindex %d), held by pid %d under the lease "
-				    "of an earlier tapqd: waiting for it to resume with its fds",
-				 cd->name, dev->ifindex, (int)dev->lease->pid);
-			continue;
-		}
-		if (r != -ENOENT)
-			log_info(d, "%s: not waiting for %s: %s", cd->name, what, strerror(-r));
-		device_add(d, cd);
-	}
-	adopt_finish(d);
 }
 
 /* daemon() moves to /: a reload must still find a file named relative to where tapqd started. */
@@ -145,24 +110,8 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 /* Our copies go; a leased device lives on through its holder's fds. */
 static void main_stop(struct tapqd *d)
 {
-	struct device *dev;
-
 	ctl_stop(d);
-	while ((dev = TAILQ_FIRST(&d->devices))) {
-		TAILQ_REMOVE(&d->devices, dev, entry);
-		if (dev->lease) {
-			log_info(d, "%s: stays up with its holder pid %d", dev->conf.name,
-				 (int)dev->lease->pid);
-			lease_forget(dev->lease);
-		} else if (dev->conf.handoff == CONF_HANDOFF_NAME) {
-			/* the operator's, and perhaps a running VM's: never tapqd's to delete */
-			log_info(d, "%s: stays, persistent, handed off by name", dev->conf.name);
-		} else if (!dev->conf.persist && !dev->waiting) {
-			log_info(d, "%s: removed", dev->conf.name);
-		}
-		worker_stop_all(d, dev);
-		device_free(dev);
-	}
+	model_stop(d);
 	for (size_t i = 0; i < sizeof(d->signal_evs) / sizeof(d->signal_evs[0]); i++)
 		if (d->signal_evs[i])
 			event_free(d->signal_evs[i]);
@@ -178,7 +127,6 @@ int main(int argc, char **argv)
 {
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tapqd *d = calloc(1, sizeof(*d));
-	struct device *dev;
 	struct conf_error err;
 	char conf_path[PATH_MAX];
 	bool foreground = false, test_only = false;
@@ -191,10 +139,9 @@ int main(int argc, char **argv)
 	}
 	d->conf_path = MAIN_DEFAULT_CONF;
 	d->listen_fd = -1;
-	d->closer_fd = -1;
 	d->log_level = LOG_INFO;
 	TAILQ_INIT(&d->devices);
-	TAILQ_INIT(&d->clients);
+	model_init(d);
 	while ((opt = getopt(argc, argv, "c:fth")) != -1) {
 		switch (opt) {
 		case 'c':
@@ -246,7 +193,8 @@ int main(int argc, char **argv)
 		main_die(d, "ignoring SIGPIPE: %s", strerror(errno));
 	main_raise_nofile(d);
 	d->base = event_base_new();
-	if (!d->base)
+	/* two priorities: the monitor's events run before the clients' (monitor.c) */
+	if (!d->base || event_base_priority_init(d->base, 2) < 0)
 		main_die(d, "creating the event loop failed");
 	r = link_open(&d->nl);
 	if (r < 0)
@@ -267,8 +215,8 @@ int main(int argc, char **argv)
 	r = adopt_start(d, what, sizeof(what));
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
-	main_create_devices(d);
-	r = ctl_listen(d, what, sizeof(what));
+	model_start(d);
+	r = ctl_listen(d, &verbs_ops, what, sizeof(what));
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
 	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
@@ -289,8 +237,8 @@ int main(int argc, char **argv)
 		log_warn(d, "starting the thread that closes fds clients send: %s; closing them "
 			    "on the main thread",
 			 strerror(-r));
-	TAILQ_FOREACH(dev, &d->devices, entry)
-		worker_sync(d, dev);
+	d->threads = true;
+	sync_all(d);
 	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),
 		 d->conf.n_devices,
 		 d->listen_path[0] ? d->listen_path : "the socket from the service manager");

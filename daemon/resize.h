@@ -7,6 +7,8 @@
 
 #include "daemon.h"
 
+struct client;
+
 /* A RESIZE the verbs checked (device allowed, n in range, not client mode): answers it. */
 void resize_request(struct tapqd *d, struct client *cl, uint32_t seq, struct device *dev,
 		    unsigned int n);

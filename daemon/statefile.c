@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "fdstore.h"
+#include "lease.h"
 #include "log.h"
 #include "statefile.h"
 
@@ -32,8 +34,8 @@ int statefile_init(struct tapqd *d)
 }
 
 /* Every lease as a record; *ret_buf is malloc'ed, state_size(*ret_n) bytes. */
-static int statefile_encode(struct tapqd *d, const struct device *skip, uint64_t generation,
-			    uint8_t **ret_buf, size_t *ret_n)
+static int statefile_encode(struct tapqd *d, uint64_t generation, uint8_t **ret_buf,
+			    size_t *ret_n)
 {
 	struct state_lease *leases;
 	const struct device *dev;
@@ -41,7 +43,7 @@ static int statefile_encode(struct tapqd *d, const struct device *skip, uint64_t
 	uint8_t *buf;
 
 	TAILQ_FOREACH(dev, &d->devices, entry)
-		n += dev != skip && dev->lease;
+		n += dev->lease != NULL;
 	leases = calloc(n ? n : 1, sizeof(*leases));
 	buf = malloc(state_size(n));
 	if (!leases || !buf) {
@@ -51,16 +53,8 @@ static int statefile_encode(struct tapqd *d, const struct device *skip, uint64_t
 	}
 	n = 0;
 	TAILQ_FOREACH(dev, &d->devices, entry) {
-		struct state_lease *sl = &leases[n];
-
-		if (dev == skip || !dev->lease)
-			continue;
-		memcpy(sl->name, dev->conf.name, sizeof(sl->name));
-		sl->pid = dev->lease->pid;
-		sl->uid = dev->lease->uid;
-		sl->control = dev->lease->control;
-		memcpy(sl->token, dev->lease->token, sizeof(sl->token));
-		n++;
+		if (dev->lease)
+			lease_record(dev->lease, dev->conf.name, &leases[n++]);
 	}
 	state_encode(leases, n, generation, buf);
 	free(leases);
@@ -124,7 +118,7 @@ static int statefile_write(const char *path, const uint8_t *buf, size_t size, co
 	return r;
 }
 
-void statefile_save(struct tapqd *d, const struct device *skip)
+void statefile_save(struct tapqd *d)
 {
 	const char *what = "encoding";
 	uint64_t generation = ++d->state_gen;
@@ -132,7 +126,7 @@ void statefile_save(struct tapqd *d, const struct device *skip)
 
 	d->state_dirty = false;
 	size_t n = 0;
-	int r = statefile_encode(d, skip, generation, &buf, &n);
+	int r = statefile_encode(d, generation, &buf, &n);
 
 	if (r == 0)
 		r = statefile_write(d->state_path, buf, state_size(n), &what);
@@ -204,7 +198,7 @@ static void statefile_on_save(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (d->state_dirty)
-		statefile_save(d, NULL);
+		statefile_save(d);
 }
 
 void statefile_save_soon(struct tapqd *d)
@@ -212,7 +206,7 @@ void statefile_save_soon(struct tapqd *d)
 	if (!d->state_ev)
 		d->state_ev = event_new(d->base, -1, 0, statefile_on_save, d);
 	if (!d->state_ev) {
-		statefile_save(d, NULL); /* no event to defer it with: now, then */
+		statefile_save(d); /* no event to defer it with: now, then */
 		return;
 	}
 	d->state_dirty = true;
@@ -222,7 +216,7 @@ void statefile_save_soon(struct tapqd *d)
 void statefile_close(struct tapqd *d)
 {
 	if (d->state_dirty)
-		statefile_save(d, NULL);
+		statefile_save(d);
 	if (d->state_ev)
 		event_free(d->state_ev);
 	d->state_ev = NULL;

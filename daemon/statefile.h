@@ -15,12 +15,12 @@
 /* Sets d->state_path from the config's socket path. Return: 0 or -ENAMETOOLONG. */
 int statefile_init(struct tapqd *d);
 /*
- * Saves the leases of every device but skip (may be NULL) under the next
+ * Saves the lease of every device in the list under the next
  * generation: to the state file, and to the fd store when a service manager
  * keeps one. Logs its own failures: a lost state costs continuity after a
  * crash, never a device or a lease.
  */
-void statefile_save(struct tapqd *d, const struct device *skip);
+void statefile_save(struct tapqd *d);
 /*
  * Without an fd store: saves once the current event is handled, so after the
  * reply that granted or ended a lease is sent. The file is the only copy

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "device.h"
 #include "log.h"
 #include "topo.h"
 
@@ -525,11 +526,14 @@ int topo_place(struct tapqd *d, struct device *dev)
 			dev->conf.max_queues, preferred, d->cpu_load, dev->cpu);
 }
 
-void topo_unplace(struct tapqd *d, const struct device *dev)
+void topo_unplace(struct tapqd *d, struct device *dev)
 {
-	for (unsigned int q = 0; q < dev->conf.max_queues; q++)
+	/* -1 after: a device unplaced twice gives its cores back once */
+	for (unsigned int q = 0; q < dev->conf.max_queues; q++) {
 		if (dev->cpu[q] >= 0 && dev->cpu[q] < TOPO_CPUS_MAX && d->cpu_load[dev->cpu[q]])
 			d->cpu_load[dev->cpu[q]]--;
+		dev->cpu[q] = -1;
+	}
 }
 
 int topo_bind_thread(struct tapqd *d, pthread_t thread, int cpu)

@@ -55,7 +55,7 @@ int topo_map(hwloc_topology_t topo, hwloc_const_cpuset_t allowed, enum conf_plac
 int topo_place(struct tapqd *d, struct device *dev);
 
 /* Gives back the cores of a device that goes away, so the next one is placed on them. */
-void topo_unplace(struct tapqd *d, const struct device *dev);
+void topo_unplace(struct tapqd *d, struct device *dev);
 
 /* Pins a thread to one core; cpu < 0 lets it run on every core tapqd may use. Return: 0 or -errno. */
 int topo_bind_thread(struct tapqd *d, pthread_t thread, int cpu);

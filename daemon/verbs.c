@@ -11,28 +11,27 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "adopt.h"
-#include "budget.h"
 #include "ctl.h"
 #include "device.h"
 #include "lease.h"
 #include "log.h"
-#include "monitor.h"
-#include "notify.h"
+#include "model.h"
 #include "reload.h"
 #include "resize.h"
+#include "status.h"
+#include "sync.h"
 #include "verbs.h"
-#include "worker.h"
 
 /* Finds the named device the peer may use, or answers why not. */
 static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t seq,
 				   const char name[TAPQD_NAME_MAX], const char *verb)
 {
+	const struct ctl_peer *p = ctl_peer(cl);
 	struct acl_peer peer = {
-		.uid = cl->uid,
-		.gid = cl->gid,
-		.groups = cl->groups,
-		.n_groups = cl->n_groups,
+		.uid = p->uid,
+		.gid = p->gid,
+		.groups = p->groups,
+		.n_groups = p->n_groups,
 	};
 	struct device *dev;
 
@@ -46,7 +45,7 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		return NULL;
 	}
 	/* before the allow lists: the answer tells its owner what to do instead */
-	if (dev->conf.handoff == CONF_HANDOFF_NAME) {
+	if (dev->state == DEVICE_BY_NAME) {
 		ctl_send_error(d, cl, seq, -EOPNOTSUPP,
 			       "%s: handed off by name: open it as %s (TUNSETIFF); tapqd holds none "
 			       "of its queues to %s",
@@ -55,8 +54,8 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 	}
 	if (!acl_permits(&dev->conf, &peer)) {
 		log_notice(d, "%s: %s refused to pid %d uid %u: not in allow_users/allow_groups",
-			   dev->conf.name, verb, (int)cl->pid, (unsigned int)cl->uid);
-		ctl_send_error(d, cl, seq, -EACCES, "uid %u may not use %s", (unsigned int)cl->uid,
+			   dev->conf.name, verb, (int)p->pid, (unsigned int)p->uid);
+		ctl_send_error(d, cl, seq, -EACCES, "uid %u may not use %s", (unsigned int)p->uid,
 			       dev->conf.name);
 		return NULL;
 	}
@@ -76,23 +75,21 @@ static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
 	ctl_send(d, cl, TAPQD_HELLO, seq, &rep, sizeof(rep), NULL, 0);
 }
 
-static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq, struct device *dev)
+static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
+			     const struct device *dev)
 {
 	struct tapqd_device_info info;
 
-	int r;
-
-	/* a holder's change not yet notified is followed here, event included */
-	monitor_follow(d, dev);
-	if (dev->conf.handoff == CONF_HANDOFF_NAME && (r = device_count_outside(d, dev)) < 0)
-		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s; status "
-			    "shows the last count",
-			 dev->conf.name, strerror(-r));
-	device_info(dev, &info);
+	status_device_info(d, dev, &info);
 	return ctl_send(d, cl, TAPQD_DEVICE, seq, &info, sizeof(info), NULL, 0);
 }
 
-/* Status is public to anyone who may connect: it names devices and pids, nothing more. */
+/*
+ * Status is public to anyone who may connect: it names devices and pids,
+ * nothing more. It reads the model and changes nothing; the monitor's
+ * events run before any client's in a loop round (monitor.c), so a change
+ * the kernel already notified is in the model.
+ */
 static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_name *req)
 {
@@ -118,36 +115,44 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
-/* The LEASE message carries the first fds, FDS messages the rest, in queue order. */
-static void verbs_send_lease(struct tapqd *d, struct client *cl, uint32_t seq, struct lease *l)
+/*
+ * The LEASE message carries the first fds, FDS messages the rest, in queue
+ * order; each is tracked, so that one dropped unread ends the lease
+ * (verbs_on_undelivered). Return: 0, or -errno when one could not be sent.
+ */
+static int verbs_send_lease(struct tapqd *d, struct client *cl, uint32_t seq,
+			    const struct device *dev)
 {
-	struct device *dev = l->dev;
+	const struct lease *l = dev->lease;
 	unsigned int n = dev->conf.max_queues;
 	struct tapqd_lease msg = {0};
 	unsigned int first = n < TAPQD_FDS_PER_MSG ? n : TAPQD_FDS_PER_MSG;
+	int r;
 
-	memcpy(msg.token, l->token, sizeof(msg.token));
+	memcpy(msg.token, lease_token(l), sizeof(msg.token));
 	msg.first_fd = 0;
 	msg.n_fds = (uint16_t)first;
-	device_info(dev, &msg.dev);
-	if (ctl_send(d, cl, TAPQD_LEASE, seq, &msg, sizeof(msg), dev->fds, first) < 0)
-		return;
-	for (unsigned int i = first; i < n; i += TAPQD_FDS_PER_MSG) {
+	status_device_info(d, dev, &msg.dev);
+	r = ctl_send_tracked(d, cl, TAPQD_LEASE, seq, &msg, sizeof(msg), dev->fds, first,
+			     lease_id(l));
+	for (unsigned int i = first; i < n && r == 0; i += TAPQD_FDS_PER_MSG) {
 		struct tapqd_fds fm = {.first_fd = (uint16_t)i};
 
 		fm.n_fds = (uint16_t)(n - i < TAPQD_FDS_PER_MSG ? n - i : TAPQD_FDS_PER_MSG);
-		if (ctl_send(d, cl, TAPQD_FDS, seq, &fm, sizeof(fm), dev->fds + i, fm.n_fds) < 0)
-			return;
+		r = ctl_send_tracked(d, cl, TAPQD_FDS, seq, &fm, sizeof(fm), dev->fds + i,
+				     fm.n_fds, lease_id(l));
 	}
+	return r;
 }
 
 static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 			  const struct tapqd_acquire *req)
 {
 	unsigned int control = req->control ? req->control : TAPQD_CONTROL_CLIENT;
-	unsigned int before, failed;
+	const struct ctl_peer *p = ctl_peer(cl);
 	struct device *dev;
 	struct lease *l;
+	char what[64] = "";
 	int r;
 
 	if (control != TAPQD_CONTROL_CLIENT && control != TAPQD_CONTROL_DAEMON) {
@@ -170,103 +175,83 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 	 * lease's end may delete the device (a reload removed it): look again.
 	 */
 	if (dev->lease && lease_holder_exited(dev->lease)) {
-		lease_end(d, dev->lease, "holder exited");
+		model_lease_end(d, dev, "holder exited");
 		dev = verbs_device(d, cl, seq, req->name, "acquire");
 		if (!dev)
 			return;
 	}
-	if (dev->lease) {
+	switch (dev->state) {
+	case DEVICE_READY:
+		break;
+	case DEVICE_LEASED:
+	case DEVICE_WAITING:
 		ctl_send_error(d, cl, seq, -EBUSY, "%s is leased by pid %d%s", dev->conf.name,
-			       (int)dev->lease->pid,
-			       dev->waiting ? ", which has not resumed since tapqd restarted" : "");
+			       (int)lease_pid(dev->lease),
+			       dev->state == DEVICE_WAITING
+				       ? ", which has not resumed since tapqd restarted"
+				       : "");
 		return;
-	}
-	if (dev->waiting) {
+	default:
 		ctl_send_error(d, cl, seq, -EBUSY,
 			       "%s: its interface is still held by the fds its last holder left; "
 			       "it is created afresh once they are closed",
 			       dev->conf.name);
 		return;
 	}
-	/* the client owns the data path from here; workers finish what they read */
-	worker_stop_all(d, dev);
-	before = device_active_count(dev);
-	/* QEMU takes every fd it receives for attached and aborts if a detach then fails. */
-	if (control == TAPQD_CONTROL_CLIENT) {
-		r = device_set_active(dev, dev->conf.max_queues, &failed);
-		if (r < 0) {
-			log_err(d, "%s: attaching queue %u for a client-mode lease: %s",
-				dev->conf.name, failed, strerror(-r));
-			ctl_send_error(d, cl, seq, r, "%s: attaching queue %u: %s", dev->conf.name,
-				       failed, strerror(-r));
-			worker_sync(d, dev);
-			return;
-		}
-	}
-	r = lease_grant(d, dev, cl, control, &l);
+	r = model_lease_begin(d, dev, cl, control, &l, what, sizeof(what));
 	if (r < 0) {
-		log_err(d, "%s: lease for pid %d: %s", dev->conf.name, (int)cl->pid, strerror(-r));
-		ctl_send_error(d, cl, seq, r, "%s: cannot watch pid %d: %s", dev->conf.name,
-			       (int)cl->pid, strerror(-r));
-		worker_sync(d, dev);
+		log_err(d, "%s: lease for pid %d: %s: %s", dev->conf.name, (int)p->pid, what,
+			strerror(-r));
+		ctl_send_error(d, cl, seq, r, "%s: %s: %s", dev->conf.name, what, strerror(-r));
 		return;
 	}
 	log_info(d, "%s: leased to pid %d uid %u, %s control, %u of %u queues active",
-		 dev->conf.name, (int)cl->pid, (unsigned int)cl->uid, tapqd_control_name(control),
+		 dev->conf.name, (int)p->pid, (unsigned int)p->uid, tapqd_control_name(control),
 		 device_active_count(dev), dev->conf.max_queues);
-	budget_update(d, dev, false);
-	monitor_poll_update(d);
-	notify_status(d);
-	verbs_send_lease(d, cl, seq, l);
-	if (device_active_count(dev) != before)
-		ctl_send_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0);
-}
-
-/* Compares every byte, whatever differs first: the time taken tells nothing of the token. */
-static bool verbs_token_equal(const uint8_t *a, const uint8_t *b)
-{
-	uint8_t diff = 0;
-
-	for (size_t i = 0; i < TAPQD_TOKEN_LEN; i++)
-		diff |= a[i] ^ b[i];
-	return diff == 0;
+	r = verbs_send_lease(d, cl, seq, dev);
+	if (r < 0) {
+		model_lease_end(d, dev, "its LEASE could not be sent");
+		return;
+	}
+	sync_device(d, dev);
 }
 
 /* The lease of the named device the peer may use, or answers why there is none. */
-static struct lease *verbs_lease(struct tapqd *d, struct client *cl, uint32_t seq,
-				 const char name[TAPQD_NAME_MAX], const char *verb)
+static struct device *verbs_leased(struct tapqd *d, struct client *cl, uint32_t seq,
+				   const char name[TAPQD_NAME_MAX], const char *verb)
 {
 	struct device *dev = verbs_device(d, cl, seq, name, verb);
 
-	if (dev && !dev->lease)
+	if (dev && !dev->lease) {
 		ctl_send_error(d, cl, seq, -ENOENT, "%s is not leased", dev->conf.name);
-	return dev ? dev->lease : NULL;
+		return NULL;
+	}
+	return dev;
 }
 
 static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 			  const struct tapqd_release *req)
 {
-	static const uint8_t no_token[TAPQD_TOKEN_LEN];
-	struct lease *l = verbs_lease(d, cl, seq, req->name, "release");
-	struct device *dev;
+	struct device *dev = verbs_leased(d, cl, seq, req->name, "release");
+	const struct ctl_peer *p = ctl_peer(cl);
+	pid_t holder;
 
-	if (!l)
+	if (!dev)
 		return;
-	dev = l->dev;
-	if (l->pid == cl->pid) {
-		lease_end(d, l, "released");
-	} else if (cl->uid == 0 || (!verbs_token_equal(req->token, no_token) &&
-				    verbs_token_equal(req->token, l->token))) {
+	holder = lease_pid(dev->lease);
+	if (holder == p->pid) {
+		model_lease_end(d, dev, "released");
+	} else if (p->uid == 0 || lease_token_matches(dev->lease, req->token)) {
 		/* The holder keeps its fds: say so, it is the operator's call. */
 		log_warn(d, "%s: lease of pid %d revoked by pid %d uid %u; the holder may still "
 			    "have the queue fds",
-			 dev->conf.name, (int)l->pid, (int)cl->pid, (unsigned int)cl->uid);
-		lease_end(d, l, "revoked");
+			 dev->conf.name, (int)holder, (int)p->pid, (unsigned int)p->uid);
+		model_lease_end(d, dev, "revoked");
 	} else {
 		ctl_send_error(d, cl, seq, -EPERM,
 			       "%s is leased by pid %d: only that process, root or the lease token "
 			       "can release it",
-			       dev->conf.name, (int)l->pid);
+			       dev->conf.name, (int)holder);
 		return;
 	}
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
@@ -280,45 +265,39 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_resume *req, int *fds, size_t n_fds)
 {
-	struct lease *l = verbs_lease(d, cl, seq, req->name, "resume");
+	struct device *dev = verbs_leased(d, cl, seq, req->name, "resume");
+	const struct ctl_peer *p = ctl_peer(cl);
 	char what[200] = "";
-	struct device *dev;
 	int r;
 
-	if (!l)
+	if (!dev)
 		goto out;
-	dev = l->dev;
-	if (!verbs_token_equal(req->token, l->token)) {
+	if (!lease_token_matches(dev->lease, req->token)) {
 		log_notice(d, "%s: resume refused to pid %d uid %u: wrong token", dev->conf.name,
-			   (int)cl->pid, (unsigned int)cl->uid);
+			   (int)p->pid, (unsigned int)p->uid);
 		ctl_send_error(d, cl, seq, -EPERM, "%s: wrong lease token", dev->conf.name);
 		goto out;
 	}
-	if (dev->waiting && !n_fds) {
+	if (dev->state == DEVICE_WAITING && !n_fds) {
 		ctl_send_error(d, cl, seq, -EAGAIN,
 			       "%s: tapqd restarted without its queue fds: resume with them",
 			       dev->conf.name);
 		goto out;
 	}
-	if (dev->waiting) {
-		r = adopt_holder_fds(d, dev, fds, n_fds, what, sizeof(what));
+	if (dev->state == DEVICE_WAITING) {
+		r = model_resume(d, dev, p->pid, fds, n_fds, what, sizeof(what));
 		if (r < 0) {
 			log_notice(d, "%s: the fds pid %d resumed with are refused: %s: %s",
-				   dev->conf.name, (int)cl->pid, what, strerror(-r));
+				   dev->conf.name, (int)p->pid, what, strerror(-r));
 			ctl_send_error(d, cl, seq, r, "%s: %s: %s", dev->conf.name, what,
 				       strerror(-r));
 			goto out;
 		}
 		n_fds = 0; /* the device's own copies now */
-		log_info(d, "%s: re-adopted from the fds of pid %d, ifindex %d, %u of %u queues "
-			    "active, leased",
-			 dev->conf.name, (int)cl->pid, dev->ifindex, device_active_count(dev),
-			 dev->conf.max_queues);
-		notify_status(d);
 	}
-	l->conn = cl;
-	log_info(d, "%s: lease of pid %d resumed by pid %d", dev->conf.name, (int)l->pid,
-		 (int)cl->pid);
+	lease_set_conn(dev->lease, cl);
+	log_info(d, "%s: lease of pid %d resumed by pid %d", dev->conf.name,
+		 (int)lease_pid(dev->lease), (int)p->pid);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 out:
 	ctl_close_fds(d, fds, n_fds);
@@ -340,20 +319,22 @@ static bool verbs_same_pidns(pid_t pid)
 static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 			   const struct tapqd_handover *req)
 {
-	static const uint8_t no_token[TAPQD_TOKEN_LEN];
-	struct lease *l = verbs_lease(d, cl, seq, req->name, "handover");
+	struct device *dev = verbs_leased(d, cl, seq, req->name, "handover");
+	const struct ctl_peer *p = ctl_peer(cl);
+	const char *name;
 	pid_t was;
 	uid_t uid = 0;
 	int r;
 
-	if (!l)
+	if (!dev)
 		return;
-	if (l->pid != cl->pid && (verbs_token_equal(req->token, no_token) ||
-				  !verbs_token_equal(req->token, l->token))) {
+	name = dev->conf.name;
+	was = lease_pid(dev->lease);
+	if (was != p->pid && !lease_token_matches(dev->lease, req->token)) {
 		ctl_send_error(d, cl, seq, -EPERM,
 			       "%s is leased by pid %d: only that process or the lease token can "
 			       "hand it over",
-			       l->dev->conf.name, (int)l->pid);
+			       name, (int)was);
 		return;
 	}
 	if (req->pid <= 0) {
@@ -361,31 +342,30 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	/* the pid is a number in the requester's pid namespace: only tapqd's own means the same */
-	if (!verbs_same_pidns(cl->pid)) {
+	if (!verbs_same_pidns(p->pid)) {
 		ctl_send_error(d, cl, seq, -EXDEV,
 			       "pid %d is a number of another pid namespace than tapqd's",
 			       (int)req->pid);
 		return;
 	}
-	was = l->pid;
-	r = lease_handover(d, l, req->pid, &uid);
+	r = lease_handover(d, dev->lease, req->pid, &uid);
 	if (r == -EACCES) {
 		log_notice(d, "%s: handover from pid %d to pid %d uid %u refused: not in "
 			      "allow_users/allow_groups",
-			   l->dev->conf.name, (int)cl->pid, (int)req->pid, (unsigned int)uid);
+			   name, (int)p->pid, (int)req->pid, (unsigned int)uid);
 		ctl_send_error(d, cl, seq, r, "uid %u of pid %d may not use %s", (unsigned int)uid,
-			       (int)req->pid, l->dev->conf.name);
+			       (int)req->pid, name);
 		return;
 	}
 	if (r < 0) {
-		log_notice(d, "%s: handover from pid %d to pid %d: %s", l->dev->conf.name,
-			   (int)cl->pid, (int)req->pid, strerror(-r));
-		ctl_send_error(d, cl, seq, r, "%s: pid %d: %s", l->dev->conf.name, (int)req->pid,
-			       strerror(-r));
+		log_notice(d, "%s: handover from pid %d to pid %d: %s", name, (int)p->pid,
+			   (int)req->pid, strerror(-r));
+		ctl_send_error(d, cl, seq, r, "%s: pid %d: %s", name, (int)req->pid, strerror(-r));
 		return;
 	}
-	log_info(d, "%s: lease of pid %d handed over to pid %d uid %u by pid %d",
-		 l->dev->conf.name, (int)was, (int)req->pid, (unsigned int)uid, (int)cl->pid);
+	log_info(d, "%s: lease of pid %d handed over to pid %d uid %u by pid %d", name, (int)was,
+		 (int)req->pid, (unsigned int)uid, (int)p->pid);
+	sync_device(d, dev);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
@@ -397,7 +377,7 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 
 	if (!dev)
 		return;
-	if (dev->waiting) {
+	if (!device_has_queues(dev)) {
 		ctl_send_error(d, cl, seq, -EBUSY, "%s has no queue fds since tapqd restarted",
 			       dev->conf.name);
 		return;
@@ -407,11 +387,11 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 			       dev->conf.name, dev->conf.max_queues, n);
 		return;
 	}
-	if (dev->lease && dev->lease->control == TAPQD_CONTROL_CLIENT) {
+	if (dev->lease && lease_control(dev->lease) == TAPQD_CONTROL_CLIENT) {
 		ctl_send_error(d, cl, seq, -EBUSY,
 			       "%s is leased in client mode by pid %d: its holder sets the active "
 			       "queues",
-			       dev->conf.name, (int)dev->lease->pid);
+			       dev->conf.name, (int)lease_pid(dev->lease));
 		return;
 	}
 	resize_request(d, cl, seq, dev, n);
@@ -424,8 +404,7 @@ static void verbs_subscribe(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
 		return;
 	}
-	cl->subscribed = true;
-	memcpy(cl->sub_name, req->name, sizeof(cl->sub_name));
+	ctl_subscribe(cl, req->name);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
@@ -449,13 +428,13 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send(d, cl, TAPQD_RELOAD, seq, &rep, sizeof(rep), NULL, 0);
 		return;
 	}
-	if (cl->uid != 0) {
-		log_notice(d, "reload refused to pid %d uid %u: only root may reload", (int)cl->pid,
-			   (unsigned int)cl->uid);
+	if (ctl_peer(cl)->uid != 0) {
+		log_notice(d, "reload refused to pid %d uid %u: only root may reload",
+			   (int)ctl_peer(cl)->pid, (unsigned int)ctl_peer(cl)->uid);
 		ctl_send_error(d, cl, seq, -EPERM, "only root may reload the configuration");
 		return;
 	}
-	log_info(d, "reload asked by pid %d", (int)cl->pid);
+	log_info(d, "reload asked by pid %d", (int)ctl_peer(cl)->pid);
 	r = reload_run(d);
 	if (r < 0)
 		ctl_send_error(d, cl, seq, r, "%s", d->conf_error);
@@ -463,8 +442,8 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
-void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
-		    const void *payload, int *fds, size_t n_fds)
+static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
+			  const void *payload, int *fds, size_t n_fds)
 {
 	switch (h->type) {
 	case TAPQD_HELLO:
@@ -499,3 +478,24 @@ void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *
 		break;
 	}
 }
+
+static void verbs_on_gone(struct tapqd *d, struct client *cl)
+{
+	lease_client_gone(d, cl);
+	resize_client_gone(d, cl);
+}
+
+/* A LEASE or FDS message dropped unread: that process never got the queues it holds the lease of. */
+static void verbs_on_undelivered(struct tapqd *d, uint64_t cookie)
+{
+	struct device *dev = lease_find_id(d, cookie);
+
+	if (dev)
+		model_lease_end(d, dev, "its queue fds were never delivered: the connection closed");
+}
+
+const struct ctl_ops verbs_ops = {
+	.request = verbs_request,
+	.gone = verbs_on_gone,
+	.undelivered = verbs_on_undelivered,
+};

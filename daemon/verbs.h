@@ -3,10 +3,9 @@
 #ifndef TAPQD_VERBS_H
 #define TAPQD_VERBS_H
 
-#include "daemon.h"
+#include "ctl.h"
 
-/* fds (only a RESUME has any) are the verb's: kept or closed. */
-void verbs_dispatch(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
-		    const void *payload, int *fds, size_t n_fds);
+/* What ctl_listen() hands requests, closed connections and undelivered leases to. */
+extern const struct ctl_ops verbs_ops;
 
 #endif

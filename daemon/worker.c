@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "device.h"
 #include "frame.h"
 #include "log.h"
 #include "topo.h"
@@ -315,7 +316,7 @@ static void worker_name(struct tapqd *d, struct device *dev, unsigned int q)
 
 void worker_sync(struct tapqd *d, struct device *dev)
 {
-	bool serve = dev->conf.backend != CONF_BACKEND_NONE && !dev->lease;
+	bool serve = dev->conf.backend != CONF_BACKEND_NONE && dev->state == DEVICE_READY;
 
 	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++) {
 		bool want = serve && q < dev->conf.max_queues && dev->attached[q] &&
@@ -361,6 +362,14 @@ void worker_stop_all(struct tapqd *d, struct device *dev)
 	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
 		if (dev->workers[q])
 			worker_stop(d, dev, q);
+}
+
+bool worker_running(const struct device *dev)
+{
+	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++)
+		if (dev->workers[q])
+			return true;
+	return false;
 }
 
 void worker_queue_info(const struct device *dev, unsigned int q, struct tapqd_queue_info *qi)

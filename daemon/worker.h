@@ -3,6 +3,8 @@
 #ifndef TAPQD_WORKER_H
 #define TAPQD_WORKER_H
 
+#include <stdbool.h>
+
 struct tapqd;
 struct device;
 struct tapqd_queue_info;
@@ -16,6 +18,8 @@ void worker_sync(struct tapqd *d, struct device *dev);
 
 /* Stops every worker of the device (before its fds are closed). */
 void worker_stop_all(struct tapqd *d, struct device *dev);
+/* Some worker of dev runs, or has not been reaped yet. */
+bool worker_running(const struct device *dev);
 
 /* Fills the worker flag and the counters of one queue's status. */
 void worker_queue_info(const struct device *dev, unsigned int queue, struct tapqd_queue_info *qi);

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model.c - the devices of a tapqd and their life: creation, take-over at
+ * start, lease begin and end, resume, teardown. Each transition changes the
+ * state through device_set_state(), does what that transition alone takes,
+ * and leaves the rest to sync_device(). The monitor and the lease watcher
+ * report here through the hooks model_init() registers.
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "adopt.h"
+#include "device.h"
+#include "fdstore.h"
+#include "lease.h"
+#include "link.h"
+#include "log.h"
+#include "model.h"
+#include "reconf.h"
+#include "resize.h"
+#include "statefile.h"
+#include "sync.h"
+#include "worker.h"
+
+/* A transition the table refuses is a bug of tapqd's: said loudly, and the state stays. */
+static int model_set_state(struct tapqd *d, struct device *dev, enum device_state to)
+{
+	int r = device_set_state(dev, to);
+
+	if (r < 0)
+		log_err(d, "%s: internal error: no transition from %s to %s", dev->conf.name,
+			device_state_name(dev->state), device_state_name(to));
+	return r;
+}
+
+/* "created", or "created again": the log says which. */
+static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how)
+{
+	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
+	struct device *dev;
+	char what[160] = "";
+	int r = device_create(d, cd, &dev, what, sizeof(what));
+
+	if (r < 0) {
+		log_err(d, "%s: not created: %s: %s", cd->name, what, strerror(-r));
+		return NULL;
+	}
+	model_set_state(d, dev, by_name ? DEVICE_BY_NAME : DEVICE_READY);
+	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+	fdstore_add_device(d, dev);
+	if (by_name)
+		log_info(d, "%s: ready, ifindex %d, persistent, handed off by name: its client "
+			    "opens it by name (up to %u queues); tapqd holds none",
+			 cd->name, dev->ifindex, cd->max_queues);
+	else
+		log_info(d, "%s: %s, ifindex %d, %u of %u queues active%s", cd->name, how,
+			 dev->ifindex, device_active_count(dev), cd->max_queues,
+			 cd->persist ? ", persistent" : "");
+	sync_device(d, dev);
+	return dev;
+}
+
+struct device *model_add(struct tapqd *d, const struct conf_device *cd)
+{
+	return model_create(d, cd, "created");
+}
+
+/* What SIGTERM leaves of a device, as it is: the log says that, nothing else. */
+static void model_log_stop(struct tapqd *d, const struct device *dev, pid_t holder)
+{
+	const char *name = dev->conf.name;
+
+	if (holder)
+		log_info(d, "%s: stays up with its holder pid %d", name, (int)holder);
+	else if (dev->state == DEVICE_BY_NAME)
+		/* the operator's, and perhaps a running VM's: never tapqd's to delete */
+		log_info(d, "%s: stays, persistent, handed off by name", name);
+	else if (dev->state == DEVICE_ORPHANED)
+		log_info(d, "%s: stays until the fds its last holder left are closed", name);
+	else if (d->fdstore)
+		log_info(d, "%s: stays, its queues kept in the service manager's fd store", name);
+	else if (dev->conf.persist)
+		log_info(d, "%s: stays, persistent", name);
+	else
+		log_info(d, "%s: removed", name);
+}
+
+void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, const char *why)
+{
+	pid_t holder = dev->lease ? lease_pid(dev->lease) : 0;
+	bool had_lease = dev->lease != NULL;
+	int r = 0;
+
+	model_set_state(d, dev, DEVICE_REMOVING);
+	resize_device_gone(d, dev);
+	if (how != MODEL_STOP)
+		sync_event(d, dev, TAPQD_EVENT_DEVICE_REMOVED, holder,
+			   dev->lease ? lease_conn(dev->lease) : NULL);
+	if (dev->lease)
+		lease_free(dev->lease);
+	TAILQ_REMOVE(&d->devices, dev, entry);
+	switch (how) {
+	case MODEL_DELETE:
+		r = link_delete(d->nl, dev->ifindex);
+		if (r == -ENODEV)
+			r = 0;
+		fdstore_forget_device(d, dev);
+		break;
+	case MODEL_GONE:
+	case MODEL_FORGET:
+		/* its stored queues name a device that is gone, or that tapqd lets go */
+		fdstore_forget_device(d, dev);
+		break;
+	case MODEL_STOP:
+		/* a stop and a restart look the same from here: the store keeps it all */
+		model_log_stop(d, dev, holder);
+		break;
+	}
+	/* MODEL_GONE: the caller said what happened to the interface */
+	if (how == MODEL_DELETE && r < 0)
+		log_err(d, "%s: deleting the interface (%s): %s", dev->conf.name, why, strerror(-r));
+	else if (how == MODEL_DELETE || how == MODEL_FORGET)
+		log_info(d, "%s: %s: %s", dev->conf.name,
+			 how == MODEL_DELETE ? "deleted" : "let go", why);
+	device_free(d, dev);
+	if (had_lease && how != MODEL_STOP)
+		statefile_save(d);
+	if (how != MODEL_STOP)
+		sync_global(d);
+}
+
+/*
+ * Its interface went: with "ip link del" (our fds now belong to no device),
+ * or with the fds of the holder an orphaned or waiting device had. Declared
+ * in the config, it is created afresh, with the config a reload kept for it.
+ */
+static void model_on_link_gone(struct tapqd *d, struct device *dev)
+{
+	struct conf_device cd = dev->conf_pending ? dev->pending_conf : dev->conf;
+	bool removal = dev->removal_pending;
+
+	if (dev->state == DEVICE_WAITING || dev->state == DEVICE_ORPHANED)
+		log_info(d, "%s: its interface went with its holder's fds (ifindex %d): %s",
+			 dev->conf.name, dev->ifindex,
+			 removal ? "removed, as the config says since the last reload"
+				 : "creating it afresh");
+	else
+		log_err(d, "%s: deleted from outside tapqd (ifindex %d)%s", dev->conf.name,
+			dev->ifindex,
+			removal ? ": removed, as the config says since the last reload" : "");
+	model_destroy(d, dev, MODEL_GONE, NULL);
+	if (!removal)
+		model_create(d, &cd, "created again");
+}
+
+/* Read every queue's state: a holder, or someone else, may have changed it. */
+static void model_on_queues_changed(struct tapqd *d, struct device *dev)
+{
+	bool before[TAPQD_MAX_QUEUES];
+	unsigned int was, now;
+	int r;
+
+	if (!device_has_queues(dev))
+		return; /* no fd to read the queues through */
+	memcpy(before, dev->attached, sizeof(before));
+	was = device_active_count(dev);
+	r = device_refresh(dev);
+	if (r < 0) {
+		log_warn(d, "%s: reading queue states: %s", dev->conf.name, strerror(-r));
+		return;
+	}
+	if (!memcmp(before, dev->attached, sizeof(before)))
+		return;
+	now = device_active_count(dev);
+	if (dev->lease)
+		log_info(d, "%s: pid %d set %u of %u queues active (was %u)", dev->conf.name,
+			 (int)lease_pid(dev->lease), now, dev->conf.max_queues, was);
+	else
+		log_warn(d, "%s: %u of %u queues active (was %u), changed outside tapqd",
+			 dev->conf.name, now, dev->conf.max_queues, was);
+	sync_device(d, dev);
+}
+
+static void model_on_holder_exited(struct tapqd *d, struct device *dev)
+{
+	model_lease_end(d, dev, "holder exited");
+}
+
+void model_init(struct tapqd *d)
+{
+	d->hooks.link_gone = model_on_link_gone;
+	d->hooks.queues_changed = model_on_queues_changed;
+	d->hooks.holder_exited = model_on_holder_exited;
+}
+
+int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
+		      unsigned int control, struct lease **ret, char *what, size_t what_size)
+{
+	unsigned int failed;
+	int r = lease_grant(d, dev, cl, control, ret);
+
+	if (r < 0) {
+		snprintf(what, what_size, "watching the peer (pidfd)");
+		return r;
+	}
+	model_set_state(d, dev, DEVICE_LEASED);
+	/* the client owns the data path from here: workers finish what they read first */
+	worker_sync(d, dev);
+	/* QEMU takes every fd it receives for attached and aborts if a detach then fails */
+	if (control != TAPQD_CONTROL_CLIENT)
+		return 0;
+	r = device_set_active(dev, dev->conf.max_queues, &failed);
+	if (r == 0)
+		return 0;
+	snprintf(what, what_size, "attaching queue %u", failed);
+	/* nobody had the lease yet: back to what it was, without a word to subscribers */
+	lease_free(dev->lease);
+	dev->lease_dirty = false;
+	device_set_state(dev, DEVICE_READY);
+	if (device_set_active(dev, dev->want_active, &failed) < 0)
+		log_err(d, "%s: restoring %u active queues: queue %u", dev->conf.name,
+			dev->want_active, failed);
+	sync_device(d, dev);
+	return r;
+}
+
+/*
+ * A waiting device whose lease ended has no fd of its interface: the
+ * interface goes with the holder's (at once when it exited) and the device
+ * is created afresh then, when the monitor sees it go.
+ */
+static void model_orphan(struct tapqd *d, struct device *dev, pid_t was)
+{
+	struct link_tun tun;
+
+	model_set_state(d, dev, DEVICE_ORPHANED);
+	if (if_nametoindex(dev->conf.name) != (unsigned int)dev->ifindex) {
+		model_on_link_gone(d, dev);
+		return;
+	}
+	if (dev->removal_pending) {
+		model_destroy(d, dev, MODEL_FORGET,
+			      "its lease ended, and the config no longer has it; the interface "
+			      "goes with the fds its holder left");
+		return;
+	}
+	/*
+	 * A persistent one stays when the last fd closes: with no queue open
+	 * anywhere it is nobody's, and is deleted to be created afresh (the
+	 * monitor sees it go).
+	 */
+	if (link_get_tun(d->nl, dev->ifindex, &tun) == 0 && tun.persist &&
+	    tun.num_queues + tun.num_disabled == 0) {
+		int r = link_delete(d->nl, dev->ifindex);
+
+		if (r < 0)
+			log_err(d, "%s: deleting the persistent interface its holder left: %s",
+				dev->conf.name, strerror(-r));
+		sync_device(d, dev);
+		return;
+	}
+	log_info(d, "%s: waiting for its interface to go with the fds pid %d left",
+		 dev->conf.name, (int)was);
+	sync_device(d, dev);
+}
+
+void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
+{
+	pid_t was = lease_pid(dev->lease);
+	struct client *conn = lease_conn(dev->lease);
+	unsigned int failed;
+	int r;
+
+	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)was, why);
+	/* nobody is left to acknowledge a shrink: it completes now, under the lease */
+	resize_finish_pending(d, dev);
+	lease_free(dev->lease);
+	sync_event(d, dev, TAPQD_EVENT_LEASE_ENDED, was, conn);
+	if (dev->state == DEVICE_WAITING) {
+		model_orphan(d, dev, was);
+		return;
+	}
+	model_set_state(d, dev, DEVICE_READY);
+	/* a reload may have kept the device's removal or its new config for this moment */
+	if (dev->removal_pending) {
+		model_destroy(d, dev, MODEL_DELETE,
+			      "its lease ended, and the config no longer has it");
+		return;
+	}
+	if (dev->conf_pending) {
+		struct conf_device cd = dev->pending_conf;
+
+		log_info(d, "%s: its lease ended: applying the config of the last reload",
+			 dev->conf.name);
+		if (reconf_pending(d, dev) == RECONF_RECREATE) {
+			model_destroy(d, dev, MODEL_DELETE,
+				      "its queues change with the config of the last reload");
+			model_add(d, &cd);
+			return;
+		}
+	}
+	/* whatever active set the holder left gives way to the one tapqd keeps */
+	r = device_refresh(dev);
+	if (r == 0)
+		r = device_set_active(dev, dev->want_active, &failed);
+	if (r < 0)
+		log_err(d, "%s: restoring %u active queues after the lease: %s", dev->conf.name,
+			dev->want_active, strerror(-r));
+	sync_device(d, dev);
+}
+
+int model_resume(struct tapqd *d, struct device *dev, pid_t from, const int *fds, size_t n,
+		 char *what, size_t what_size)
+{
+	int r = adopt_holder_fds(d, dev, fds, n, what, what_size);
+
+	if (r < 0)
+		return r;
+	model_set_state(d, dev, DEVICE_LEASED);
+	fdstore_add_device(d, dev);
+	dev->lease_dirty = true;
+	log_info(d, "%s: re-adopted from the fds of pid %d, ifindex %d, %u of %u queues active, "
+		    "leased",
+		 dev->conf.name, (int)from, dev->ifindex, device_active_count(dev),
+		 dev->conf.max_queues);
+	sync_device(d, dev);
+	return 0;
+}
+
+/* One device of the config at start: from the fd store, waiting for its holder, or new. */
+static void model_start_device(struct tapqd *d, const struct conf_device *cd)
+{
+	struct device *dev;
+	char what[200] = "";
+	int r = adopt_device(d, cd, &dev, what, sizeof(what));
+
+	if (r == 0) {
+		model_set_state(d, dev, dev->lease ? DEVICE_LEASED : DEVICE_READY);
+		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+		log_info(d, "%s: re-adopted from the fd store, ifindex %d, %u of %u queues active%s",
+			 cd->name, dev->ifindex, device_active_count(dev), cd->max_queues,
+			 dev->lease ? ", leased" : "");
+		return;
+	}
+	if (r != -ENOENT)
+		log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
+	/* no fd came back, but its holder may live on with its own */
+	r = adopt_waiting(d, cd, &dev, what, sizeof(what));
+	if (r == 0) {
+		model_set_state(d, dev, DEVICE_WAITING);
+		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+		log_info(d, "%s: interface alive (ifindex %d), held by pid %d under the lease of an "
+			    "earlier tapqd: waiting for it to resume with its fds",
+			 cd->name, dev->ifindex, (int)lease_pid(dev->lease));
+		return;
+	}
+	if (r != -ENOENT)
+		log_info(d, "%s: not waiting for %s: %s", cd->name, what, strerror(-r));
+	model_add(d, cd);
+}
+
+void model_start(struct tapqd *d)
+{
+	/* in config order, so that placement comes out as it did before a restart */
+	for (size_t i = 0; i < d->conf.n_devices; i++)
+		model_start_device(d, &d->conf.devices[i]);
+	adopt_finish(d);
+	sync_all(d);
+}
+
+void model_stop(struct tapqd *d)
+{
+	struct device *dev;
+
+	while ((dev = TAILQ_FIRST(&d->devices)))
+		model_destroy(d, dev, MODEL_STOP, "tapqd stops");
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/*
+ * status.c - the description of a device that STATUS and LEASE carry, read
+ * from the model as it is: nothing here changes a device
+ */
+
+#include <string.h>
+
+#include "device.h"
+#include "follow.h"
+#include "lease.h"
+#include "link.h"
+#include "log.h"
+#include "status.h"
+#include "worker.h"
+
+/* The config's enum and the protocol's are kept apart: the protocol is what clients build against. */
+static uint8_t status_backend(enum conf_backend b)
+{
+	switch (b) {
+	case CONF_BACKEND_SINK:
+		return TAPQD_BACKEND_SINK;
+	case CONF_BACKEND_ECHO:
+		return TAPQD_BACKEND_ECHO;
+	case CONF_BACKEND_NONE:
+		break;
+	}
+	return TAPQD_BACKEND_NONE;
+}
+
+/*
+ * The queues of a device handed off by name are all someone else's: only
+ * the kernel can count them (tapqd has no fd to ask with TUNGETIFF), and
+ * tapqd cannot tell which is which, so they are laid out as slots.
+ */
+static void status_by_name(struct tapqd *d, const struct device *dev,
+			   struct tapqd_device_info *info)
+{
+	unsigned int attached, held;
+	struct link_tun t;
+	int r = link_get_tun(d->nl, dev->ifindex, &t);
+
+	if (r < 0) {
+		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s",
+			 dev->conf.name, strerror(-r));
+		return;
+	}
+	attached = t.num_queues > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES : t.num_queues;
+	held = t.num_queues + t.num_disabled > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES
+								 : t.num_queues + t.num_disabled;
+	info->active_queues = (uint16_t)attached;
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		info->queues[i].active = i < attached;
+		info->queues[i].held = i < held;
+	}
+}
+
+void status_device_info(struct tapqd *d, const struct device *dev,
+			struct tapqd_device_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	memcpy(info->name, dev->conf.name, sizeof(info->name));
+	info->ifindex = (uint32_t)dev->ifindex;
+	info->max_queues = (uint16_t)dev->conf.max_queues;
+	info->active_queues = (uint16_t)device_active_count(dev);
+	info->vnet_hdr_size = dev->conf.vnet_hdr ? (uint16_t)dev->conf.vnet_hdr_size : 0;
+	info->tun_flags = dev->tun_flags;
+	info->offloads = dev->conf.offloads;
+	info->backend = status_backend(dev->conf.backend);
+	if (dev->removal_pending)
+		info->pending = TAPQD_PENDING_REMOVE;
+	else if (dev->conf_pending)
+		info->pending = TAPQD_PENDING_RECONFIGURE;
+	info->txqueuelen = dev->txqueuelen;
+	info->txqueuelen_pending = dev->txqueuelen_pending;
+	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
+	info->tunsetqueue_calls = dev->tunsetqueue_calls;
+	info->waiting = dev->state == DEVICE_WAITING || dev->state == DEVICE_ORPHANED;
+	info->follow = (uint8_t)follow_state(dev);
+	info->vcpus = (uint16_t)follow_vcpus(dev);
+	info->handoff = dev->state == DEVICE_BY_NAME ? TAPQD_HANDOFF_NAME : TAPQD_HANDOFF_FD;
+	if (dev->lease) {
+		info->leased = 1;
+		info->control = (uint8_t)lease_control(dev->lease);
+		info->holder_pid = lease_pid(dev->lease);
+	}
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
+		info->queues[i].cpu =
+			(int16_t)(i < dev->conf.max_queues ? follow_queue_cpu(dev, i) : -1);
+		worker_queue_info(dev, i, &info->queues[i]);
+	}
+	if (dev->state == DEVICE_BY_NAME)
+		status_by_name(d, dev, info);
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sync.c - the one place that brings everything derived from the device
+ * model into line after a change: workers, ring and budget, following, the
+ * stored lease state, the poll timer, STATUS= and the events subscribers
+ * hear. Callers change the model and call sync_device(); they never repeat
+ * this list.
+ */
+
+#include <string.h>
+
+#include "budget.h"
+#include "ctl.h"
+#include "device.h"
+#include "fdstore.h"
+#include "follow.h"
+#include "lease.h"
+#include "monitor.h"
+#include "notify.h"
+#include "statefile.h"
+#include "sync.h"
+#include "worker.h"
+
+void sync_event(struct tapqd *d, const struct device *dev, unsigned int kind, pid_t pid,
+		struct client *holder)
+{
+	struct tapqd_event ev = {
+		.kind = (uint16_t)kind,
+		.active_queues = (uint16_t)device_active_count(dev),
+		.pid = pid,
+	};
+
+	memcpy(ev.name, dev->conf.name, sizeof(ev.name));
+	ctl_event(d, &ev, holder);
+}
+
+/*
+ * The holder's pidfd goes to the fd store under the device's name, and the
+ * lease state is written: at once under a service manager (the pidfd and
+ * the state must agree if tapqd dies next), else after the reply.
+ */
+static void sync_lease_store(struct tapqd *d, struct device *dev)
+{
+	if (!dev->lease_dirty)
+		return;
+	dev->lease_dirty = false;
+	if (!d->fdstore) {
+		statefile_save_soon(d);
+		return;
+	}
+	fdstore_put_holder(d, dev->conf.name, dev->lease ? lease_pidfd(dev->lease) : -1);
+	statefile_save(d);
+}
+
+void sync_global(struct tapqd *d)
+{
+	monitor_poll_update(d);
+	notify_status(d);
+}
+
+static void sync_one(struct tapqd *d, struct device *dev)
+{
+	unsigned int active = device_active_count(dev);
+
+	if (device_has_queues(dev))
+		budget_update(d, dev, active);
+	if (d->threads)
+		worker_sync(d, dev);
+	follow_update(d, dev, dev->lease ? lease_pid(dev->lease) : 0);
+	sync_lease_store(d, dev);
+	if (active != dev->synced_active) {
+		dev->synced_active = active;
+		sync_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0,
+			   dev->lease ? lease_conn(dev->lease) : NULL);
+	}
+}
+
+void sync_device(struct tapqd *d, struct device *dev)
+{
+	sync_one(d, dev);
+	sync_global(d);
+}
+
+void sync_all(struct tapqd *d)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		sync_one(d, dev);
+	sync_global(d);
+}
