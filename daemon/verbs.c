@@ -15,6 +15,7 @@
 #include "budget.h"
 #include "ctl.h"
 #include "device.h"
+#include "holder.h"
 #include "lease.h"
 #include "log.h"
 #include "monitor.h"
@@ -243,6 +244,33 @@ static struct lease *verbs_lease(struct tapqd *d, struct client *cl, uint32_t se
 	return dev ? dev->lease : NULL;
 }
 
+/*
+ * tapqd cannot take back the fds a revoked holder has: say whether it still
+ * has them, for the operator. A holder that exited has closed them all; one
+ * alive after the count was the process counted, not a recycled pid.
+ */
+static void verbs_log_revoke(struct tapqd *d, const struct lease *l, const struct client *cl)
+{
+	const struct device *dev = l->dev;
+	int k = holder_count_tap_fds(l->pid, dev->conf.name), prio = LOG_WARNING;
+	char what[128];
+
+	if (lease_holder_exited(l))
+		k = 0;
+	if (k == 0) {
+		prio = LOG_INFO;
+		snprintf(what, sizeof(what), "has closed every queue fd");
+	} else if (k > 0) {
+		snprintf(what, sizeof(what), "still has %d of its %u queue fds", k,
+			 dev->conf.max_queues);
+	} else {
+		snprintf(what, sizeof(what), "may still have the queue fds (/proc/%d/fd: %s)",
+			 (int)l->pid, strerror(-k));
+	}
+	log_msg(d, prio, "%s: lease of pid %d revoked by pid %d uid %u; the holder %s",
+		dev->conf.name, (int)l->pid, (int)cl->pid, (unsigned int)cl->uid, what);
+}
+
 static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 			  const struct tapqd_release *req)
 {
@@ -257,10 +285,7 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 		lease_end(d, l, "released");
 	} else if (cl->uid == 0 || (!verbs_token_equal(req->token, no_token) &&
 				    verbs_token_equal(req->token, l->token))) {
-		/* The holder keeps its fds: say so, it is the operator's call. */
-		log_warn(d, "%s: lease of pid %d revoked by pid %d uid %u; the holder may still "
-			    "have the queue fds",
-			 dev->conf.name, (int)l->pid, (int)cl->pid, (unsigned int)cl->uid);
+		verbs_log_revoke(d, l, cl);
 		lease_end(d, l, "revoked");
 	} else {
 		ctl_send_error(d, cl, seq, -EPERM,
