@@ -89,8 +89,9 @@ $(DAEMON_A): $(call obj,$(DAEMON_SRC))
 
 $(TAPQD): $(call obj,daemon/main.c) $(DAEMON_A) $(CONF_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-# qmp-add/qmp-del speak QMP with json-c; nothing else of the daemon's libraries
-$(TAPQCTL): $(call obj,$(wildcard tools/*.c)) $(LIB_A)
+# qmp-add/qmp-del speak QMP with json-c; of the daemon only holder.o (libc alone), for the
+# check that qmp-del leaves no queue fd in QEMU
+$(TAPQCTL): $(call obj,$(wildcard tools/*.c) daemon/holder.c) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs json-c 2>/dev/null)
 
 $(BUILD)/test/%: $(BUILD)/test/%.o $(DAEMON_A) $(CONF_A) $(LIB_A)

@@ -13,6 +13,7 @@
 #include "acl.h"
 #include "ctl.h"
 #include "device.h"
+#include "holder.h"
 #include "lease.h"
 #include "log.h"
 #include "model.h"
@@ -229,6 +230,33 @@ static struct device *verbs_leased(struct tapqd *d, struct client *cl, uint32_t 
 	return dev;
 }
 
+/*
+ * tapqd cannot take back the fds a revoked holder has: say whether it still
+ * has them, for the operator. A holder that exited has closed them all; one
+ * alive after the count was the process counted, not a recycled pid.
+ */
+static void verbs_log_revoke(struct tapqd *d, const struct device *dev, const struct ctl_peer *p)
+{
+	pid_t holder = lease_pid(dev->lease);
+	int k = holder_count_tap_fds(holder, dev->conf.name), prio = LOG_WARNING;
+	char what[128];
+
+	if (lease_holder_exited(dev->lease))
+		k = 0;
+	if (k == 0) {
+		prio = LOG_INFO;
+		snprintf(what, sizeof(what), "has closed every queue fd");
+	} else if (k > 0) {
+		snprintf(what, sizeof(what), "still has %d of its %u queue fds", k,
+			 dev->conf.max_queues);
+	} else {
+		snprintf(what, sizeof(what), "may still have the queue fds (/proc/%d/fd: %s)",
+			 (int)holder, strerror(-k));
+	}
+	log_msg(d, prio, "%s: lease of pid %d revoked by pid %d uid %u; the holder %s",
+		dev->conf.name, (int)holder, (int)p->pid, (unsigned int)p->uid, what);
+}
+
 static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 			  const struct tapqd_release *req)
 {
@@ -242,10 +270,7 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 	if (holder == p->pid) {
 		model_lease_end(d, dev, "released");
 	} else if (p->uid == 0 || lease_token_matches(dev->lease, req->token)) {
-		/* The holder keeps its fds: say so, it is the operator's call. */
-		log_warn(d, "%s: lease of pid %d revoked by pid %d uid %u; the holder may still "
-			    "have the queue fds",
-			 dev->conf.name, (int)holder, (int)p->pid, (unsigned int)p->uid);
+		verbs_log_revoke(d, dev, p);
 		model_lease_end(d, dev, "revoked");
 	} else {
 		ctl_send_error(d, cl, seq, -EPERM,

@@ -2,9 +2,10 @@
 /*
  * hotplug.c - tapqctl qmp-add and qmp-del: leases a device, puts its queue
  * fds into a running QEMU over QMP (getfd, netdev_add, device_add) and
- * hands the lease to that QEMU; and the reverse. Every step that fails
- * undoes the ones before it, so that QEMU keeps no fd of ours by name and
- * tapqd no lease.
+ * hands the lease to that QEMU; and the reverse. Every step of qmp-add that
+ * fails undoes the ones before it, so that QEMU keeps no fd of ours by name
+ * and tapqd no lease; every step of qmp-del takes what is already gone as
+ * done, so that a qmp-del that stopped half-way can be run again.
  */
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "holder.h"
 #include "hotplug.h"
 #include "qmp.h"
 
@@ -66,6 +68,16 @@ static char *hotplug_fdnames(const char *id, size_t n)
 	return s;
 }
 
+/*
+ * QEMU answered that it has no such netdev (DeviceNotFound) or fd name
+ * (GenericError): qmp_error() has only the words, and neither has a query
+ * in QEMU 7.2 to ask instead.
+ */
+static bool hotplug_not_found(const struct qmp *q, int r)
+{
+	return r == -EREMOTEIO && strstr(qmp_error(q), "not found");
+}
+
 /* Best effort while undoing: whatever fails here is said, and the rest still undone. */
 static void hotplug_undo(struct qmp *q, const char *cmd, json_object *args)
 {
@@ -73,25 +85,36 @@ static void hotplug_undo(struct qmp *q, const char *cmd, json_object *args)
 		fprintf(stderr, "tapqctl: undoing: %s: %s\n", cmd, qmp_error(q));
 }
 
-/* Closes the fds QEMU still has by name; netdev_add takes the names it used out of the list. */
-static void hotplug_closefds(struct qmp *q, const char *id, size_t n)
+/*
+ * Closes the fds QEMU still has by name; netdev_add takes the names it used
+ * out of the list. Every name is tried; what fails is said, after `how`.
+ * Return: 0, or the last failure.
+ */
+static int hotplug_closefds(struct qmp *q, const char *id, size_t n, const char *how)
 {
 	char name[HOTPLUG_FDNAME_MAX];
+	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *args = json_object_new_object();
+		int r;
 
 		hotplug_fdname(name, sizeof(name), id, i);
 		if (!args || json_object_object_add(args, "fdname", json_object_new_string(name)) <
 				     0) {
 			json_object_put(args);
-			fprintf(stderr, "tapqctl: undoing: closefd %s: out of memory\n", name);
+			fprintf(stderr, "tapqctl: %sclosefd %s: out of memory\n", how, name);
+			ret = -ENOMEM;
 			continue;
 		}
+		r = qmp_run(q, "closefd", args, -1);
 		/* a name netdev_add consumed is not found: nothing to close */
-		if (qmp_run(q, "closefd", args, -1) < 0 && !strstr(qmp_error(q), "not found"))
-			fprintf(stderr, "tapqctl: undoing: closefd %s: %s\n", name, qmp_error(q));
+		if (r < 0 && !hotplug_not_found(q, r)) {
+			fprintf(stderr, "tapqctl: %sclosefd %s: %s\n", how, name, qmp_error(q));
+			ret = r;
+		}
 	}
+	return ret;
 }
 
 static json_object *hotplug_id_args(const char *key, const char *id)
@@ -190,7 +213,7 @@ static int hotplug_plug(struct qmp *q, const struct hotplug_opts *o,
 	}
 	if (r < 0) {
 		/* a getfd that failed still may have named its fd: close that one too */
-		hotplug_closefds(q, o->id, named < l->n_fds ? named + 1 : named);
+		hotplug_closefds(q, o->id, named < l->n_fds ? named + 1 : named, "undoing: ");
 		return r;
 	}
 	*ret_step = "device_add";
@@ -255,8 +278,12 @@ out:
 	return rc;
 }
 
-/* The lease is released only when QEMU at that socket is the one that holds it. */
-static int hotplug_holder_check(struct tapqd_client *c, const struct hotplug_opts *o, pid_t qemu)
+/*
+ * The lease is released only when QEMU at that socket is the one that holds
+ * it. Return: 0 with the device's queue count in *ret_n, or 1 once said why.
+ */
+static int hotplug_holder_check(struct tapqd_client *c, const struct hotplug_opts *o, pid_t qemu,
+				size_t *ret_n)
 {
 	struct tapqd_device_info *dev = NULL;
 	char why[200];
@@ -270,9 +297,75 @@ static int hotplug_holder_check(struct tapqd_client *c, const struct hotplug_opt
 		snprintf(why, sizeof(why), "not leased by QEMU pid %d (holder %d)", (int)qemu,
 			 n == 1 && dev[0].leased ? dev[0].holder_pid : 0);
 		r = hotplug_fail(o->device, why);
+	} else {
+		*ret_n = dev[0].max_queues;
 	}
 	free(dev);
 	return r;
+}
+
+/*
+ * An id QEMU could have given a device: a letter, then letters, digits, '-',
+ * '.', '_' (QEMU's id_wellformed). Anything else names no device of QEMU's,
+ * and would be read as more of the QOM path hotplug_has_device asks about.
+ */
+static bool hotplug_id_valid(const char *id)
+{
+	if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (const char *p = id + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
+			return false;
+	return strlen(id) < HOTPLUG_FDNAME_MAX - 16;
+}
+
+/*
+ * Does QEMU have a device of that id? Asked of QOM, where every device given
+ * an id lives until it is deleted, so that no error message has to be read:
+ * qom-get answers DeviceNotFound for a path that is not there.
+ * Return: 1, 0, or -errno.
+ */
+static int hotplug_has_device(struct qmp *q, const char *id)
+{
+	char path[HOTPLUG_FDNAME_MAX + 32];
+	json_object *args;
+	int r;
+
+	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
+	args = hotplug_id_args("path", path);
+	if (!args || json_object_object_add(args, "property", json_object_new_string("type")) < 0) {
+		json_object_put(args);
+		return -ENOMEM;
+	}
+	r = qmp_run(q, "qom-get", args, -1);
+	if (r == -EREMOTEIO)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+/*
+ * device_del and its DEVICE_DELETED, or nothing when QEMU has no such device
+ * any more (a guest that agreed after an earlier qmp-del gave up): *ret_gone
+ * says which. An unplug still waiting for the guest is not done: QEMU's
+ * words say so. Return: 0, or 1 once said why.
+ */
+static int hotplug_del_device(struct qmp *q, const char *id, bool *ret_gone)
+{
+	char what[300], why[256];
+	int r = hotplug_device_del(q, id);
+
+	*ret_gone = false;
+	snprintf(what, sizeof(what), "device_del %s", id);
+	if (r != -EREMOTEIO)
+		return r < 0 ? hotplug_fail(what, qmp_error(q)) : 0;
+	/* QEMU refused: whether the device is still there is the question, not why */
+	snprintf(why, sizeof(why), "%s", qmp_error(q));
+	r = hotplug_has_device(q, id);
+	if (r < 0)
+		return hotplug_fail(what, qmp_error(q)[0] ? qmp_error(q) : strerror(-r));
+	*ret_gone = r == 0;
+	return r == 0 ? 0 : hotplug_fail(what, why);
 }
 
 int hotplug_del(const struct hotplug_opts *o)
@@ -282,26 +375,54 @@ int hotplug_del(const struct hotplug_opts *o)
 	char what[300];
 	struct qmp *q = NULL;
 	pid_t qemu = 0;
+	size_t n = 0;
+	bool gone;
 	int r, rc = 1;
 
 	if (o->token && token_parse(o->token, token) < 0)
 		return hotplug_fail("--token", "the token is 32 hex digits");
+	if (!hotplug_id_valid(o->id))
+		return hotplug_fail("--id", "not an id QEMU gives: a letter, then letters, digits, "
+					    "'-', '.' or '_'");
 	if (hotplug_connect(o, &q, &qemu, &c))
 		goto out;
-	if (hotplug_holder_check(c, o, qemu))
+	if (hotplug_holder_check(c, o, qemu, &n))
 		goto out;
 	/* until DEVICE_DELETED the guest may still use the queues: the lease stays */
-	if (hotplug_device_del(q, o->id) < 0) {
-		snprintf(what, sizeof(what), "device_del %s", o->id);
-		hotplug_fail(what, qmp_error(q));
+	if (hotplug_del_device(q, o->id, &gone))
 		goto out;
-	}
+	if (gone)
+		printf("device_del %s: already done: QEMU has no device %s\n", o->id, o->id);
 	/* the netdev's end closes QEMU's copies of the queue fds */
-	if (qmp_run(q, "netdev_del", hotplug_id_args("id", o->id), -1) < 0) {
+	r = qmp_run(q, "netdev_del", hotplug_id_args("id", o->id), -1);
+	if (hotplug_not_found(q, r)) {
+		printf("netdev_del %s: already done: QEMU has no netdev %s\n", o->id, o->id);
+	} else if (r < 0) {
 		snprintf(what, sizeof(what), "netdev_del %s", o->id);
 		hotplug_fail(what, qmp_error(q));
 		goto out;
 	}
+	/* a name getfd gave that no netdev took holds a queue fd too (a hand-made getfd, say) */
+	if (hotplug_closefds(q, o->id, n, "") < 0)
+		goto out;
+	/*
+	 * Every step may have found nothing to do because --id is not the id
+	 * qmp-add used: the fds would stay in QEMU, unleased. /proc says (when
+	 * tapqctl may read QEMU's: root, or QEMU's own user).
+	 */
+	r = holder_count_tap_fds(qemu, o->device);
+	if (r > 0) {
+		snprintf(what, sizeof(what),
+			 "QEMU pid %d still has %d fds of it (is %s the id qmp-add gave?): the "
+			 "lease stays",
+			 (int)qemu, r, o->id);
+		hotplug_fail(o->device, what);
+		goto out;
+	}
+	if (r < 0)
+		fprintf(stderr, "tapqctl: cannot see the fds of QEMU pid %d (%s): releasing on the "
+				"word of QMP\n",
+			(int)qemu, strerror(-r));
 	r = tapqd_client_release(c, o->device, o->token ? token : NULL);
 	if (r < 0) {
 		hotplug_fail_tapqd("release", c, r);

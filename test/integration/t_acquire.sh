@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # t_acquire.sh - tapqctl acquire gets exactly max_queues fds of the device
 # (fdinfo and TUNGETIFF agree), a second acquire is refused naming the
-# holder's pid, and the device outlives each lease.
+# holder's pid, and the device outlives each lease. Root may end another's
+# lease, and tapqd logs how many queue fds that holder still has.
 . "$(dirname "$0")/lib.sh"
 tq_init
 start_daemon "$TQ_DIR/basic.conf" || finish
@@ -77,6 +78,9 @@ H2=$BGPID
 wait_until 100 0.1 "second holder has its lease" holder_is tqa "$H2"
 assert_ok "tapqctl release by root" tq release tqa
 wait_until 50 0.1 "released by root" leased_is tqa false
+assert_match "tapqd logs that the holder still has its queue fds" \
+	"tqa: lease of pid $H2 revoked by pid [0-9]+ uid 0; the holder still has 4 of its 4 queue fds\$" \
+	"$(cat "$DLOG")"
 stop_bg "$H2"
 assert_refused "release of an unleased device fails" tq release tqa
 assert_refused "acquire of an unknown device fails" tq acquire tqnosuch

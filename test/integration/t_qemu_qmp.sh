@@ -8,8 +8,20 @@
 # handed to QEMU ends when QEMU quits (exit 0, and never "could not enable/disable
 # queue"). Every failed qmp-add leaves no fd in QEMU, by name or otherwise,
 # and no lease: a taken netdev id, a taken device id, a QEMU whose user may
-# not use the device.
+# not use the device. A qmp-del can be run again: steps already done (device
+# or netdev gone) count as done, so a retry after one that gave up on a
+# stopped guest (Debian's kernel, `make guest`), once the guest let the
+# device go, ends the lease; an id QEMU does not know ends nothing while
+# QEMU has the fds; tapqd logs whether the holder closed its queue fds.
 . "$(dirname "$0")/lib.sh"
+
+GUEST=${GUEST:-$(dirname "$BUILD")/build/guest}
+for f in "$GUEST/vmlinuz" "$GUEST/initramfs.gz"; do
+	if [ ! -r "$f" ]; then
+		say "  FAIL missing $f (make guest)"
+		exit 1
+	fi
+done
 tq_init
 start_daemon "$TQ_DIR/basic.conf" || finish
 
@@ -36,6 +48,16 @@ start_qemu() {
 qmp() { "$TQQMP" "$QMP" "$@"; }
 qmp_ok() { assert_ok "QMP $1" qmp "{\"execute\":\"$1\"}"; }
 fd_name_gone() { ! qmp "{\"execute\":\"closefd\",\"arguments\":{\"fdname\":\"$1\"}}" >/dev/null; }
+# device_gone ID: QEMU answers that it has no device ID (tqqmp exits 1 on an error answer)
+device_gone() {
+	qmp "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"type\"}}" >/dev/null
+	[ $? -eq 1 ]
+}
+# revoke_logged DEV PID WHAT: tapqd's log line for a lease of PID ended by root's qmp-del
+revoke_logged() {
+	assert_match "tapqd logs that the holder $3" \
+		"$1: lease of pid $2 revoked by pid [0-9]+ uid 0; the holder $3\$" "$(cat "$DLOG")"
+}
 # active_matches DEV: tapqd's active_queues is the kernel's numqueues
 active_matches() {
 	[ "$(link_queues "$1" | awk '{ print $2 }')" = "$(status_field "$1" .active_queues)" ]
@@ -91,9 +113,29 @@ assert_eq "still leased by QEMU" "$Q" "$(status_field tqv .holder_pid)"
 assert_ok "qmp-del exits 0" tq qmp-del tqv --qmp "$QMP" --id nic0
 assert_eq "the lease ended" false "$(status_field tqv .leased)"
 assert_eq "QEMU holds no fd of tqv any more" "" "$(tap_fds_of "$Q" tqv)"
+revoke_logged tqv "$Q" "has closed every queue fd"
 assert_nomatch "QEMU has no device nic0" '"qdev_id": "nic0"' "$(qmp '{"execute":"query-pci"}')"
 assert_refused "qmp-del of a device QEMU does not hold" tq qmp-del tqv --qmp "$QMP" --id nic0
 assert_match "says so" 'not leased by QEMU' "$REF_OUT"
+
+# ---- qmp-del again after its device_del and netdev_del were done: only the lease is left ----
+OUT=$(tq qmp-add tqv --qmp "$QMP" --id nic9 --bus rp1 2>&1)
+assert_eq "qmp-add nic9 exits 0" 0 "$?"
+assert_refused "qmp-del with an id QEMU does not know" tq qmp-del tqv --qmp "$QMP" --id nosuch
+assert_match "ends nothing while QEMU has the fds" "QEMU pid $Q still has 4 fds of it" "$REF_OUT"
+assert_eq "the lease stays with QEMU" "$Q" "$(status_field tqv .holder_pid)"
+# an empty slot no guest powered: the device goes at once
+assert_ok "device_del nic9 by hand" qmp '{"execute":"device_del","arguments":{"id":"nic9"}}'
+wait_until 50 0.1 "QEMU has no device nic9" device_gone nic9
+assert_ok "netdev_del nic9 by hand" qmp '{"execute":"netdev_del","arguments":{"id":"nic9"}}'
+assert_eq "QEMU holds no fd of tqv" "" "$(tap_fds_of "$Q" tqv)"
+assert_eq "still leased by QEMU" "$Q" "$(status_field tqv .holder_pid)"
+OUT=$(tq qmp-del tqv --qmp "$QMP" --id nic9 2>&1)
+assert_eq "qmp-del finishes the job: exit 0" 0 "$?"
+say "       $(printf '%s' "$OUT" | tr '\n' ';')"
+assert_match "device_del found done" '^device_del nic9: already done' "$OUT"
+assert_match "netdev_del found done" '^netdev_del nic9: already done' "$OUT"
+assert_eq "the lease ended" false "$(status_field tqv .leased)"
 
 # ---- qmp-add, system_reset, stop and cont; the lease ends with QEMU ----
 OUT=$(tq qmp-add tqv --qmp "$QMP" --id nic1 --bus rp1 2>&1)
@@ -140,6 +182,58 @@ wait "$Q"
 assert_eq "its exit status" 0 "$?"
 untrack "$Q"
 assert_match "tapqd logged the refusal" 'handover from pid [0-9]+ to pid [0-9]+ uid 65534 refused' "$(cat "$DLOG")"
+
+# ---- a guest that lets the device go late: qmp-del gives up, a retry ends the lease ----
+# Debian's kernel (pciehp built in) and the busybox initramfs, kept up by a
+# long pause before virtio_net: pciehp powers the slot off 5 s after the
+# attention button device_del presses, then QEMU deletes the device.
+QMP=$TQ_TMP/guest-qmp.sock
+SERIAL=$TQ_TMP/serial.log
+: >"$SERIAL"
+# shellcheck disable=SC2086 # QEMU_ARGS is split on purpose
+bg "$TQ_TMP/qemu-guest.out" nsenter -t "$DPID" -m -n qemu-system-x86_64 $QEMU_ARGS -cpu max -m 256 \
+	-serial "file:$SERIAL" -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 tq.pause=600" -qmp "unix:$QMP,server=on,wait=off"
+Q=$BGPID
+wait_until 100 0.1 "the guest's QEMU listens on its QMP socket" test -S "$QMP"
+wait_until 600 0.1 "the guest booted" file_has "$SERIAL" 'TQG VIRTIO-PCI-LOADED'
+OUT=$(tq qmp-add tqv --qmp "$QMP" --id nic2 --bus rp1 2>&1)
+assert_eq "qmp-add into the guest's QEMU exits 0" 0 "$?"
+TOKEN=$(printf '%s\n' "$OUT" | sed -n 's/.* token //p')
+# Until pciehp has bound a driver and lit the power indicator, QEMU refuses
+# device_del ("guest is busy (power indicator blinking)"): measured 0.2 s.
+wait_until 100 0.1 "the guest found nic2" file_has "$SERIAL" 'virtio-pci [0-9a-f:.]*: enabling device'
+sleep 1
+qmp_ok stop
+T0=$(date +%s)
+assert_refused "qmp-del gives up on a stopped guest" \
+	tq qmp-del tqv --qmp "$QMP" --id nic2 --token "$TOKEN"
+say "       qmp-del gave up after $(($(date +%s) - T0)) s: $REF_OUT"
+assert_match "no DEVICE_DELETED" 'no DEVICE_DELETED for nic2' "$REF_OUT"
+assert_eq "the lease stays with QEMU" "$Q" "$(status_field tqv .holder_pid)"
+# QEMU's unplug timer runs on the guest's clock, stopped too: device_del refuses
+assert_refused "a retry while the unplug waits for the guest fails too" \
+	tq qmp-del tqv --qmp "$QMP" --id nic2 --token "$TOKEN"
+assert_match "with QEMU's words" 'device_del nic2: .*in the process of unplug' "$REF_OUT"
+assert_eq "the lease still stays with QEMU" "$Q" "$(status_field tqv .holder_pid)"
+qmp_ok cont
+T0=$(date +%s)
+wait_until 300 0.1 "the running guest lets nic2 go" device_gone nic2
+say "       nic2 gone $(($(date +%s) - T0)) s after cont"
+assert_eq "its netdev still has the 4 queue fds in QEMU" 4 "$(tap_fds_of "$Q" tqv | wc -l)"
+assert_eq "and the lease is still QEMU's" "$Q" "$(status_field tqv .holder_pid)"
+OUT=$(tq qmp-del tqv --qmp "$QMP" --id nic2 --token "$TOKEN" 2>&1)
+assert_eq "a retry of qmp-del finishes the job: exit 0" 0 "$?"
+say "       $(printf '%s' "$OUT" | tr '\n' ';')"
+assert_match "device_del found done" '^device_del nic2: already done' "$OUT"
+assert_eq "the lease ended" false "$(status_field tqv .leased)"
+assert_eq "QEMU holds no fd of tqv" "" "$(tap_fds_of "$Q" tqv)"
+revoke_logged tqv "$Q" "has closed every queue fd"
+qmp_ok quit
+wait_until 100 0.1 "the guest's QEMU exits on quit" pid_dead "$Q"
+wait "$Q"
+assert_eq "its exit status" 0 "$?"
+untrack "$Q"
 
 stop_daemon
 finish
