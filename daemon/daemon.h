@@ -19,6 +19,7 @@ struct worker;
 struct hwloc_topology;
 struct adopt;
 struct ctl;
+struct fdlimit;
 
 enum log_target {
 	LOG_TERMINAL, /* stderr, plain */
@@ -58,6 +59,7 @@ struct tapqd {
 	bool notify_failed;  /* a failed sd_notify is logged once */
 	bool fdstore;        /* a service manager listens (NOTIFY_SOCKET): queues go to its fd store */
 	struct adopt *adopt; /* what came back from the fd store, during start-up only */
+	struct fdlimit *fdlimit; /* the store's size and what tapqd keeps in it; NULL: unknown */
 	char state_path[128]; /* the lease state file (statefile.c) */
 	uint64_t state_gen;   /* generation of the last lease state saved */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "fdlimit.h"
 #include "fdstore.h"
 #include "log.h"
 #include "notify.h"
@@ -72,6 +73,8 @@ static int fdstore_put(struct tapqd *d, const char *name, int fd)
 	if (r < 0)
 		log_err(d, "fd store: keeping %s: %s; a restart will not get it back", name,
 			strerror(-r));
+	else if (r > 0)
+		fdlimit_note_put(d, name); /* systemd answers nothing, even when it is full */
 	return r < 0 ? r : 0; /* sd_notify's "sent" is 1 */
 }
 
@@ -84,6 +87,8 @@ void fdstore_remove(struct tapqd *d, const char *name)
 	r = notify_remove_fd(name);
 	if (r < 0)
 		log_err(d, "fd store: removing %s: %s", name, strerror(-r));
+	else if (r > 0)
+		fdlimit_note_remove(d, name);
 }
 
 void fdstore_add_device(struct tapqd *d, const struct device *dev)

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "device.h"
+#include "fdlimit.h"
 #include "link.h"
 #include "log.h"
 #include "model.h"
@@ -116,6 +117,7 @@ static void main_stop(struct tapqd *d)
 		if (d->signal_evs[i])
 			event_free(d->signal_evs[i]);
 	statefile_close(d);
+	fdlimit_stop(d);
 	monitor_close(d);
 	notify_close(d);
 	link_close(d->nl);
@@ -212,6 +214,8 @@ int main(int argc, char **argv)
 			 d->conf.socket_path);
 	/* before any fork: LISTEN_PID names this process */
 	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
+	/* before adopt_start(): it counts what the store passed back, before any is removed */
+	fdlimit_start(d);
 	r = adopt_start(d, what, sizeof(what));
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
