@@ -3,8 +3,8 @@
 #   make            build tapqd, tapqctl and libtapqd.a into build/
 #   make deps       install the missing Debian packages (build, test, bench)
 #   make run        deps, build, then tapqd -f -c tapqd.conf.example
-#   make check      deps, build, unit tests (plain and ASan+UBSan), fuzz corpus
-#                   replay, integration tests in network namespaces
+#   make check      deps, build, the layers of daemon/, unit tests (plain and ASan+UBSan),
+#                   fuzz corpus replay, integration tests in network namespaces
 #   make bench      deps, build, benchmarks against their baselines
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -20,7 +20,8 @@ FUZZ_SECONDS ?= 30
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check
 # qemu-system-x86 and busybox-static: the QEMU tests boot a small guest
-DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
+# universal-ctags: test/layers.sh reads the call graph of daemon/ with it
+DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd universal-ctags \
 	qemu-system-x86 busybox-static
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
@@ -59,7 +60,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test \
-	verify-units guest
+	verify-units guest layers
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -177,10 +178,15 @@ $(GUEST_DIR)/initramfs.gz: test/integration/guest-init.sh $(GUEST_DIR)/vmlinuz
 
 check: deps
 	$(MAKE) all
+	$(MAKE) layers
 	$(MAKE) verify-units
 	$(MAKE) unit
 	$(MAKE) unit-san
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
+
+# calls in daemon/ go down, and no files call each other in a loop
+layers:
+	@sh test/layers.sh daemon
 
 verify-units: all
 	@BUILD=$(abspath $(BUILD)) sh test/verify-units.sh
