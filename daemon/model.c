@@ -91,7 +91,8 @@ static void model_log_stop(struct tapqd *d, const struct device *dev, pid_t hold
 void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, const char *why)
 {
 	pid_t holder = dev->lease ? lease_pid(dev->lease) : 0;
-	bool had_lease = dev->lease != NULL;
+	/* a lease, or one that ended and was not stored yet: the stored state names it */
+	bool stored_lease = dev->lease != NULL || dev->lease_dirty;
 	int r = 0;
 
 	model_set_state(d, dev, DEVICE_REMOVING);
@@ -126,7 +127,7 @@ void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, cons
 		log_info(d, "%s: %s: %s", dev->conf.name,
 			 how == MODEL_DELETE ? "deleted" : "let go", why);
 	device_free(d, dev);
-	if (had_lease && how != MODEL_STOP)
+	if (stored_lease && how != MODEL_STOP)
 		statefile_save(d);
 	if (how != MODEL_STOP)
 		sync_global(d);
