@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "hotplug.h"
-#include "qmp.h"
+#include "qmpc.h"
 
 #define HOTPLUG_DELETED_TIMEOUT_MS 10000
 #define HOTPLUG_FDNAME_MAX 160
@@ -32,12 +32,12 @@ static int hotplug_fail_tapqd(const char *what, const struct tapqd_client *c, in
 }
 
 /* Both ends: QEMU's monitor (and QEMU's pid), then tapqd. Return: 0, or 1 once said why. */
-static int hotplug_connect(const struct hotplug_opts *o, struct qmp **ret_q, pid_t *ret_qemu,
+static int hotplug_connect(const struct hotplug_opts *o, struct qmpc **ret_q, pid_t *ret_qemu,
 			   struct tapqd_client **ret_c)
 {
 	const char *path = o->socket ? o->socket : TAPQD_DEFAULT_SOCKET;
 	char err[256];
-	int r = qmp_open(o->qmp, ret_q, ret_qemu, err, sizeof(err));
+	int r = qmpc_open(o->qmp, ret_q, ret_qemu, err, sizeof(err));
 
 	if (r < 0)
 		return hotplug_fail(o->qmp, err);
@@ -67,14 +67,14 @@ static char *hotplug_fdnames(const char *id, size_t n)
 }
 
 /* Best effort while undoing: whatever fails here is said, and the rest still undone. */
-static void hotplug_undo(struct qmp *q, const char *cmd, json_object *args)
+static void hotplug_undo(struct qmpc *q, const char *cmd, json_object *args)
 {
-	if (qmp_run(q, cmd, args, -1) < 0)
-		fprintf(stderr, "tapqctl: undoing: %s: %s\n", cmd, qmp_error(q));
+	if (qmpc_run(q, cmd, args, -1) < 0)
+		fprintf(stderr, "tapqctl: undoing: %s: %s\n", cmd, qmpc_error(q));
 }
 
 /* Closes the fds QEMU still has by name; netdev_add takes the names it used out of the list. */
-static void hotplug_closefds(struct qmp *q, const char *id, size_t n)
+static void hotplug_closefds(struct qmpc *q, const char *id, size_t n)
 {
 	char name[HOTPLUG_FDNAME_MAX];
 
@@ -89,8 +89,8 @@ static void hotplug_closefds(struct qmp *q, const char *id, size_t n)
 			continue;
 		}
 		/* a name netdev_add consumed is not found: nothing to close */
-		if (qmp_run(q, "closefd", args, -1) < 0 && !strstr(qmp_error(q), "not found"))
-			fprintf(stderr, "tapqctl: undoing: closefd %s: %s\n", name, qmp_error(q));
+		if (qmpc_run(q, "closefd", args, -1) < 0 && !strstr(qmpc_error(q), "not found"))
+			fprintf(stderr, "tapqctl: undoing: closefd %s: %s\n", name, qmpc_error(q));
 	}
 }
 
@@ -106,7 +106,7 @@ static json_object *hotplug_id_args(const char *key, const char *id)
 }
 
 /* netdev_add type tap with every queue fd, by the names getfd gave them. */
-static int hotplug_netdev_add(struct qmp *q, const struct hotplug_opts *o, size_t n)
+static int hotplug_netdev_add(struct qmpc *q, const struct hotplug_opts *o, size_t n)
 {
 	char *names = hotplug_fdnames(o->id, n);
 	json_object *args = json_object_new_object();
@@ -116,7 +116,7 @@ static int hotplug_netdev_add(struct qmp *q, const struct hotplug_opts *o, size_
 	    !json_object_object_add(args, "id", json_object_new_string(o->id)) &&
 	    !json_object_object_add(args, "fds", json_object_new_string(names)) &&
 	    !json_object_object_add(args, "vhost", json_object_new_boolean(o->vhost))) {
-		r = qmp_run(q, "netdev_add", args, -1);
+		r = qmpc_run(q, "netdev_add", args, -1);
 		args = NULL;
 	}
 	json_object_put(args);
@@ -125,7 +125,7 @@ static int hotplug_netdev_add(struct qmp *q, const struct hotplug_opts *o, size_
 }
 
 /* virtio-net-pci with N queue pairs: 2N+2 MSI-X vectors, one per virtqueue + config + control. */
-static int hotplug_device_add(struct qmp *q, const struct hotplug_opts *o, size_t n)
+static int hotplug_device_add(struct qmpc *q, const struct hotplug_opts *o, size_t n)
 {
 	json_object *args = json_object_new_object();
 	int r = -ENOMEM;
@@ -138,7 +138,7 @@ static int hotplug_device_add(struct qmp *q, const struct hotplug_opts *o, size_
 	    !json_object_object_add(args, "vectors", json_object_new_int((int)(2 * n + 2))) &&
 	    (!o->mac || !json_object_object_add(args, "mac", json_object_new_string(o->mac))) &&
 	    (!o->bus || !json_object_object_add(args, "bus", json_object_new_string(o->bus)))) {
-		r = qmp_run(q, "device_add", args, -1);
+		r = qmpc_run(q, "device_add", args, -1);
 		args = NULL;
 	}
 	json_object_put(args);
@@ -146,17 +146,17 @@ static int hotplug_device_add(struct qmp *q, const struct hotplug_opts *o, size_
 }
 
 /* device_del, then the DEVICE_DELETED that says QEMU let go of it (the guest must agree). */
-static int hotplug_device_del(struct qmp *q, const char *id)
+static int hotplug_device_del(struct qmpc *q, const char *id)
 {
-	int r = qmp_run(q, "device_del", hotplug_id_args("id", id), -1);
+	int r = qmpc_run(q, "device_del", hotplug_id_args("id", id), -1);
 
 	if (r == 0)
-		r = qmp_wait_deleted(q, id, HOTPLUG_DELETED_TIMEOUT_MS);
+		r = qmpc_wait_deleted(q, id, HOTPLUG_DELETED_TIMEOUT_MS);
 	return r;
 }
 
 /* getfd every queue fd, one per command (QMP takes one fd with each). */
-static int hotplug_getfds(struct qmp *q, const struct hotplug_opts *o,
+static int hotplug_getfds(struct qmpc *q, const struct hotplug_opts *o,
 			  const struct tapqd_lease_info *l, size_t *ret_named)
 {
 	char name[HOTPLUG_FDNAME_MAX];
@@ -165,7 +165,7 @@ static int hotplug_getfds(struct qmp *q, const struct hotplug_opts *o,
 		int r;
 
 		hotplug_fdname(name, sizeof(name), o->id, *ret_named);
-		r = qmp_run(q, "getfd", hotplug_id_args("fdname", name), l->fds[*ret_named]);
+		r = qmpc_run(q, "getfd", hotplug_id_args("fdname", name), l->fds[*ret_named]);
 		if (r < 0)
 			return r;
 	}
@@ -176,7 +176,7 @@ static int hotplug_getfds(struct qmp *q, const struct hotplug_opts *o,
  * Into QEMU, by name, then used by a netdev and a device: on a failure at
  * any step, what the steps before did is undone. Return: 0 or the step's error.
  */
-static int hotplug_plug(struct qmp *q, const struct hotplug_opts *o,
+static int hotplug_plug(struct qmpc *q, const struct hotplug_opts *o,
 			const struct tapqd_lease_info *l, const char **ret_step)
 {
 	size_t named = 0;
@@ -205,7 +205,7 @@ int hotplug_add(const struct hotplug_opts *o)
 	struct tapqd_lease_info *l = malloc(sizeof(*l));
 	char what[300], tok[2 * TAPQD_TOKEN_LEN + 1];
 	struct tapqd_client *c = NULL;
-	struct qmp *q = NULL;
+	struct qmpc *q = NULL;
 	const char *step;
 	pid_t qemu = 0;
 	int r, rc = 1;
@@ -225,7 +225,7 @@ int hotplug_add(const struct hotplug_opts *o)
 	r = hotplug_plug(q, o, l, &step);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "%s %s", step, o->id);
-		hotplug_fail(what, qmp_error(q));
+		hotplug_fail(what, qmpc_error(q));
 		goto release;
 	}
 	/* from here the lease lives as long as QEMU, whose copies of the fds these are */
@@ -234,7 +234,7 @@ int hotplug_add(const struct hotplug_opts *o)
 		snprintf(what, sizeof(what), "handing %s over to pid %d", o->device, (int)qemu);
 		hotplug_fail_tapqd(what, c, r);
 		if (hotplug_device_del(q, o->id) < 0)
-			fprintf(stderr, "tapqctl: undoing: device_del %s: %s\n", o->id, qmp_error(q));
+			fprintf(stderr, "tapqctl: undoing: device_del %s: %s\n", o->id, qmpc_error(q));
 		hotplug_undo(q, "netdev_del", hotplug_id_args("id", o->id));
 		goto release;
 	}
@@ -250,7 +250,7 @@ release:
 out:
 	tapqd_lease_close_fds(l);
 	tapqd_client_free(c);
-	qmp_close(q);
+	qmpc_close(q);
 	free(l);
 	return rc;
 }
@@ -280,7 +280,7 @@ int hotplug_del(const struct hotplug_opts *o)
 	uint8_t token[TAPQD_TOKEN_LEN];
 	struct tapqd_client *c = NULL;
 	char what[300];
-	struct qmp *q = NULL;
+	struct qmpc *q = NULL;
 	pid_t qemu = 0;
 	int r, rc = 1;
 
@@ -293,13 +293,13 @@ int hotplug_del(const struct hotplug_opts *o)
 	/* until DEVICE_DELETED the guest may still use the queues: the lease stays */
 	if (hotplug_device_del(q, o->id) < 0) {
 		snprintf(what, sizeof(what), "device_del %s", o->id);
-		hotplug_fail(what, qmp_error(q));
+		hotplug_fail(what, qmpc_error(q));
 		goto out;
 	}
 	/* the netdev's end closes QEMU's copies of the queue fds */
-	if (qmp_run(q, "netdev_del", hotplug_id_args("id", o->id), -1) < 0) {
+	if (qmpc_run(q, "netdev_del", hotplug_id_args("id", o->id), -1) < 0) {
 		snprintf(what, sizeof(what), "netdev_del %s", o->id);
-		hotplug_fail(what, qmp_error(q));
+		hotplug_fail(what, qmpc_error(q));
 		goto out;
 	}
 	r = tapqd_client_release(c, o->device, o->token ? token : NULL);
@@ -310,6 +310,6 @@ int hotplug_del(const struct hotplug_opts *o)
 	rc = 0;
 out:
 	tapqd_client_free(c);
-	qmp_close(q);
+	qmpc_close(q);
 	return rc;
 }
