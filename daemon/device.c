@@ -462,6 +462,11 @@ void device_info(const struct device *dev, struct tapqd_device_info *info)
 		info->control = (uint8_t)dev->lease->control;
 		info->holder_pid = dev->lease->pid;
 	}
+	/* one entry per queue; a device handed off by name has a slot per queue open outside */
+	info->n_queues = dev->conf.max_queues;
+	if (info->handoff == TAPQD_HANDOFF_NAME &&
+	    dev->outside_attached + dev->outside_detached > info->n_queues)
+		info->n_queues = dev->outside_attached + dev->outside_detached;
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
 		info->queues[i].cpu =

@@ -66,20 +66,36 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
 			const struct tapqd_hello *req)
 {
-	struct tapqd_hello rep = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
+	struct tapqd_hello rep = {.version_min = TAPQD_VERSION_MIN, .version_max = TAPQD_VERSION};
+	int v = tapqd_version_choose(req->version_min, req->version_max);
 
-	if (req->version_min > TAPQD_VERSION || req->version_max < TAPQD_VERSION) {
-		ctl_send_error(d, cl, seq, -EPROTO, "protocol versions %u-%u not supported (%u is)",
-			       req->version_min, req->version_max, TAPQD_VERSION);
+	if (v < 0) {
+		ctl_send_error(d, cl, seq, v,
+			       "protocol versions %u-%u are not supported: this tapqd speaks %u-%u",
+			       req->version_min, req->version_max, TAPQD_VERSION_MIN, TAPQD_VERSION);
 		return;
 	}
+	rep.version = (uint16_t)v;
 	ctl_send(d, cl, TAPQD_HELLO, seq, &rep, sizeof(rep), NULL, 0);
+}
+
+/* An encoder's failure is tapqd's own bug: said once, and the peer gets an ERROR. */
+static int verbs_encode_check(struct tapqd *d, struct client *cl, uint32_t seq,
+			      const struct device *dev, ssize_t n)
+{
+	if (n >= 0)
+		return 0;
+	log_err(d, "%s: encoding its status: %s", dev->conf.name, strerror((int)-n));
+	ctl_send_error(d, cl, seq, (int)n, "%s: encoding its status: %s", dev->conf.name,
+		       strerror((int)-n));
+	return (int)n;
 }
 
 static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq, struct device *dev)
 {
 	struct tapqd_device_info info;
-
+	char buf[TAPQD_MSG_MAX - sizeof(struct tapqd_hdr)];
+	ssize_t n;
 	int r;
 
 	/* a holder's change not yet notified is followed here, event included */
@@ -89,7 +105,11 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq, s
 			    "shows the last count",
 			 dev->conf.name, strerror(-r));
 	device_info(dev, &info);
-	return ctl_send(d, cl, TAPQD_DEVICE, seq, &info, sizeof(info), NULL, 0);
+	n = tapqd_device_encode(&info, buf, sizeof(buf));
+	r = verbs_encode_check(d, cl, seq, dev, n);
+	if (r < 0)
+		return r;
+	return ctl_send(d, cl, TAPQD_DEVICE, seq, buf, (size_t)n, NULL, 0);
 }
 
 /* Status is public to anyone who may connect: it names devices and pids, nothing more. */
@@ -123,14 +143,16 @@ static void verbs_send_lease(struct tapqd *d, struct client *cl, uint32_t seq, s
 {
 	struct device *dev = l->dev;
 	unsigned int n = dev->conf.max_queues;
-	struct tapqd_lease msg = {0};
 	unsigned int first = n < TAPQD_FDS_PER_MSG ? n : TAPQD_FDS_PER_MSG;
+	char buf[TAPQD_MSG_MAX - sizeof(struct tapqd_hdr)];
+	struct tapqd_lease_info msg;
+	ssize_t len;
 
 	memcpy(msg.token, l->token, sizeof(msg.token));
-	msg.first_fd = 0;
-	msg.n_fds = (uint16_t)first;
 	device_info(dev, &msg.dev);
-	if (ctl_send(d, cl, TAPQD_LEASE, seq, &msg, sizeof(msg), dev->fds, first) < 0)
+	len = tapqd_lease_encode(&msg, first, buf, sizeof(buf));
+	if (verbs_encode_check(d, cl, seq, dev, len) < 0 ||
+	    ctl_send(d, cl, TAPQD_LEASE, seq, buf, (size_t)len, dev->fds, first) < 0)
 		return;
 	for (unsigned int i = first; i < n; i += TAPQD_FDS_PER_MSG) {
 		struct tapqd_fds fm = {.first_fd = (uint16_t)i};

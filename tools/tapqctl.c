@@ -167,7 +167,7 @@ static void outside_counts(const struct tapqd_device_info *dev, unsigned int *re
 {
 	unsigned int attached = 0, held = 0;
 
-	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+	for (unsigned int i = 0; i < dev->n_queues && i < TAPQD_MAX_QUEUES; i++) {
 		attached += dev->queues[i].active;
 		held += dev->queues[i].held;
 	}
@@ -433,7 +433,7 @@ static int hold_lease(struct tapqd_client *c, const char *device)
 	pfd[1].fd = tapqd_client_fd(c);
 	tapqd_client_on_shrink(c, on_shrink, NULL);
 	for (;;) {
-		struct tapqd_event ev;
+		struct tapqd_event_info ev;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -456,8 +456,7 @@ static int hold_lease(struct tapqd_client *c, const char *device)
 			pfd[1].fd = -1;
 			continue;
 		}
-		if (ev.kind == TAPQD_EVENT_LEASE_ENDED &&
-		    !strncmp(ev.name, device, sizeof(ev.name))) {
+		if (ev.kind == TAPQD_EVENT_LEASE_ENDED && !strcmp(ev.name, device)) {
 			fprintf(stderr, "tapqctl: lease of %s ended by the daemon\n", device);
 			close(pfd[0].fd);
 			return 1;
