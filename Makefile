@@ -28,6 +28,8 @@ DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 PKGS := libevent_core libsystemd libnl-3.0 libnl-route-3.0 inih hwloc json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+JSONC_CFLAGS = $(shell pkg-config --cflags json-c 2>/dev/null)
+JSONC_LIBS = $(shell pkg-config --libs json-c 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -36,8 +38,20 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wformat=2 -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	-Iinclude -Iconfig -Idaemon $(CFLAGS) $(SAN_FLAGS)
+	$(CFLAGS) $(SAN_FLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -Wl,-z,relro,-z,now
+
+# What each directory may include, by the directory of the source: config/, lib/ and
+# tools/ never see a daemon header.
+DIR_CFLAGS_config = -Iinclude -Iconfig
+DIR_CFLAGS_lib = -Iinclude
+DIR_CFLAGS_tools = -Iinclude -Itools $(JSONC_CFLAGS)
+DIR_CFLAGS_daemon = -Iinclude -Iconfig -Idaemon $(PKG_CFLAGS)
+DIR_CFLAGS_test = -Iinclude -Iconfig -Idaemon $(PKG_CFLAGS) $(CHECK_CFLAGS)
+DIR_CFLAGS_test/integration = -Iinclude
+DIR_CFLAGS_test/fuzz = -Iinclude -Iconfig
+DIR_CFLAGS_bench = -Iinclude -Idaemon
+dir_cflags = $(DIR_CFLAGS_$(patsubst %/,%,$(dir $(1))))
 
 CONF_SRC := $(wildcard config/*.c)
 LIB_SRC := $(wildcard lib/*.c)
@@ -78,7 +92,7 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(call dir_cflags,$<) -MMD -MP -c $< -o $@
 
 $(CONF_A): $(call obj,$(CONF_SRC))
 	ar rcs $@ $^
@@ -91,7 +105,7 @@ $(TAPQD): $(call obj,daemon/main.c) $(DAEMON_A) $(CONF_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # qmp-add/qmp-del speak QMP with json-c; nothing else of the daemon's libraries
 $(TAPQCTL): $(call obj,$(wildcard tools/*.c)) $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs json-c 2>/dev/null)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
 $(BUILD)/test/%: $(BUILD)/test/%.o $(DAEMON_A) $(CONF_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
