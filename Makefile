@@ -1,17 +1,19 @@
 # tapqd - one GNU Makefile, no configure step.
 #
-#   make            build tapqd, tapqctl and libtapqd.a into build/
+#   make            build tapqd, tapqctl and libtapqd (.a and .so) into build/
 #   make deps       install the missing Debian packages (build, test, bench)
 #   make run        deps, build, then tapqd -f -c tapqd.conf.example
 #   make check      deps, build, the layers of daemon/, unit tests (plain and ASan+UBSan),
-#                   fuzz corpus replay, integration tests in network namespaces
+#                   fuzz corpus replay, libtapqd from C++ and through pkg-config,
+#                   integration tests in network namespaces
 #   make bench      deps, build, benchmarks against their baselines
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR=
 #   make guest      the QEMU guest of the integration tests: Debian's kernel and
 #                   virtio modules (downloaded once into build/guest/), a busybox initramfs
 
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 DESTDIR ?=
 BUILD ?= build
 FUZZ_SECONDS ?= 30
@@ -19,16 +21,18 @@ FUZZ_SECONDS ?= 30
 # Everything the Makefile needs from Debian, by what it is for.
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check
-# qemu-system-x86 and busybox-static: the QEMU tests boot a small guest
+# qemu-system-x86 and busybox-static: the QEMU tests boot a small guest; g++: tapqd.h as C++;
 # universal-ctags: test/layers.sh reads the call graph of daemon/ with it
-DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd universal-ctags \
-	qemu-system-x86 busybox-static
+DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
+	qemu-system-x86 busybox-static g++ universal-ctags
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
 PKGS := libevent_core libsystemd libnl-3.0 libnl-route-3.0 inih hwloc json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+JSONC_CFLAGS = $(shell pkg-config --cflags json-c 2>/dev/null)
+JSONC_LIBS = $(shell pkg-config --libs json-c 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -37,8 +41,22 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wformat=2 -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	-Iinclude -Iconfig -Idaemon $(CFLAGS) $(SAN_FLAGS)
+	$(CFLAGS) $(SAN_FLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -Wl,-z,relro,-z,now
+
+# What each directory may include, by the directory of the source: config/, lib/ and
+# tools/ never see a daemon header. lib/ is built once, position-independent, for both
+# the archive and the shared object, which exports only what tapqd.h declares; its
+# internal headers (holder.h) are for tapqd and tapqctl, which link the archive.
+DIR_CFLAGS_config = -Iinclude -Iconfig
+DIR_CFLAGS_lib = -Iinclude -fPIC -fvisibility=hidden
+DIR_CFLAGS_tools = -Iinclude -Ilib -Itools $(JSONC_CFLAGS)
+DIR_CFLAGS_daemon = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS)
+DIR_CFLAGS_test = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS) $(CHECK_CFLAGS)
+DIR_CFLAGS_test/integration = -Iinclude
+DIR_CFLAGS_test/fuzz = -Iinclude -Iconfig
+DIR_CFLAGS_bench = -Iinclude -Idaemon
+dir_cflags = $(DIR_CFLAGS_$(patsubst %/,%,$(dir $(1))))
 
 CONF_SRC := $(wildcard config/*.c)
 LIB_SRC := $(wildcard lib/*.c)
@@ -51,6 +69,11 @@ FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CONF_A := $(BUILD)/libtapqdconf.a
 LIB_A := $(BUILD)/libtapqd.a
+# A new LIB_MAJOR whenever a struct or a signature of the API changes.
+LIB_MAJOR := 0
+LIB_VERSION := $(LIB_MAJOR).2.0
+LIB_SONAME := libtapqd.so.$(LIB_MAJOR)
+LIB_SO := $(BUILD)/libtapqd.so.$(LIB_VERSION)
 DAEMON_A := $(BUILD)/libtapqd-daemon.a
 TAPQD := $(BUILD)/tapqd
 TAPQCTL := $(BUILD)/tapqctl
@@ -60,12 +83,12 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test \
-	verify-units guest layers
+	verify-units guest layers lib-test
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
 
-all: $(TAPQD) $(TAPQCTL) $(LIB_A)
+all: $(TAPQD) $(TAPQCTL) $(LIB_A) $(LIB_SO)
 
 deps:
 	@missing=""; for p in $(DEPS); do \
@@ -79,21 +102,25 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(call dir_cflags,$<) -MMD -MP -c $< -o $@
 
 $(CONF_A): $(call obj,$(CONF_SRC))
 	ar rcs $@ $^
 $(LIB_A): $(call obj,$(LIB_SRC))
 	ar rcs $@ $^
+# with the links a program finds it by: the SONAME at run time, libtapqd.so at link time
+$(LIB_SO): $(call obj,$(LIB_SRC))
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--no-undefined -o $@ $^
+	ln -sf $(notdir $@) $(BUILD)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(BUILD)/libtapqd.so
 $(DAEMON_A): $(call obj,$(DAEMON_SRC))
 	ar rcs $@ $^
 
 $(TAPQD): $(call obj,daemon/main.c) $(DAEMON_A) $(CONF_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-# qmp-add/qmp-del speak QMP with json-c; of the daemon only holder.o (libc alone), for the
-# check that qmp-del leaves no queue fd in QEMU
-$(TAPQCTL): $(call obj,$(wildcard tools/*.c) daemon/holder.c) $(LIB_A)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs json-c 2>/dev/null)
+# qmp-add/qmp-del speak QMP with json-c; the rest is libtapqd's (holder.c among it)
+$(TAPQCTL): $(call obj,$(wildcard tools/*.c)) $(LIB_A)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS)
 
 $(BUILD)/test/%: $(BUILD)/test/%.o $(DAEMON_A) $(CONF_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
@@ -115,6 +142,10 @@ unit: $(UNITS)
 
 unit-san:
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit fuzz-replay
+
+# libtapqd as a program outside the tree uses it: from C++, and through pkg-config once installed
+lib-test: all
+	@BUILD=$(abspath $(BUILD)) MAKE="$(MAKE)" CC="$(CC)" sh test/lib/check.sh
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for f in $(FUZZ_REPLAY); do \
@@ -181,6 +212,7 @@ check: deps
 	$(MAKE) layers
 	$(MAKE) verify-units
 	$(MAKE) unit
+	$(MAKE) lib-test
 	$(MAKE) unit-san
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
 
@@ -209,7 +241,13 @@ fuzz: deps
 install: all
 	install -D -m 0755 $(TAPQD) $(DESTDIR)$(PREFIX)/sbin/tapqd
 	install -D -m 0755 $(TAPQCTL) $(DESTDIR)$(PREFIX)/bin/tapqctl
-	install -D -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libtapqd.a
+	install -D -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtapqd.a
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/$(notdir $(LIB_SO))
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libtapqd.so
+	@mkdir -p $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
+		lib/tapqd.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/tapqd.pc
 	install -D -m 0644 include/tapqd.h $(DESTDIR)$(PREFIX)/include/tapqd.h
 	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tapqd/README.md

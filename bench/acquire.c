@@ -314,8 +314,10 @@ static uint64_t run_tapqd_once(const struct bench_opts *o, const char *dev, unsi
 	if (r < 0)
 		die("acquire %s: %s%s%s", dev, strerror(-r), *tapqd_client_error(c) ? ": " : "",
 		    tapqd_client_error(c));
-	if (l->n_fds != queues)
-		die("acquire %s: %zu fds, expected %u", dev, l->n_fds, queues);
+	/* the metadata is sized by the device too: one queue entry per fd */
+	if (l->n_fds != queues || l->dev.n_queues != queues)
+		die("acquire %s: %zu fds and %u queue entries, expected %u", dev, l->n_fds,
+		    l->dev.n_queues, queues);
 	r = tapqd_client_release(c, dev, l->token);
 	if (r < 0)
 		die("release %s: %s%s%s", dev, strerror(-r), *tapqd_client_error(c) ? ": " : "",

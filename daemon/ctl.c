@@ -333,19 +333,10 @@ static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size
 
 	if (n >= sizeof(h))
 		memcpy(&h, buf, sizeof(h));
-	if (!why)
-		why = r == -EPROTO       ? "unsupported protocol version"
-		      : r == -EOPNOTSUPP ? "unknown request type"
-					 : "malformed message";
 	log_warn(d, "client pid %d uid %u: closing the connection: %s", (int)cl->peer.pid,
 		 (unsigned int)cl->peer.uid, why);
-	if (h.magic == TAPQD_MAGIC) {
-		if (r == -EPROTO)
-			ctl_send_error(d, cl, h.seq, r, "protocol version %u is not supported (%u is)",
-				       h.version, TAPQD_VERSION);
-		else
-			ctl_send_error(d, cl, h.seq, r, "%s", why);
-	}
+	if (h.magic == TAPQD_MAGIC)
+		ctl_send_error(d, cl, h.seq, r, "%s", why);
 	ctl_mark_dead(cl);
 }
 
@@ -357,6 +348,7 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	_Alignas(max_align_t) char buf[TAPQD_MSG_MAX];
 	struct tapqd_hdr h;
 	const void *payload;
+	char why[TAPQD_ERRMSG_MAX];
 	int fds[TAPQD_FDS_PER_MSG];
 	size_t n_fds, kept;
 	int flags;
@@ -388,13 +380,15 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
 		return;
 	}
-	r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload);
-	if (r == 0 && h.type >= TAPQD_OK)
-		r = -EOPNOTSUPP; /* a reply or an event is no request */
+	r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload, why, sizeof(why));
+	if (r == 0 && h.type >= TAPQD_OK) {
+		r = -EOPNOTSUPP;
+		snprintf(why, sizeof(why), "a reply or an event is no request");
+	}
 	if (r < 0 || (kept && h.type != TAPQD_RESUME)) {
 		ctl_close_fds(d, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG,
-			   r < 0 ? NULL : "fds attached to a request other than RESUME");
+			   r < 0 ? why : "fds attached to a request other than RESUME");
 		return;
 	}
 	/* the fds are the handler's from here */

@@ -15,7 +15,7 @@
 #include "worker.h"
 
 /* The config's enum and the protocol's are kept apart: the protocol is what clients build against. */
-static uint8_t status_backend(enum conf_backend b)
+static unsigned int status_backend(enum conf_backend b)
 {
 	switch (b) {
 	case CONF_BACKEND_SINK:
@@ -48,7 +48,10 @@ static void status_by_name(struct tapqd *d, const struct device *dev,
 	attached = t.num_queues > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES : t.num_queues;
 	held = t.num_queues + t.num_disabled > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES
 								 : t.num_queues + t.num_disabled;
-	info->active_queues = (uint16_t)attached;
+	info->active_queues = attached;
+	/* a slot per queue open outside, which may be more than max_queues (the kernel allows it) */
+	if (held > info->n_queues)
+		info->n_queues = held;
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info->queues[i].active = i < attached;
 		info->queues[i].held = i < held;
@@ -60,10 +63,11 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 {
 	memset(info, 0, sizeof(*info));
 	memcpy(info->name, dev->conf.name, sizeof(info->name));
-	info->ifindex = (uint32_t)dev->ifindex;
-	info->max_queues = (uint16_t)dev->conf.max_queues;
-	info->active_queues = (uint16_t)device_active_count(dev);
-	info->vnet_hdr_size = dev->conf.vnet_hdr ? (uint16_t)dev->conf.vnet_hdr_size : 0;
+	info->ifindex = (unsigned int)dev->ifindex;
+	info->max_queues = dev->conf.max_queues;
+	info->n_queues = dev->conf.max_queues;
+	info->active_queues = device_active_count(dev);
+	info->vnet_hdr_size = dev->conf.vnet_hdr ? dev->conf.vnet_hdr_size : 0;
 	info->tun_flags = dev->tun_flags;
 	info->offloads = dev->conf.offloads;
 	info->backend = status_backend(dev->conf.backend);
@@ -76,18 +80,17 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;
 	info->tunsetqueue_calls = dev->tunsetqueue_calls;
 	info->waiting = dev->state == DEVICE_WAITING || dev->state == DEVICE_ORPHANED;
-	info->follow = (uint8_t)follow_state(dev);
-	info->vcpus = (uint16_t)follow_vcpus(dev);
+	info->follow = follow_state(dev);
+	info->vcpus = follow_vcpus(dev);
 	info->handoff = dev->state == DEVICE_BY_NAME ? TAPQD_HANDOFF_NAME : TAPQD_HANDOFF_FD;
 	if (dev->lease) {
-		info->leased = 1;
-		info->control = (uint8_t)lease_control(dev->lease);
+		info->leased = true;
+		info->control = lease_control(dev->lease);
 		info->holder_pid = lease_pid(dev->lease);
 	}
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
-		info->queues[i].cpu =
-			(int16_t)(i < dev->conf.max_queues ? follow_queue_cpu(dev, i) : -1);
+		info->queues[i].cpu = i < dev->conf.max_queues ? follow_queue_cpu(dev, i) : -1;
 		worker_queue_info(dev, i, &info->queues[i]);
 	}
 	if (dev->state == DEVICE_BY_NAME)

@@ -66,23 +66,45 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
 			const struct tapqd_hello *req)
 {
-	struct tapqd_hello rep = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
+	struct tapqd_hello rep = {.version_min = TAPQD_VERSION_MIN, .version_max = TAPQD_VERSION};
+	int v = tapqd_version_choose(req->version_min, req->version_max);
 
-	if (req->version_min > TAPQD_VERSION || req->version_max < TAPQD_VERSION) {
-		ctl_send_error(d, cl, seq, -EPROTO, "protocol versions %u-%u not supported (%u is)",
-			       req->version_min, req->version_max, TAPQD_VERSION);
+	if (v < 0) {
+		ctl_send_error(d, cl, seq, v,
+			       "protocol versions %u-%u are not supported: this tapqd speaks %u-%u",
+			       req->version_min, req->version_max, TAPQD_VERSION_MIN, TAPQD_VERSION);
 		return;
 	}
+	rep.version = (uint16_t)v;
 	ctl_send(d, cl, TAPQD_HELLO, seq, &rep, sizeof(rep), NULL, 0);
+}
+
+/* An encoder's failure is tapqd's own bug: said once, and the peer gets an ERROR. */
+static int verbs_encode_check(struct tapqd *d, struct client *cl, uint32_t seq,
+			      const struct device *dev, ssize_t n)
+{
+	if (n >= 0)
+		return 0;
+	log_err(d, "%s: encoding its status: %s", dev->conf.name, strerror((int)-n));
+	ctl_send_error(d, cl, seq, (int)n, "%s: encoding its status: %s", dev->conf.name,
+		       strerror((int)-n));
+	return (int)n;
 }
 
 static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			     const struct device *dev)
 {
 	struct tapqd_device_info info;
+	char buf[TAPQD_MSG_MAX - sizeof(struct tapqd_hdr)];
+	ssize_t n;
+	int r;
 
 	status_device_info(d, dev, &info);
-	return ctl_send(d, cl, TAPQD_DEVICE, seq, &info, sizeof(info), NULL, 0);
+	n = tapqd_device_encode(&info, buf, sizeof(buf));
+	r = verbs_encode_check(d, cl, seq, dev, n);
+	if (r < 0)
+		return r;
+	return ctl_send(d, cl, TAPQD_DEVICE, seq, buf, (size_t)n, NULL, 0);
 }
 
 /*
@@ -126,15 +148,19 @@ static int verbs_send_lease(struct tapqd *d, struct client *cl, uint32_t seq,
 {
 	const struct lease *l = dev->lease;
 	unsigned int n = dev->conf.max_queues;
-	struct tapqd_lease msg = {0};
 	unsigned int first = n < TAPQD_FDS_PER_MSG ? n : TAPQD_FDS_PER_MSG;
+	char buf[TAPQD_MSG_MAX - sizeof(struct tapqd_hdr)];
+	struct tapqd_lease_info msg;
+	ssize_t len;
 	int r;
 
 	memcpy(msg.token, lease_token(l), sizeof(msg.token));
-	msg.first_fd = 0;
-	msg.n_fds = (uint16_t)first;
 	status_device_info(d, dev, &msg.dev);
-	r = ctl_send_tracked(d, cl, TAPQD_LEASE, seq, &msg, sizeof(msg), dev->fds, first,
+	len = tapqd_lease_encode(&msg, first, buf, sizeof(buf));
+	r = verbs_encode_check(d, cl, seq, dev, len);
+	if (r < 0)
+		return r;
+	r = ctl_send_tracked(d, cl, TAPQD_LEASE, seq, buf, (size_t)len, dev->fds, first,
 			     lease_id(l));
 	for (unsigned int i = first; i < n && r == 0; i += TAPQD_FDS_PER_MSG) {
 		struct tapqd_fds fm = {.first_fd = (uint16_t)i};

@@ -1,16 +1,54 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tapqd.h - the tapqd control protocol and the libtapqd client API
+ * tapqd.h - the tapqd control protocol (version 2) and the libtapqd client API
  *
  * This header is all a client needs. The control socket is a local
  * SOCK_SEQPACKET Unix socket: every datagram is one message, made of a
  * struct tapqd_hdr followed by hdr.len bytes of payload, at most
  * TAPQD_MSG_MAX bytes in all. Integers are in host byte order (the socket
  * never leaves the machine). Strings are fixed-size, NUL-padded arrays.
+ * Every byte of a wire struct has a name (reserved ones are sent as zero),
+ * and every offset is checked at compile time below.
+ *
+ * Versions. Every message of every version starts with the same 16 bytes,
+ * struct tapqd_hdr (magic, version, type, seq, len), and TAPQD_MSG_MAX is
+ * the same in every version. hdr.version is the version the message is
+ * written in. A client starts with HELLO, naming the versions it speaks
+ * (version_min..version_max); the daemon answers HELLO with the highest
+ * version both speak in version (its own range in version_min..version_max),
+ * or ERROR EPROTO when they share none. Both then write that version.
+ * HELLO and ERROR read the same in every version, so a peer takes them
+ * whatever version their header names and negotiation, or its refusal,
+ * always gets through; any other message in a version the receiver does not
+ * speak is refused with EPROTO. This header speaks TAPQD_VERSION_MIN to
+ * TAPQD_VERSION.
+ *
+ * Growing. A newer version may append fields to any struct; an older peer
+ * reads what it knows:
+ *  - a request (client -> daemon) longer than the struct of its type is
+ *    accepted when every byte past the struct is zero: a newer client that
+ *    uses nothing new. A non-zero byte there is refused with EOPNOTSUPP,
+ *    naming how many and where. HELLO is read whatever follows its struct;
+ *  - a reply or an event (daemon -> client) longer than its struct is read
+ *    up to the struct, and the rest skipped;
+ *  - a payload shorter than its struct is malformed (EBADMSG), either way.
+ * Like netlink, a part that something follows says its own size, and an
+ * array carries its count, so that an older peer skips what it does not
+ * know. The device of DEVICE and LEASE is sized by its queues, not by
+ * TAPQD_MAX_QUEUES:
+ *
+ *   DEVICE  struct tapqd_wire_device  (info_size bytes, 80 in version 2)
+ *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 48)
+ *   LEASE   struct tapqd_wire_lease  (lease_size bytes, 24), then a DEVICE payload
+ *
+ * n_queues is max_queues, or more slots for a device handed off by name
+ * (see handoff). With the 16-byte header, DEVICE is 288 bytes for 4 queues and
+ * 12,384 for 256; LEASE is 24 more. libtapqd decodes them into struct
+ * tapqd_device_info, which has room for every queue (tapqd_device_decode()).
  *
  * Requests (client -> daemon) and what answers them, in order:
  *
- *   HELLO     struct tapqd_hello        -> HELLO (the daemon's versions)
+ *   HELLO     struct tapqd_hello        -> HELLO (the version chosen) or ERROR
  *   STATUS    struct tapqd_name ("" all) -> DEVICE per device, then OK
  *   ACQUIRE   struct tapqd_acquire      -> LEASE (+ first fds), FDS..., or ERROR
  *   RELEASE   struct tapqd_release      -> OK or ERROR
@@ -23,9 +61,10 @@
  *   HANDOVER  struct tapqd_handover     -> OK or ERROR
  *
  * Every reply carries the seq of its request. A request the daemon cannot
- * parse (bad magic, version, size, unknown type, fds attached to anything
- * but RESUME, more fds than one message carries) is answered
- * with ERROR when the header could be read, and the connection is closed.
+ * take (bad magic, a version it does not speak, a size that does not fit,
+ * unknown non-zero bytes, an unknown type, fds attached to anything but
+ * RESUME, more fds than one message carries) is answered with ERROR saying
+ * why when the header could be read, and the connection is closed.
  *
  * A lease hands over every queue fd of a device via SCM_RIGHTS: the LEASE
  * message carries the first min(max_queues, TAPQD_FDS_PER_MSG) fds, and
@@ -70,7 +109,7 @@
  * it over with RESUME.
  *
  * Without a service manager, a restarted tapqd has no fd of a device whose
- * holder lives on: the device waits for its holder (tapqd_device_info.waiting),
+ * holder lives on: the device waits for its holder (waiting in its status),
  * ACQUIRE is refused naming the holder, and a RESUME without fds is refused
  * with EAGAIN. The holder resumes with every queue fd attached to the RESUME
  * (SCM_RIGHTS, queue i as the i-th fd, exactly max_queues of them, so at
@@ -94,24 +133,41 @@
  * the config while leased is deleted when its lease ends, and changes that
  * need new queue fds (max_queues, vnet_hdr) or that the holder sets up
  * itself (vnet_hdr_size, offloads, active_queues) wait for that too;
- * tapqd_device_info.pending says which.
+ * pending in its status says which.
  */
 #ifndef TAPQD_H
 #define TAPQD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TAPQD_MAGIC 0x51504154u /* "TAPQ" in memory on little-endian hosts */
-#define TAPQD_VERSION 1
-#define TAPQD_MSG_MAX 16384
-#define TAPQD_NAME_MAX 16 /* IFNAMSIZ, NUL included */
+/*
+ * The versions spoken here, a range: speaking 3 as well is TAPQD_VERSION 3
+ * (HELLO then picks 3 with a client that speaks it, 2 with one that does not).
+ */
+#define TAPQD_VERSION_MIN 2
+#define TAPQD_VERSION 2     /* the newest, the one this header describes */
+#define TAPQD_MSG_MAX 32768 /* the same in every version */
+#define TAPQD_NAME_MAX 16   /* IFNAMSIZ, NUL included */
 #define TAPQD_MAX_QUEUES 256
 #define TAPQD_FDS_PER_MSG 253 /* the kernel's SCM_MAX_FD */
 #define TAPQD_TOKEN_LEN 16
 #define TAPQD_ERRMSG_MAX 200
 #define TAPQD_DEFAULT_SOCKET "/run/tapqd/tapqd.sock"
+
+/* A compile-time check that works in C and in C++. */
+#ifdef __cplusplus
+#define TAPQD_STATIC_ASSERT(expr) static_assert(expr, #expr)
+#else
+#define TAPQD_STATIC_ASSERT(expr) _Static_assert(expr, #expr)
+#endif
 
 enum tapqd_type {
 	TAPQD_HELLO = 1,
@@ -125,7 +181,7 @@ enum tapqd_type {
 	TAPQD_RESUME = 9,
 	TAPQD_HANDOVER = 10,
 
-	TAPQD_OK = 64,
+	TAPQD_OK = 64, /* replies and events from here on */
 	TAPQD_ERROR = 65,
 	TAPQD_DEVICE = 66,
 	TAPQD_LEASE = 67,
@@ -175,6 +231,9 @@ enum tapqd_handoff {
 	TAPQD_HANDOFF_NAME = 1, /* the client opens the device by name; tapqd holds no queue */
 };
 
+/* ---- the wire: what travels on the socket, version 2 ---- */
+
+/* The first 16 bytes of every message, in every version. */
 struct tapqd_hdr {
 	uint32_t magic;
 	uint16_t version;
@@ -183,10 +242,12 @@ struct tapqd_hdr {
 	uint32_t len;  /* payload bytes after this header */
 };
 
+/* The same in every version. */
 struct tapqd_hello {
-	uint16_t version_min;
+	uint16_t version_min; /* request: the client's; reply: the daemon's */
 	uint16_t version_max;
-	uint32_t reserved;
+	uint16_t version; /* reply: the version chosen, the highest both speak; request: 0 */
+	uint16_t reserved;
 };
 
 struct tapqd_name {
@@ -231,18 +292,195 @@ struct tapqd_reload {
 	char msg[TAPQD_ERRMSG_MAX]; /* in the reply to a query: the last refusal, "" if none */
 };
 
+/* The same in every version. */
 struct tapqd_error {
 	int32_t code; /* a positive errno value */
 	char msg[TAPQD_ERRMSG_MAX];
 };
 
-/* Counters count what tapqd's own workers did; a leased queue's traffic is the client's. */
-struct tapqd_queue_info {
+/* One queue of a DEVICE; struct tapqd_queue_info says what each field means. */
+struct tapqd_wire_queue {
 	uint8_t active;
-	uint8_t worker; /* a worker thread serves this queue now */
-	int16_t cpu;    /* core assigned to this queue, -1 for none */
-	uint8_t held;   /* handoff by name: a queue open outside tapqd (see tapqd_device_info) */
+	uint8_t worker;
+	int16_t cpu;
+	uint8_t held;
 	uint8_t reserved[3];
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t drops;
+};
+
+/*
+ * The payload of DEVICE, and the device of a LEASE: this struct (info_size
+ * bytes), then n_queues entries of queue_info_size bytes each. A reader
+ * takes the fields it knows of each and skips the rest. struct
+ * tapqd_device_info says what each field means.
+ */
+struct tapqd_wire_device {
+	uint16_t info_size;       /* this struct as the sender wrote it: where the queues start */
+	uint16_t queue_info_size; /* bytes of each queue entry */
+	uint16_t n_queues;        /* queue entries that follow */
+	uint16_t max_queues;
+	char name[TAPQD_NAME_MAX];
+	uint32_t ifindex;
+	uint16_t active_queues;
+	uint16_t vnet_hdr_size;
+	int32_t holder_pid;
+	uint32_t tun_flags;
+	uint32_t offloads;
+	uint32_t txqueuelen;
+	uint32_t txqueuelen_pending;
+	uint8_t leased;
+	uint8_t control;
+	uint8_t backend;
+	uint8_t pending;
+	uint8_t waiting;
+	uint8_t handoff;
+	uint8_t follow;
+	uint8_t reserved0;
+	uint16_t vcpus;
+	uint16_t reserved1;
+	uint64_t queue_memory;
+	uint64_t tunsetqueue_calls;
+};
+
+/* The payload of LEASE: this struct (lease_size bytes), then the device as in DEVICE. */
+struct tapqd_wire_lease {
+	uint16_t lease_size; /* this struct as the sender wrote it: where the device starts */
+	uint16_t first_fd;   /* queue index of the first fd in this message: 0 */
+	uint16_t n_fds;      /* fds attached to this message */
+	uint16_t reserved;
+	uint8_t token[TAPQD_TOKEN_LEN];
+};
+
+struct tapqd_fds {
+	uint16_t first_fd;
+	uint16_t n_fds;
+	uint8_t reserved[4];
+};
+
+struct tapqd_event {
+	uint16_t kind; /* enum tapqd_event_kind */
+	uint16_t active_queues;
+	int32_t pid; /* the holder, for LEASE_ENDED */
+	char name[TAPQD_NAME_MAX];
+};
+
+/* The size of a whole DEVICE or LEASE message (header included) of n queues. */
+#define TAPQD_DEVICE_MSG_SIZE(n)                                                            \
+	(sizeof(struct tapqd_hdr) + sizeof(struct tapqd_wire_device) +                       \
+	 (size_t)(n) * sizeof(struct tapqd_wire_queue))
+#define TAPQD_LEASE_MSG_SIZE(n) (sizeof(struct tapqd_wire_lease) + TAPQD_DEVICE_MSG_SIZE(n))
+
+/* The layout of version 2, byte by byte: every field where it is, no hole anywhere. */
+#define TAPQD_WIRE_AT(type, field, offset)                                                  \
+	TAPQD_STATIC_ASSERT(offsetof(struct type, field) == (offset))
+TAPQD_WIRE_AT(tapqd_hdr, magic, 0);
+TAPQD_WIRE_AT(tapqd_hdr, version, 4);
+TAPQD_WIRE_AT(tapqd_hdr, type, 6);
+TAPQD_WIRE_AT(tapqd_hdr, seq, 8);
+TAPQD_WIRE_AT(tapqd_hdr, len, 12);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_hdr) == 16);
+TAPQD_WIRE_AT(tapqd_hello, version_min, 0);
+TAPQD_WIRE_AT(tapqd_hello, version_max, 2);
+TAPQD_WIRE_AT(tapqd_hello, version, 4);
+TAPQD_WIRE_AT(tapqd_hello, reserved, 6);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_hello) == 8);
+TAPQD_WIRE_AT(tapqd_name, name, 0);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_name) == 16);
+TAPQD_WIRE_AT(tapqd_acquire, name, 0);
+TAPQD_WIRE_AT(tapqd_acquire, control, 16);
+TAPQD_WIRE_AT(tapqd_acquire, reserved, 17);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_acquire) == 24);
+TAPQD_WIRE_AT(tapqd_release, name, 0);
+TAPQD_WIRE_AT(tapqd_release, token, 16);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_release) == 32);
+TAPQD_WIRE_AT(tapqd_resume, name, 0);
+TAPQD_WIRE_AT(tapqd_resume, token, 16);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_resume) == 32);
+TAPQD_WIRE_AT(tapqd_handover, name, 0);
+TAPQD_WIRE_AT(tapqd_handover, token, 16);
+TAPQD_WIRE_AT(tapqd_handover, pid, 32);
+TAPQD_WIRE_AT(tapqd_handover, reserved, 36);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_handover) == 40);
+TAPQD_WIRE_AT(tapqd_resize, name, 0);
+TAPQD_WIRE_AT(tapqd_resize, active_queues, 16);
+TAPQD_WIRE_AT(tapqd_resize, reserved, 18);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_resize) == 24);
+TAPQD_WIRE_AT(tapqd_reload, flags, 0);
+TAPQD_WIRE_AT(tapqd_reload, reserved, 4);
+TAPQD_WIRE_AT(tapqd_reload, msg, 8);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_reload) == 208);
+TAPQD_WIRE_AT(tapqd_error, code, 0);
+TAPQD_WIRE_AT(tapqd_error, msg, 4);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_error) == 204);
+TAPQD_WIRE_AT(tapqd_wire_queue, active, 0);
+TAPQD_WIRE_AT(tapqd_wire_queue, worker, 1);
+TAPQD_WIRE_AT(tapqd_wire_queue, cpu, 2);
+TAPQD_WIRE_AT(tapqd_wire_queue, held, 4);
+TAPQD_WIRE_AT(tapqd_wire_queue, reserved, 5);
+TAPQD_WIRE_AT(tapqd_wire_queue, rx_packets, 8);
+TAPQD_WIRE_AT(tapqd_wire_queue, rx_bytes, 16);
+TAPQD_WIRE_AT(tapqd_wire_queue, tx_packets, 24);
+TAPQD_WIRE_AT(tapqd_wire_queue, tx_bytes, 32);
+TAPQD_WIRE_AT(tapqd_wire_queue, drops, 40);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_queue) == 48);
+TAPQD_WIRE_AT(tapqd_wire_device, info_size, 0);
+TAPQD_WIRE_AT(tapqd_wire_device, queue_info_size, 2);
+TAPQD_WIRE_AT(tapqd_wire_device, n_queues, 4);
+TAPQD_WIRE_AT(tapqd_wire_device, max_queues, 6);
+TAPQD_WIRE_AT(tapqd_wire_device, name, 8);
+TAPQD_WIRE_AT(tapqd_wire_device, ifindex, 24);
+TAPQD_WIRE_AT(tapqd_wire_device, active_queues, 28);
+TAPQD_WIRE_AT(tapqd_wire_device, vnet_hdr_size, 30);
+TAPQD_WIRE_AT(tapqd_wire_device, holder_pid, 32);
+TAPQD_WIRE_AT(tapqd_wire_device, tun_flags, 36);
+TAPQD_WIRE_AT(tapqd_wire_device, offloads, 40);
+TAPQD_WIRE_AT(tapqd_wire_device, txqueuelen, 44);
+TAPQD_WIRE_AT(tapqd_wire_device, txqueuelen_pending, 48);
+TAPQD_WIRE_AT(tapqd_wire_device, leased, 52);
+TAPQD_WIRE_AT(tapqd_wire_device, control, 53);
+TAPQD_WIRE_AT(tapqd_wire_device, backend, 54);
+TAPQD_WIRE_AT(tapqd_wire_device, pending, 55);
+TAPQD_WIRE_AT(tapqd_wire_device, waiting, 56);
+TAPQD_WIRE_AT(tapqd_wire_device, handoff, 57);
+TAPQD_WIRE_AT(tapqd_wire_device, follow, 58);
+TAPQD_WIRE_AT(tapqd_wire_device, reserved0, 59);
+TAPQD_WIRE_AT(tapqd_wire_device, vcpus, 60);
+TAPQD_WIRE_AT(tapqd_wire_device, reserved1, 62);
+TAPQD_WIRE_AT(tapqd_wire_device, queue_memory, 64);
+TAPQD_WIRE_AT(tapqd_wire_device, tunsetqueue_calls, 72);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_device) == 80);
+TAPQD_WIRE_AT(tapqd_wire_lease, lease_size, 0);
+TAPQD_WIRE_AT(tapqd_wire_lease, first_fd, 2);
+TAPQD_WIRE_AT(tapqd_wire_lease, n_fds, 4);
+TAPQD_WIRE_AT(tapqd_wire_lease, reserved, 6);
+TAPQD_WIRE_AT(tapqd_wire_lease, token, 8);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_lease) == 24);
+TAPQD_WIRE_AT(tapqd_fds, first_fd, 0);
+TAPQD_WIRE_AT(tapqd_fds, n_fds, 2);
+TAPQD_WIRE_AT(tapqd_fds, reserved, 4);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_fds) == 8);
+TAPQD_WIRE_AT(tapqd_event, kind, 0);
+TAPQD_WIRE_AT(tapqd_event, active_queues, 2);
+TAPQD_WIRE_AT(tapqd_event, pid, 4);
+TAPQD_WIRE_AT(tapqd_event, name, 8);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_event) == 24);
+/* The largest messages, of a 256-queue device, fill half of TAPQD_MSG_MAX: room to double. */
+TAPQD_STATIC_ASSERT(2 * TAPQD_DEVICE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
+TAPQD_STATIC_ASSERT(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
+TAPQD_STATIC_ASSERT(TAPQD_MAX_QUEUES <= UINT16_MAX);
+
+/* ---- what libtapqd gives a program: decoded, the same whatever the version spoken ---- */
+
+/* One queue. Counters count what tapqd's own workers did; a leased queue's traffic is not. */
+struct tapqd_queue_info {
+	bool active; /* attached */
+	bool worker; /* a worker thread serves this queue now */
+	bool held;   /* handoff by name: a queue open outside tapqd (see handoff) */
+	int cpu;     /* core assigned to this queue, -1 for none */
 	uint64_t rx_packets; /* frames read from the queue */
 	uint64_t rx_bytes;
 	uint64_t tx_packets; /* frames written to it */
@@ -251,29 +489,29 @@ struct tapqd_queue_info {
 };
 
 struct tapqd_device_info {
-	char name[TAPQD_NAME_MAX];
-	uint32_t ifindex;
-	uint16_t max_queues;
-	uint16_t active_queues;
-	uint8_t leased;
-	uint8_t control; /* enum tapqd_control */
-	uint16_t vnet_hdr_size; /* 0 without IFF_VNET_HDR */
-	int32_t holder_pid;     /* 0 when not leased */
-	uint32_t tun_flags;     /* the TUNSETIFF flags of every queue */
-	uint32_t offloads;      /* TUN_F_* bits set with TUNSETOFFLOAD */
-	uint8_t backend;        /* enum tapqd_backend */
-	uint8_t pending;        /* enum tapqd_pending */
+	char name[TAPQD_NAME_MAX]; /* NUL-terminated */
+	unsigned int ifindex;
+	unsigned int max_queues;
+	unsigned int active_queues;
+	bool leased;
+	unsigned int control; /* enum tapqd_control */
+	pid_t holder_pid;     /* 0 when not leased */
+	unsigned int vnet_hdr_size; /* 0 without IFF_VNET_HDR */
+	uint32_t tun_flags;         /* the TUNSETIFF flags of every queue */
+	uint32_t offloads;          /* TUN_F_* bits set with TUNSETOFFLOAD */
+	unsigned int backend;       /* enum tapqd_backend */
+	unsigned int pending;       /* enum tapqd_pending */
 	/*
-	 * 1: tapqd restarted without a service manager's fd store and found the
+	 * tapqd restarted without a service manager's fd store and found the
 	 * interface alive, held by the lease holder_pid of the tapqd before
 	 * (its state file said so). tapqd has none of its fds until the holder
 	 * resumes with them, so the queue states are unknown: active_queues is
 	 * 0, every queue reads inactive with cpu -1; ifindex, max_queues and
-	 * txqueuelen are the interface's. leased 0 with waiting 1: that lease
+	 * txqueuelen are the interface's. leased false with waiting: that lease
 	 * ended, and tapqd waits for the interface to go with the fds the
 	 * holder left, to create the device afresh.
 	 */
-	uint8_t waiting;
+	bool waiting;
 	/*
 	 * enum tapqd_handoff. TAPQD_HANDOFF_NAME: the device is persistent and
 	 * its client (libvirt) opens it by name itself; tapqd holds none of its
@@ -281,9 +519,10 @@ struct tapqd_device_info {
 	 * (rtnetlink): queues[i].held for i < the number of queues open outside
 	 * tapqd, queues[i].active for i < the attached ones among them. These
 	 * are counts laid out as slots, not the client's fd order, and may
-	 * exceed max_queues; cpu is tapqd's placement for queue i as always.
+	 * exceed max_queues (n_queues says how many slots); cpu is tapqd's
+	 * placement for queue i as always.
 	 */
-	uint8_t handoff;
+	unsigned int handoff;
 	/*
 	 * The kernel's ring of each queue holds txqueuelen packets, not bytes: a
 	 * packet may be a 64 KiB GSO frame, so the worst case per queue is
@@ -302,51 +541,76 @@ struct tapqd_device_info {
 	 * answer), and queues[i].cpu is then the core of vCPU i mod vcpus, vCPU
 	 * j's core being the one placement gave queue j mod max_queues.
 	 */
-	uint16_t vcpus;
-	uint8_t follow; /* enum tapqd_follow */
-	uint8_t reserved2[5];
+	unsigned int vcpus;
+	unsigned int follow; /* enum tapqd_follow */
+	/* queues[0..n_queues-1] are the daemon's; the others read inactive, with cpu -1 */
+	unsigned int n_queues;
 	struct tapqd_queue_info queues[TAPQD_MAX_QUEUES];
 };
 
-/* LEASE: the device as handed over, and the token of this lease. */
-struct tapqd_lease {
+/* A received lease: the device and the fds, queue i at fds[i]. */
+struct tapqd_lease_info {
 	uint8_t token[TAPQD_TOKEN_LEN];
-	uint16_t first_fd; /* queue index of the first fd in this message */
-	uint16_t n_fds;    /* fds attached to this message */
-	uint8_t reserved[4];
 	struct tapqd_device_info dev;
+	size_t n_fds;
+	int fds[TAPQD_MAX_QUEUES];
 };
 
-struct tapqd_fds {
-	uint16_t first_fd;
-	uint16_t n_fds;
-	uint8_t reserved[4];
+struct tapqd_event_info {
+	unsigned int kind; /* enum tapqd_event_kind */
+	unsigned int active_queues;
+	pid_t pid;                 /* the holder, for LEASE_ENDED */
+	char name[TAPQD_NAME_MAX]; /* NUL-terminated */
 };
 
-struct tapqd_event {
-	uint16_t kind; /* enum tapqd_event_kind */
-	uint16_t active_queues;
-	int32_t pid; /* the holder, for LEASE_ENDED */
-	char name[TAPQD_NAME_MAX];
-};
+/* libtapqd's shared object exports what is declared from here on, and nothing else. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
 
-/* ---- message helpers (pure: no I/O; used by the daemon and libtapqd) ---- */
+/* ---- messages (pure: no I/O; used by the daemon, libtapqd and the fuzzers) ---- */
 
 /* Writes a header and payload into buf. Return: bytes used, or 0 if cap is too small. */
 size_t tapqd_msg_pack(void *buf, size_t cap, uint16_t type, uint32_t seq, const void *payload,
 		      size_t len);
 
 /*
- * Checks a received message: magic, version, a known type, and a payload
- * of exactly the size that type takes. On success *ret_hdr is the header
- * and *ret_payload points into buf.
- * Return: 0, -EBADMSG (malformed), -EPROTO (wrong version) or -EOPNOTSUPP (unknown type).
+ * Checks a received message: magic, a version spoken here (any for HELLO and
+ * ERROR), a known type, a payload of the size its header says, at least the
+ * size of its type's struct and, in a request other than HELLO, nothing but
+ * zeros past it. On success *ret_hdr is the header and *ret_payload points
+ * into buf; *ret_hdr is also set on a failure once the magic matched. why
+ * (may be NULL) gets a sentence saying what is wrong, for a log or an ERROR.
+ * Return: 0, -EBADMSG (malformed), -EPROTO (a version not spoken here), or
+ * -EOPNOTSUPP (an unknown type, or a request with unknown non-zero bytes).
  */
 int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
-		     const void **ret_payload);
+		     const void **ret_payload, char *why, size_t why_size);
 
-/* Payload size of a type, or -1 for an unknown type. */
+/*
+ * The size of a type's struct in this version (for DEVICE and LEASE, the part
+ * before the queues), or -1 for an unknown type.
+ */
 ssize_t tapqd_msg_payload_size(uint16_t type);
+
+/* The version to speak with a peer that speaks min..max, the highest both do; or -EPROTO. */
+int tapqd_version_choose(unsigned int min, unsigned int max);
+
+/*
+ * DEVICE and LEASE payloads. An encoder writes dev->n_queues queue entries.
+ * Return: bytes written, -EMSGSIZE when cap is too small, -EINVAL when a count
+ * exceeds TAPQD_MAX_QUEUES. A decoder checks every size and count against len,
+ * reads what this version knows and skips the rest. Return: 0 or -EBADMSG.
+ */
+ssize_t tapqd_device_encode(const struct tapqd_device_info *dev, void *buf, size_t cap);
+int tapqd_device_decode(const void *payload, size_t len, struct tapqd_device_info *ret);
+/* The LEASE of l->token and l->dev, with n_fds fds attached; l->fds are not read. */
+ssize_t tapqd_lease_encode(const struct tapqd_lease_info *l, unsigned int n_fds, void *buf,
+			   size_t cap);
+/* Sets ret->token and ret->dev, and *ret_n_fds to the fds the message says it carries. */
+int tapqd_lease_decode(const void *payload, size_t len, struct tapqd_lease_info *ret,
+		       unsigned int *ret_n_fds);
+int tapqd_event_decode(const void *payload, size_t len, struct tapqd_event_info *ret);
 
 /* True if name is a NUL-terminated interface name that the kernel would accept. */
 int tapqd_name_valid(const char *name, size_t size);
@@ -358,14 +622,6 @@ int tapqd_control_parse(const char *s, unsigned int *ret_control);
 
 struct tapqd_client;
 
-/* A received lease: the device and the fds, queue i at fds[i]. */
-struct tapqd_lease_info {
-	uint8_t token[TAPQD_TOKEN_LEN];
-	struct tapqd_device_info dev;
-	size_t n_fds;
-	int fds[TAPQD_MAX_QUEUES];
-};
-
 /* Every call returns 0 or a negative errno; on an ERROR reply, the daemon's code, and
  * tapqd_client_error() returns its message. */
 int tapqd_client_connect(const char *path, struct tapqd_client **ret);
@@ -373,6 +629,7 @@ void tapqd_client_free(struct tapqd_client *c);
 int tapqd_client_fd(const struct tapqd_client *c);
 const char *tapqd_client_error(const struct tapqd_client *c);
 
+/* Negotiates the version: *ret_version; -EPROTO when the daemon speaks none of the library's. */
 int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version);
 /* *ret_devs is malloc'ed; free() it. */
 int tapqd_client_status(struct tapqd_client *c, const char *name,
@@ -402,7 +659,7 @@ int tapqd_client_reload(struct tapqd_client *c);
 /* Why the daemon's last reload was refused, into buf ("" when it was not). */
 int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size);
 /* Waits for the next EVENT; timeout_ms < 0 waits forever. -ETIMEDOUT when none came. */
-int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret);
+int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event_info *ret);
 
 /*
  * For a daemon-mode holder: called when tapqd is about to detach queues
@@ -420,5 +677,13 @@ int tapqd_client_resize_ack(struct tapqd_client *c, const char *name, unsigned i
 
 /* Closes every fd of a lease and marks them -1. */
 void tapqd_lease_close_fds(struct tapqd_lease_info *l);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -25,21 +25,23 @@ struct tapqd_client {
 	char error[TAPQD_ERRMSG_MAX];
 	/* events that arrived while a reply was awaited, oldest first */
 	size_t n_events;
-	struct tapqd_event events[CLIENT_EVENTS_MAX];
+	struct tapqd_event_info events[CLIENT_EVENTS_MAX];
 	tapqd_shrink_fn on_shrink;
 	void *on_shrink_arg;
 };
 
-/* One received message: the payload is copied out, fds are owned by the caller. */
+/*
+ * One received message: the payload is copied out, fds are owned by the
+ * caller. A payload is at least its struct (tapqd_msg_unpack() checked), and
+ * what a newer daemon appends to it is skipped. DEVICE, LEASE and EVENT are
+ * decoded from raw.
+ */
 struct client_msg {
 	struct tapqd_hdr hdr;
 	union {
 		char raw[TAPQD_MSG_MAX];
 		struct tapqd_error error;
-		struct tapqd_device_info dev;
-		struct tapqd_lease lease;
 		struct tapqd_fds fds;
-		struct tapqd_event event;
 		struct tapqd_hello hello;
 		struct tapqd_reload reload;
 	} u;
@@ -139,15 +141,11 @@ static int client_send_ack(struct tapqd_client *c, const char name[TAPQD_NAME_MA
 }
 
 /* Return: true when the event was handled here (a SHRINK, with a callback set). */
-static bool client_event_consumed(struct tapqd_client *c, const struct tapqd_event *ev)
+static bool client_event_consumed(struct tapqd_client *c, const struct tapqd_event_info *ev)
 {
-	char name[TAPQD_NAME_MAX + 1];
-
 	if (ev->kind != TAPQD_EVENT_SHRINK || !c->on_shrink)
 		return false;
-	memcpy(name, ev->name, TAPQD_NAME_MAX);
-	name[TAPQD_NAME_MAX] = '\0';
-	c->on_shrink(name, ev->active_queues, c->on_shrink_arg);
+	c->on_shrink(ev->name, ev->active_queues, c->on_shrink_arg);
 	/* a lost ack only means tapqd waits for its timeout */
 	client_send_ack(c, ev->name, ev->active_queues);
 	return true;
@@ -181,7 +179,7 @@ static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg
 		client_msg_close_fds(m);
 		return -EMSGSIZE;
 	}
-	r = tapqd_msg_unpack(hdrbuf, (size_t)n, &m->hdr, &payload);
+	r = tapqd_msg_unpack(hdrbuf, (size_t)n, &m->hdr, &payload, c->error, sizeof(c->error));
 	if (r < 0) {
 		client_msg_close_fds(m);
 		return r;
@@ -197,6 +195,22 @@ static long client_ms_left(const struct timespec *deadline)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
 	return ms > 0 ? ms : 0;
+}
+
+/* An EVENT message (seq 0): handled, or kept for tapqd_client_next_event(). */
+static int client_keep_event(struct tapqd_client *c, const struct client_msg *m)
+{
+	struct tapqd_event_info ev;
+	int r = tapqd_event_decode(m->u.raw, m->hdr.len, &ev);
+
+	if (r < 0 || client_event_consumed(c, &ev))
+		return r;
+	if (c->n_events == CLIENT_EVENTS_MAX) {
+		memmove(c->events, c->events + 1, sizeof(c->events[0]) * (CLIENT_EVENTS_MAX - 1));
+		c->n_events--;
+	}
+	c->events[c->n_events++] = ev;
+	return 0;
 }
 
 /*
@@ -217,14 +231,9 @@ static int client_reply(struct tapqd_client *c, struct client_msg *m)
 			return r;
 		if (m->hdr.type == TAPQD_EVENT && m->hdr.seq == 0) {
 			client_msg_close_fds(m);
-			if (client_event_consumed(c, &m->u.event))
-				continue;
-			if (c->n_events == CLIENT_EVENTS_MAX) {
-				memmove(c->events, c->events + 1,
-					sizeof(c->events[0]) * (CLIENT_EVENTS_MAX - 1));
-				c->n_events--;
-			}
-			c->events[c->n_events++] = m->u.event;
+			r = client_keep_event(c, m);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		if (m->hdr.seq != c->seq) {
@@ -291,15 +300,22 @@ static int client_exchange(struct tapqd_client *c, uint16_t type, const void *pa
 
 int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 {
-	struct tapqd_hello h = {.version_min = TAPQD_VERSION, .version_max = TAPQD_VERSION};
+	struct tapqd_hello h = {.version_min = TAPQD_VERSION_MIN, .version_max = TAPQD_VERSION};
 	struct client_msg *m = malloc(sizeof(*m));
 	int r;
 
 	if (!m)
 		return -ENOMEM;
 	r = client_exchange(c, TAPQD_HELLO, &h, sizeof(h), m);
+	/* the daemon's choice must be one of ours */
+	if (r == 0 && tapqd_version_choose(m->u.hello.version, m->u.hello.version) < 0) {
+		snprintf(c->error, sizeof(c->error),
+			 "the daemon chose protocol version %u; this libtapqd speaks %u-%u",
+			 m->u.hello.version, TAPQD_VERSION_MIN, TAPQD_VERSION);
+		r = -EPROTO;
+	}
 	if (r == 0 && ret_version)
-		*ret_version = m->u.hello.version_max;
+		*ret_version = m->u.hello.version;
 	free(m);
 	return r;
 }
@@ -337,7 +353,9 @@ int tapqd_client_status(struct tapqd_client *c, const char *name,
 				break;
 			}
 			devs = nd;
-			devs[n++] = m->u.dev;
+			r = tapqd_device_decode(m->u.raw, m->hdr.len, &devs[n]);
+			if (r == 0)
+				n++;
 		} else {
 			r = -EPROTO;
 		}
@@ -388,13 +406,14 @@ int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int 
 		r = -EPROTO;
 	}
 	if (r == 0) {
-		memcpy(ret->token, m->u.lease.token, sizeof(ret->token));
-		ret->dev = m->u.lease.dev;
-		if (ret->dev.max_queues < 1 || ret->dev.max_queues > TAPQD_MAX_QUEUES) {
+		unsigned int n_fds;
+
+		r = tapqd_lease_decode(m->u.raw, m->hdr.len, ret, &n_fds);
+		if (r < 0 || ret->dev.max_queues < 1) {
 			client_msg_close_fds(m);
-			r = -EPROTO;
+			r = r < 0 ? r : -EPROTO;
 		} else {
-			r = client_lease_take(ret, m, m->u.lease.first_fd, m->u.lease.n_fds);
+			r = client_lease_take(ret, m, 0, n_fds);
 		}
 	}
 	while (r == 0 && ret->n_fds < ret->dev.max_queues) {
@@ -504,7 +523,7 @@ int tapqd_client_reload_error(struct tapqd_client *c, char *buf, size_t size)
 	return r;
 }
 
-int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event *ret)
+int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd_event_info *ret)
 {
 	struct timespec deadline;
 	struct client_msg *m;
@@ -534,10 +553,9 @@ int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd
 			r = -EPROTO;
 			break;
 		}
-		if (!client_event_consumed(c, &m->u.event)) {
-			*ret = m->u.event;
+		r = tapqd_event_decode(m->u.raw, m->hdr.len, ret);
+		if (r < 0 || !client_event_consumed(c, ret))
 			break;
-		}
 	}
 	free(m);
 	return r;

@@ -1,46 +1,67 @@
 // SPDX-License-Identifier: MIT
-/* proto.c - packing and checking of control messages; pure functions, no I/O */
+/*
+ * proto.c - packing and checking of control messages, and the decoding and
+ * encoding of devices and leases; pure functions, no I/O
+ */
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tapqd.h"
 
+/* One table of the message types: their names, and the struct each one's payload starts with. */
+static const struct proto_type {
+	uint16_t type;
+	const char *name;
+	size_t size;
+} proto_types[] = {
+	{TAPQD_HELLO, "HELLO", sizeof(struct tapqd_hello)},
+	{TAPQD_STATUS, "STATUS", sizeof(struct tapqd_name)},
+	{TAPQD_ACQUIRE, "ACQUIRE", sizeof(struct tapqd_acquire)},
+	{TAPQD_RELEASE, "RELEASE", sizeof(struct tapqd_release)},
+	{TAPQD_RESIZE, "RESIZE", sizeof(struct tapqd_resize)},
+	{TAPQD_SUBSCRIBE, "SUBSCRIBE", sizeof(struct tapqd_name)},
+	{TAPQD_RESIZE_ACK, "RESIZE_ACK", sizeof(struct tapqd_resize)},
+	{TAPQD_RELOAD, "RELOAD", sizeof(struct tapqd_reload)},
+	{TAPQD_RESUME, "RESUME", sizeof(struct tapqd_resume)},
+	{TAPQD_HANDOVER, "HANDOVER", sizeof(struct tapqd_handover)},
+	{TAPQD_OK, "OK", 0},
+	{TAPQD_ERROR, "ERROR", sizeof(struct tapqd_error)},
+	{TAPQD_DEVICE, "DEVICE", sizeof(struct tapqd_wire_device)},
+	{TAPQD_LEASE, "LEASE", sizeof(struct tapqd_wire_lease) + sizeof(struct tapqd_wire_device)},
+	{TAPQD_FDS, "FDS", sizeof(struct tapqd_fds)},
+	{TAPQD_EVENT, "EVENT", sizeof(struct tapqd_event)},
+};
+
+static const struct proto_type *proto_type_find(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(proto_types) / sizeof(proto_types[0]); i++)
+		if (proto_types[i].type == type)
+			return &proto_types[i];
+	return NULL;
+}
+
 ssize_t tapqd_msg_payload_size(uint16_t type)
 {
-	switch (type) {
-	case TAPQD_HELLO:
-		return sizeof(struct tapqd_hello);
-	case TAPQD_STATUS:
-	case TAPQD_SUBSCRIBE:
-		return sizeof(struct tapqd_name);
-	case TAPQD_ACQUIRE:
-		return sizeof(struct tapqd_acquire);
-	case TAPQD_RELEASE:
-		return sizeof(struct tapqd_release);
-	case TAPQD_RESUME:
-		return sizeof(struct tapqd_resume);
-	case TAPQD_HANDOVER:
-		return sizeof(struct tapqd_handover);
-	case TAPQD_RESIZE:
-	case TAPQD_RESIZE_ACK:
-		return sizeof(struct tapqd_resize);
-	case TAPQD_RELOAD:
-		return sizeof(struct tapqd_reload);
-	case TAPQD_OK:
-		return 0;
-	case TAPQD_ERROR:
-		return sizeof(struct tapqd_error);
-	case TAPQD_DEVICE:
-		return sizeof(struct tapqd_device_info);
-	case TAPQD_LEASE:
-		return sizeof(struct tapqd_lease);
-	case TAPQD_FDS:
-		return sizeof(struct tapqd_fds);
-	case TAPQD_EVENT:
-		return sizeof(struct tapqd_event);
-	}
-	return -1;
+	const struct proto_type *t = proto_type_find(type);
+
+	return t ? (ssize_t)t->size : -1;
+}
+
+static bool proto_version_spoken(unsigned int version)
+{
+	return version >= TAPQD_VERSION_MIN && version <= TAPQD_VERSION;
+}
+
+int tapqd_version_choose(unsigned int min, unsigned int max)
+{
+	unsigned int v = max < TAPQD_VERSION ? max : TAPQD_VERSION;
+
+	if (v < min || !proto_version_spoken(v))
+		return -EPROTO;
+	return (int)v;
 }
 
 size_t tapqd_msg_pack(void *buf, size_t cap, uint16_t type, uint32_t seq, const void *payload,
@@ -62,26 +83,233 @@ size_t tapqd_msg_pack(void *buf, size_t cap, uint16_t type, uint32_t seq, const 
 	return sizeof(h) + len;
 }
 
-int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
-		     const void **ret_payload)
+/* Says why a message is refused, when the caller asked. Return: r. */
+__attribute__((format(printf, 4, 5))) static int proto_why(char *why, size_t why_size, int r,
+							   const char *fmt, ...)
 {
-	struct tapqd_hdr h;
-	ssize_t want;
+	va_list ap;
 
-	if (len < sizeof(h) || len > TAPQD_MSG_MAX)
-		return -EBADMSG;
+	if (!why || !why_size)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * A request written by a newer client may be longer than this version's
+ * struct: taken when it uses nothing this side does not know, every byte
+ * past the struct zero.
+ */
+static int proto_check_extension(const struct proto_type *t, const unsigned char *p, size_t len,
+				 char *why, size_t why_size)
+{
+	size_t nonzero = 0, first = 0;
+
+	for (size_t i = t->size; i < len; i++) {
+		if (!p[i])
+			continue;
+		if (!nonzero++)
+			first = i;
+	}
+	if (!nonzero)
+		return 0;
+	return proto_why(why, why_size, -EOPNOTSUPP,
+			 "%s request has %zu unknown non-zero bytes, the first at offset %zu of its "
+			 "payload; this tapqd speaks version %u, where %s is %zu bytes",
+			 t->name, nonzero, first, TAPQD_VERSION, t->name, t->size);
+}
+
+int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
+		     const void **ret_payload, char *why, size_t why_size)
+{
+	const unsigned char *payload = (const unsigned char *)buf + sizeof(struct tapqd_hdr);
+	const struct proto_type *t;
+	struct tapqd_hdr h;
+
+	if (len < sizeof(h))
+		return proto_why(why, why_size, -EBADMSG,
+				 "malformed message: %zu bytes, shorter than a header", len);
+	if (len > TAPQD_MSG_MAX)
+		return proto_why(why, why_size, -EBADMSG,
+				 "malformed message: %zu bytes, more than %u", len, TAPQD_MSG_MAX);
 	memcpy(&h, buf, sizeof(h));
 	if (h.magic != TAPQD_MAGIC)
-		return -EBADMSG;
+		return proto_why(why, why_size, -EBADMSG, "malformed message: bad magic 0x%08x",
+				 h.magic);
 	*ret_hdr = h;
-	if (h.version != TAPQD_VERSION)
-		return -EPROTO;
-	want = tapqd_msg_payload_size(h.type);
-	if (want < 0)
-		return -EOPNOTSUPP;
-	if (h.len != (size_t)want || len - sizeof(h) != (size_t)want)
+	/* HELLO and ERROR read the same in every version: negotiation always gets through */
+	if (!proto_version_spoken(h.version) && h.type != TAPQD_HELLO && h.type != TAPQD_ERROR)
+		return proto_why(why, why_size, -EPROTO,
+				 "protocol version %u is not supported (%u-%u are): negotiate "
+				 "with HELLO",
+				 h.version, TAPQD_VERSION_MIN, TAPQD_VERSION);
+	t = proto_type_find(h.type);
+	if (!t)
+		return proto_why(why, why_size, -EOPNOTSUPP,
+				 "unknown message type %u in protocol version %u", h.type,
+				 TAPQD_VERSION);
+	if (h.len != len - sizeof(h))
+		return proto_why(why, why_size, -EBADMSG,
+				 "malformed %s: its header says %u bytes of payload, it has %zu",
+				 t->name, h.len, len - sizeof(h));
+	if (h.len < t->size)
+		return proto_why(why, why_size, -EBADMSG,
+				 "malformed %s: %u bytes of payload, shorter than its %zu", t->name,
+				 h.len, t->size);
+	if (h.type < TAPQD_OK && h.type != TAPQD_HELLO) {
+		int r = proto_check_extension(t, payload, h.len, why, why_size);
+
+		if (r < 0)
+			return r;
+	}
+	*ret_payload = payload;
+	return 0;
+}
+
+/*
+ * The fields a wire struct shares with its API struct, by name: one list for
+ * both ways. The API's wider types take any wire value; the encoders check
+ * the counts that a narrower wire field could not hold.
+ */
+#define PROTO_QUEUE_FIELDS(X)                                                                      \
+	X(active) X(worker) X(cpu) X(held) X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes)       \
+	X(drops)
+#define PROTO_DEVICE_FIELDS(X)                                                                     \
+	X(n_queues) X(max_queues) X(ifindex) X(active_queues) X(vnet_hdr_size) X(holder_pid)         \
+	X(tun_flags) X(offloads) X(txqueuelen) X(txqueuelen_pending) X(leased) X(control)            \
+	X(backend) X(pending) X(waiting) X(handoff) X(follow) X(vcpus) X(queue_memory)               \
+	X(tunsetqueue_calls)
+#define PROTO_COPY(field) to->field = from->field;
+
+static void proto_queue_encode(const struct tapqd_queue_info *from, struct tapqd_wire_queue *to)
+{
+	memset(to, 0, sizeof(*to));
+	PROTO_QUEUE_FIELDS(PROTO_COPY)
+}
+
+static void proto_queue_decode(const struct tapqd_wire_queue *from, struct tapqd_queue_info *to)
+{
+	PROTO_QUEUE_FIELDS(PROTO_COPY)
+}
+
+ssize_t tapqd_device_encode(const struct tapqd_device_info *dev, void *buf, size_t cap)
+{
+	const struct tapqd_device_info *from = dev;
+	struct tapqd_wire_device w, *to = &w;
+	struct tapqd_wire_queue wq;
+	size_t need;
+
+	if (from->n_queues > TAPQD_MAX_QUEUES || from->max_queues > TAPQD_MAX_QUEUES)
+		return -EINVAL;
+	need = sizeof(w) + from->n_queues * sizeof(wq);
+	if (cap < need)
+		return -EMSGSIZE;
+	memset(&w, 0, sizeof(w));
+	PROTO_DEVICE_FIELDS(PROTO_COPY)
+	w.info_size = sizeof(w);
+	w.queue_info_size = sizeof(wq);
+	/* NUL-terminated */
+	memcpy(w.name, from->name, strnlen(from->name, sizeof(w.name) - 1));
+	memcpy(buf, &w, sizeof(w));
+	for (unsigned int i = 0; i < from->n_queues; i++) {
+		proto_queue_encode(&from->queues[i], &wq);
+		memcpy((char *)buf + sizeof(w) + i * sizeof(wq), &wq, sizeof(wq));
+	}
+	return (ssize_t)need;
+}
+
+int tapqd_device_decode(const void *payload, size_t len, struct tapqd_device_info *ret)
+{
+	const char *p = payload;
+	struct tapqd_wire_device w;
+	const struct tapqd_wire_device *from = &w;
+	struct tapqd_device_info *to = ret;
+
+	if (len < sizeof(w))
 		return -EBADMSG;
-	*ret_payload = (const char *)buf + sizeof(h);
+	memcpy(&w, p, sizeof(w));
+	/* sizes are 16 bits: their product cannot overflow */
+	if (w.info_size < sizeof(w) || w.queue_info_size < sizeof(struct tapqd_wire_queue) ||
+	    w.n_queues > TAPQD_MAX_QUEUES || w.max_queues > TAPQD_MAX_QUEUES ||
+	    (size_t)w.info_size + (size_t)w.n_queues * w.queue_info_size > len ||
+	    !memchr(w.name, '\0', sizeof(w.name)))
+		return -EBADMSG;
+	memset(to, 0, sizeof(*to));
+	PROTO_DEVICE_FIELDS(PROTO_COPY)
+	memcpy(to->name, w.name, strlen(w.name)); /* NUL-padded as this side writes it */
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		struct tapqd_wire_queue wq;
+
+		if (i >= w.n_queues) {
+			to->queues[i].cpu = -1;
+			continue;
+		}
+		/* an entry may be longer than this version's: its first bytes are what we know */
+		memcpy(&wq, p + w.info_size + (size_t)i * w.queue_info_size, sizeof(wq));
+		proto_queue_decode(&wq, &to->queues[i]);
+	}
+	return 0;
+}
+
+ssize_t tapqd_lease_encode(const struct tapqd_lease_info *l, unsigned int n_fds, void *buf,
+			   size_t cap)
+{
+	struct tapqd_wire_lease w;
+	ssize_t n;
+
+	if (n_fds > TAPQD_FDS_PER_MSG)
+		return -EINVAL;
+	if (cap < sizeof(w))
+		return -EMSGSIZE;
+	n = tapqd_device_encode(&l->dev, (char *)buf + sizeof(w), cap - sizeof(w));
+	if (n < 0)
+		return n;
+	memset(&w, 0, sizeof(w));
+	w.lease_size = sizeof(w);
+	w.first_fd = 0;
+	w.n_fds = (uint16_t)n_fds;
+	memcpy(w.token, l->token, sizeof(w.token));
+	memcpy(buf, &w, sizeof(w));
+	return (ssize_t)sizeof(w) + n;
+}
+
+int tapqd_lease_decode(const void *payload, size_t len, struct tapqd_lease_info *ret,
+		       unsigned int *ret_n_fds)
+{
+	struct tapqd_wire_lease w;
+	int r;
+
+	if (len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, payload, sizeof(w));
+	if (w.lease_size < sizeof(w) || w.lease_size > len || w.first_fd != 0 ||
+	    w.n_fds > TAPQD_FDS_PER_MSG)
+		return -EBADMSG;
+	r = tapqd_device_decode((const char *)payload + w.lease_size, len - w.lease_size,
+				&ret->dev);
+	if (r < 0)
+		return r;
+	memcpy(ret->token, w.token, sizeof(ret->token));
+	*ret_n_fds = w.n_fds;
+	return 0;
+}
+
+int tapqd_event_decode(const void *payload, size_t len, struct tapqd_event_info *ret)
+{
+	struct tapqd_event w;
+
+	if (len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, payload, sizeof(w));
+	if (!memchr(w.name, '\0', sizeof(w.name)))
+		return -EBADMSG;
+	memset(ret, 0, sizeof(*ret));
+	ret->kind = w.kind;
+	ret->active_queues = w.active_queues;
+	ret->pid = w.pid;
+	memcpy(ret->name, w.name, strlen(w.name));
 	return 0;
 }
 

@@ -15,7 +15,7 @@
 
 #include "holder.h"
 #include "hotplug.h"
-#include "qmp.h"
+#include "qmpc.h"
 
 #define HOTPLUG_DELETED_TIMEOUT_MS 10000
 #define HOTPLUG_FDNAME_MAX 160
@@ -34,12 +34,12 @@ static int hotplug_fail_tapqd(const char *what, const struct tapqd_client *c, in
 }
 
 /* Both ends: QEMU's monitor (and QEMU's pid), then tapqd. Return: 0, or 1 once said why. */
-static int hotplug_connect(const struct hotplug_opts *o, struct qmp **ret_q, pid_t *ret_qemu,
+static int hotplug_connect(const struct hotplug_opts *o, struct qmpc **ret_q, pid_t *ret_qemu,
 			   struct tapqd_client **ret_c)
 {
 	const char *path = o->socket ? o->socket : TAPQD_DEFAULT_SOCKET;
 	char err[256];
-	int r = qmp_open(o->qmp, ret_q, ret_qemu, err, sizeof(err));
+	int r = qmpc_open(o->qmp, ret_q, ret_qemu, err, sizeof(err));
 
 	if (r < 0)
 		return hotplug_fail(o->qmp, err);
@@ -70,19 +70,19 @@ static char *hotplug_fdnames(const char *id, size_t n)
 
 /*
  * QEMU answered that it has no such netdev (DeviceNotFound) or fd name
- * (GenericError): qmp_error() has only the words, and neither has a query
+ * (GenericError): qmpc_error() has only the words, and neither has a query
  * in QEMU 7.2 to ask instead.
  */
-static bool hotplug_not_found(const struct qmp *q, int r)
+static bool hotplug_not_found(const struct qmpc *q, int r)
 {
-	return r == -EREMOTEIO && strstr(qmp_error(q), "not found");
+	return r == -EREMOTEIO && strstr(qmpc_error(q), "not found");
 }
 
 /* Best effort while undoing: whatever fails here is said, and the rest still undone. */
-static void hotplug_undo(struct qmp *q, const char *cmd, json_object *args)
+static void hotplug_undo(struct qmpc *q, const char *cmd, json_object *args)
 {
-	if (qmp_run(q, cmd, args, -1) < 0)
-		fprintf(stderr, "tapqctl: undoing: %s: %s\n", cmd, qmp_error(q));
+	if (qmpc_run(q, cmd, args, -1) < 0)
+		fprintf(stderr, "tapqctl: undoing: %s: %s\n", cmd, qmpc_error(q));
 }
 
 /*
@@ -90,7 +90,7 @@ static void hotplug_undo(struct qmp *q, const char *cmd, json_object *args)
  * out of the list. Every name is tried; what fails is said, after `how`.
  * Return: 0, or the last failure.
  */
-static int hotplug_closefds(struct qmp *q, const char *id, size_t n, const char *how)
+static int hotplug_closefds(struct qmpc *q, const char *id, size_t n, const char *how)
 {
 	char name[HOTPLUG_FDNAME_MAX];
 	int ret = 0;
@@ -107,10 +107,10 @@ static int hotplug_closefds(struct qmp *q, const char *id, size_t n, const char 
 			ret = -ENOMEM;
 			continue;
 		}
-		r = qmp_run(q, "closefd", args, -1);
+		r = qmpc_run(q, "closefd", args, -1);
 		/* a name netdev_add consumed is not found: nothing to close */
 		if (r < 0 && !hotplug_not_found(q, r)) {
-			fprintf(stderr, "tapqctl: %sclosefd %s: %s\n", how, name, qmp_error(q));
+			fprintf(stderr, "tapqctl: %sclosefd %s: %s\n", how, name, qmpc_error(q));
 			ret = r;
 		}
 	}
@@ -129,7 +129,7 @@ static json_object *hotplug_id_args(const char *key, const char *id)
 }
 
 /* netdev_add type tap with every queue fd, by the names getfd gave them. */
-static int hotplug_netdev_add(struct qmp *q, const struct hotplug_opts *o, size_t n)
+static int hotplug_netdev_add(struct qmpc *q, const struct hotplug_opts *o, size_t n)
 {
 	char *names = hotplug_fdnames(o->id, n);
 	json_object *args = json_object_new_object();
@@ -139,7 +139,7 @@ static int hotplug_netdev_add(struct qmp *q, const struct hotplug_opts *o, size_
 	    !json_object_object_add(args, "id", json_object_new_string(o->id)) &&
 	    !json_object_object_add(args, "fds", json_object_new_string(names)) &&
 	    !json_object_object_add(args, "vhost", json_object_new_boolean(o->vhost))) {
-		r = qmp_run(q, "netdev_add", args, -1);
+		r = qmpc_run(q, "netdev_add", args, -1);
 		args = NULL;
 	}
 	json_object_put(args);
@@ -148,7 +148,7 @@ static int hotplug_netdev_add(struct qmp *q, const struct hotplug_opts *o, size_
 }
 
 /* virtio-net-pci with N queue pairs: 2N+2 MSI-X vectors, one per virtqueue + config + control. */
-static int hotplug_device_add(struct qmp *q, const struct hotplug_opts *o, size_t n)
+static int hotplug_device_add(struct qmpc *q, const struct hotplug_opts *o, size_t n)
 {
 	json_object *args = json_object_new_object();
 	int r = -ENOMEM;
@@ -161,7 +161,7 @@ static int hotplug_device_add(struct qmp *q, const struct hotplug_opts *o, size_
 	    !json_object_object_add(args, "vectors", json_object_new_int((int)(2 * n + 2))) &&
 	    (!o->mac || !json_object_object_add(args, "mac", json_object_new_string(o->mac))) &&
 	    (!o->bus || !json_object_object_add(args, "bus", json_object_new_string(o->bus)))) {
-		r = qmp_run(q, "device_add", args, -1);
+		r = qmpc_run(q, "device_add", args, -1);
 		args = NULL;
 	}
 	json_object_put(args);
@@ -169,17 +169,17 @@ static int hotplug_device_add(struct qmp *q, const struct hotplug_opts *o, size_
 }
 
 /* device_del, then the DEVICE_DELETED that says QEMU let go of it (the guest must agree). */
-static int hotplug_device_del(struct qmp *q, const char *id)
+static int hotplug_device_del(struct qmpc *q, const char *id)
 {
-	int r = qmp_run(q, "device_del", hotplug_id_args("id", id), -1);
+	int r = qmpc_run(q, "device_del", hotplug_id_args("id", id), -1);
 
 	if (r == 0)
-		r = qmp_wait_deleted(q, id, HOTPLUG_DELETED_TIMEOUT_MS);
+		r = qmpc_wait_deleted(q, id, HOTPLUG_DELETED_TIMEOUT_MS);
 	return r;
 }
 
 /* getfd every queue fd, one per command (QMP takes one fd with each). */
-static int hotplug_getfds(struct qmp *q, const struct hotplug_opts *o,
+static int hotplug_getfds(struct qmpc *q, const struct hotplug_opts *o,
 			  const struct tapqd_lease_info *l, size_t *ret_named)
 {
 	char name[HOTPLUG_FDNAME_MAX];
@@ -188,7 +188,7 @@ static int hotplug_getfds(struct qmp *q, const struct hotplug_opts *o,
 		int r;
 
 		hotplug_fdname(name, sizeof(name), o->id, *ret_named);
-		r = qmp_run(q, "getfd", hotplug_id_args("fdname", name), l->fds[*ret_named]);
+		r = qmpc_run(q, "getfd", hotplug_id_args("fdname", name), l->fds[*ret_named]);
 		if (r < 0)
 			return r;
 	}
@@ -199,7 +199,7 @@ static int hotplug_getfds(struct qmp *q, const struct hotplug_opts *o,
  * Into QEMU, by name, then used by a netdev and a device: on a failure at
  * any step, what the steps before did is undone. Return: 0 or the step's error.
  */
-static int hotplug_plug(struct qmp *q, const struct hotplug_opts *o,
+static int hotplug_plug(struct qmpc *q, const struct hotplug_opts *o,
 			const struct tapqd_lease_info *l, const char **ret_step)
 {
 	size_t named = 0;
@@ -228,7 +228,7 @@ int hotplug_add(const struct hotplug_opts *o)
 	struct tapqd_lease_info *l = malloc(sizeof(*l));
 	char what[300], tok[2 * TAPQD_TOKEN_LEN + 1];
 	struct tapqd_client *c = NULL;
-	struct qmp *q = NULL;
+	struct qmpc *q = NULL;
 	const char *step;
 	pid_t qemu = 0;
 	int r, rc = 1;
@@ -248,7 +248,7 @@ int hotplug_add(const struct hotplug_opts *o)
 	r = hotplug_plug(q, o, l, &step);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "%s %s", step, o->id);
-		hotplug_fail(what, qmp_error(q));
+		hotplug_fail(what, qmpc_error(q));
 		goto release;
 	}
 	/* from here the lease lives as long as QEMU, whose copies of the fds these are */
@@ -257,7 +257,7 @@ int hotplug_add(const struct hotplug_opts *o)
 		snprintf(what, sizeof(what), "handing %s over to pid %d", o->device, (int)qemu);
 		hotplug_fail_tapqd(what, c, r);
 		if (hotplug_device_del(q, o->id) < 0)
-			fprintf(stderr, "tapqctl: undoing: device_del %s: %s\n", o->id, qmp_error(q));
+			fprintf(stderr, "tapqctl: undoing: device_del %s: %s\n", o->id, qmpc_error(q));
 		hotplug_undo(q, "netdev_del", hotplug_id_args("id", o->id));
 		goto release;
 	}
@@ -273,7 +273,7 @@ release:
 out:
 	tapqd_lease_close_fds(l);
 	tapqd_client_free(c);
-	qmp_close(q);
+	qmpc_close(q);
 	free(l);
 	return rc;
 }
@@ -326,7 +326,7 @@ static bool hotplug_id_valid(const char *id)
  * qom-get answers DeviceNotFound for a path that is not there.
  * Return: 1, 0, or -errno.
  */
-static int hotplug_has_device(struct qmp *q, const char *id)
+static int hotplug_has_device(struct qmpc *q, const char *id)
 {
 	char path[HOTPLUG_FDNAME_MAX + 32];
 	json_object *args;
@@ -338,7 +338,7 @@ static int hotplug_has_device(struct qmp *q, const char *id)
 		json_object_put(args);
 		return -ENOMEM;
 	}
-	r = qmp_run(q, "qom-get", args, -1);
+	r = qmpc_run(q, "qom-get", args, -1);
 	if (r == -EREMOTEIO)
 		return 0;
 	return r < 0 ? r : 1;
@@ -350,7 +350,7 @@ static int hotplug_has_device(struct qmp *q, const char *id)
  * says which. An unplug still waiting for the guest is not done: QEMU's
  * words say so. Return: 0, or 1 once said why.
  */
-static int hotplug_del_device(struct qmp *q, const char *id, bool *ret_gone)
+static int hotplug_del_device(struct qmpc *q, const char *id, bool *ret_gone)
 {
 	char what[300], why[256];
 	int r = hotplug_device_del(q, id);
@@ -358,12 +358,12 @@ static int hotplug_del_device(struct qmp *q, const char *id, bool *ret_gone)
 	*ret_gone = false;
 	snprintf(what, sizeof(what), "device_del %s", id);
 	if (r != -EREMOTEIO)
-		return r < 0 ? hotplug_fail(what, qmp_error(q)) : 0;
+		return r < 0 ? hotplug_fail(what, qmpc_error(q)) : 0;
 	/* QEMU refused: whether the device is still there is the question, not why */
-	snprintf(why, sizeof(why), "%s", qmp_error(q));
+	snprintf(why, sizeof(why), "%s", qmpc_error(q));
 	r = hotplug_has_device(q, id);
 	if (r < 0)
-		return hotplug_fail(what, qmp_error(q)[0] ? qmp_error(q) : strerror(-r));
+		return hotplug_fail(what, qmpc_error(q)[0] ? qmpc_error(q) : strerror(-r));
 	*ret_gone = r == 0;
 	return r == 0 ? 0 : hotplug_fail(what, why);
 }
@@ -373,7 +373,7 @@ int hotplug_del(const struct hotplug_opts *o)
 	uint8_t token[TAPQD_TOKEN_LEN];
 	struct tapqd_client *c = NULL;
 	char what[300];
-	struct qmp *q = NULL;
+	struct qmpc *q = NULL;
 	pid_t qemu = 0;
 	size_t n = 0;
 	bool gone;
@@ -394,12 +394,12 @@ int hotplug_del(const struct hotplug_opts *o)
 	if (gone)
 		printf("device_del %s: already done: QEMU has no device %s\n", o->id, o->id);
 	/* the netdev's end closes QEMU's copies of the queue fds */
-	r = qmp_run(q, "netdev_del", hotplug_id_args("id", o->id), -1);
+	r = qmpc_run(q, "netdev_del", hotplug_id_args("id", o->id), -1);
 	if (hotplug_not_found(q, r)) {
 		printf("netdev_del %s: already done: QEMU has no netdev %s\n", o->id, o->id);
 	} else if (r < 0) {
 		snprintf(what, sizeof(what), "netdev_del %s", o->id);
-		hotplug_fail(what, qmp_error(q));
+		hotplug_fail(what, qmpc_error(q));
 		goto out;
 	}
 	/* a name getfd gave that no netdev took holds a queue fd too (a hand-made getfd, say) */
@@ -431,6 +431,6 @@ int hotplug_del(const struct hotplug_opts *o)
 	rc = 0;
 out:
 	tapqd_client_free(c);
-	qmp_close(q);
+	qmpc_close(q);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -72,41 +73,52 @@ static int connect_or_fail(const struct ctl_opts *o, struct tapqd_client **ret)
 	return 0;
 }
 
-static void print_json_string(const char *s, size_t max)
+/* JSON null stands for what a device does not have: no string, a count of 0. */
+static json_object *json_string_or_null(const char *s)
 {
-	putchar('"');
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
+	return s ? json_object_new_string(s) : NULL;
 }
 
-static void print_json_queues(const struct tapqd_device_info *dev)
+static json_object *json_count_or_null(uint64_t n)
 {
-	printf("\"queues\":[");
+	return n ? json_object_new_uint64(n) : NULL;
+}
+
+/* Prints o on one line, as compact as JSON goes (the README's keys, in its order), and frees it. */
+static int json_print(json_object *o)
+{
+	const char *s =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = s ? 0 : 1;
+
+	if (s)
+		printf("%s\n", s);
+	else
+		fprintf(stderr, "tapqctl: out of memory\n");
+	json_object_put(o);
+	return r;
+}
+
+static json_object *json_queues(const struct tapqd_device_info *dev)
+{
+	json_object *queues = json_object_new_array();
+
 	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
 		const struct tapqd_queue_info *q = &dev->queues[i];
+		json_object *o = json_object_new_object();
 
-		printf("%s{\"index\":%u,\"active\":%s,\"cpu\":", i ? "," : "", i,
-		       q->active ? "true" : "false");
-		if (q->cpu < 0)
-			printf("null");
-		else
-			printf("%d", q->cpu);
-		printf(",\"worker\":%s,\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-		       ",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ",\"drops\":%" PRIu64
-		       "}",
-		       q->worker ? "true" : "false", q->rx_packets, q->rx_bytes, q->tx_packets,
-		       q->tx_bytes, q->drops);
+		json_object_object_add(o, "index", json_object_new_int64(i));
+		json_object_object_add(o, "active", json_object_new_boolean(q->active));
+		json_object_object_add(o, "cpu", q->cpu < 0 ? NULL : json_object_new_int(q->cpu));
+		json_object_object_add(o, "worker", json_object_new_boolean(q->worker));
+		json_object_object_add(o, "rx_packets", json_object_new_uint64(q->rx_packets));
+		json_object_object_add(o, "rx_bytes", json_object_new_uint64(q->rx_bytes));
+		json_object_object_add(o, "tx_packets", json_object_new_uint64(q->tx_packets));
+		json_object_object_add(o, "tx_bytes", json_object_new_uint64(q->tx_bytes));
+		json_object_object_add(o, "drops", json_object_new_uint64(q->drops));
+		json_object_array_add(queues, o);
 	}
-	printf("]");
+	return queues;
 }
 
 static const char *backend_name(unsigned int backend)
@@ -167,7 +179,7 @@ static void outside_counts(const struct tapqd_device_info *dev, unsigned int *re
 {
 	unsigned int attached = 0, held = 0;
 
-	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+	for (unsigned int i = 0; i < dev->n_queues && i < TAPQD_MAX_QUEUES; i++) {
 		attached += dev->queues[i].active;
 		held += dev->queues[i].held;
 	}
@@ -175,49 +187,46 @@ static void outside_counts(const struct tapqd_device_info *dev, unsigned int *re
 	*ret_detached = held > attached ? held - attached : 0;
 }
 
-static void print_json_device(const struct tapqd_device_info *dev)
+static json_object *json_device(const struct tapqd_device_info *dev)
 {
-	printf("{\"name\":");
-	print_json_string(dev->name, sizeof(dev->name));
-	printf(",\"ifindex\":%u,\"max_queues\":%u,\"active_queues\":%u,\"leased\":%s,",
-	       dev->ifindex, dev->max_queues, dev->active_queues, dev->leased ? "true" : "false");
-	if (dev->leased)
-		printf("\"holder_pid\":%d,\"control\":\"%s\",", dev->holder_pid,
-		       tapqd_control_name(dev->control));
-	else
-		printf("\"holder_pid\":null,\"control\":null,");
-	printf("\"backend\":\"%s\",\"txqueuelen\":%u,\"txqueuelen_pending\":",
-	       backend_name(dev->backend), dev->txqueuelen);
-	if (dev->txqueuelen_pending)
-		printf("%u", dev->txqueuelen_pending);
-	else
-		printf("null");
-	printf(",\"ring_worst_case_bytes\":%" PRIu64 ",\"queue_memory\":",
-	       (uint64_t)dev->txqueuelen * GSO_MAX_BYTES);
-	if (dev->queue_memory)
-		printf("%" PRIu64, dev->queue_memory);
-	else
-		printf("null");
-	printf(",\"tunsetqueue_calls\":%" PRIu64 ",\"waiting\":%s,\"handoff\":\"%s\",",
-	       dev->tunsetqueue_calls, dev->waiting ? "true" : "false",
-	       dev->handoff == TAPQD_HANDOFF_NAME ? "name" : "fd");
+	json_object *o = json_object_new_object();
+	bool follows = follow_name(dev->follow);
+
+	json_object_object_add(o, "name", json_object_new_string(dev->name));
+	json_object_object_add(o, "ifindex", json_object_new_int64(dev->ifindex));
+	json_object_object_add(o, "max_queues", json_object_new_int64(dev->max_queues));
+	json_object_object_add(o, "active_queues", json_object_new_int64(dev->active_queues));
+	json_object_object_add(o, "leased", json_object_new_boolean(dev->leased));
+	json_object_object_add(o, "holder_pid",
+			       dev->leased ? json_object_new_int(dev->holder_pid) : NULL);
+	json_object_object_add(o, "control",
+			       json_string_or_null(dev->leased ? tapqd_control_name(dev->control)
+							       : NULL));
+	json_object_object_add(o, "backend", json_object_new_string(backend_name(dev->backend)));
+	json_object_object_add(o, "txqueuelen", json_object_new_int64(dev->txqueuelen));
+	json_object_object_add(o, "txqueuelen_pending", json_count_or_null(dev->txqueuelen_pending));
+	json_object_object_add(o, "ring_worst_case_bytes",
+			       json_object_new_uint64((uint64_t)dev->txqueuelen * GSO_MAX_BYTES));
+	json_object_object_add(o, "queue_memory", json_count_or_null(dev->queue_memory));
+	json_object_object_add(o, "tunsetqueue_calls",
+			       json_object_new_uint64(dev->tunsetqueue_calls));
+	json_object_object_add(o, "waiting", json_object_new_boolean(dev->waiting));
+	json_object_object_add(o, "handoff", json_object_new_string(
+						     dev->handoff == TAPQD_HANDOFF_NAME ? "name" : "fd"));
 	if (dev->handoff == TAPQD_HANDOFF_NAME) {
+		json_object *outside = json_object_new_object();
 		unsigned int attached, detached;
 
 		outside_counts(dev, &attached, &detached);
-		printf("\"outside\":{\"attached\":%u,\"detached\":%u},", attached, detached);
+		json_object_object_add(outside, "attached", json_object_new_int64(attached));
+		json_object_object_add(outside, "detached", json_object_new_int64(detached));
+		json_object_object_add(o, "outside", outside);
 	}
-	printf("\"pending\":");
-	if (pending_name(dev->pending))
-		printf("\"%s\",", pending_name(dev->pending));
-	else
-		printf("null,");
-	if (follow_name(dev->follow))
-		printf("\"follow\":\"%s\",\"vcpus\":%u,", follow_name(dev->follow), dev->vcpus);
-	else
-		printf("\"follow\":null,\"vcpus\":null,");
-	print_json_queues(dev);
-	printf("}");
+	json_object_object_add(o, "pending", json_string_or_null(pending_name(dev->pending)));
+	json_object_object_add(o, "follow", json_string_or_null(follow_name(dev->follow)));
+	json_object_object_add(o, "vcpus", follows ? json_object_new_int64(dev->vcpus) : NULL);
+	json_object_object_add(o, "queues", json_queues(dev));
+	return o;
 }
 
 static void print_text_ring(const struct tapqd_device_info *dev)
@@ -320,18 +329,16 @@ static int cmd_status(const struct ctl_opts *o)
 		return r;
 	}
 	if (o->json) {
-		printf("{\"devices\":[");
-		for (size_t i = 0; i < n; i++) {
-			printf(i ? "," : "");
-			print_json_device(&devs[i]);
-		}
-		printf("]");
+		json_object *root = json_object_new_object(), *list = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(list, json_device(&devs[i]));
+		json_object_object_add(root, "devices", list);
 		/* only then: the usual shape stays {"devices":[...]} */
-		if (conf_error[0]) {
-			printf(",\"config_error\":");
-			print_json_string(conf_error, sizeof(conf_error));
-		}
-		printf("}\n");
+		if (conf_error[0])
+			json_object_object_add(root, "config_error",
+					       json_object_new_string(conf_error));
+		r = json_print(root);
 	} else {
 		if (conf_error[0])
 			printf("config not reloaded, the previous one runs: %s\n", conf_error);
@@ -340,7 +347,7 @@ static int cmd_status(const struct ctl_opts *o)
 	}
 	free(devs);
 	tapqd_client_free(c);
-	return 0;
+	return r;
 }
 
 void token_hex(const uint8_t token[TAPQD_TOKEN_LEN], char out[2 * TAPQD_TOKEN_LEN + 1])
@@ -384,16 +391,23 @@ static void print_lease(const struct tapqd_lease_info *l, bool json)
 
 	token_hex(l->token, tok);
 	if (json) {
-		printf("{\"device\":");
-		print_json_string(l->dev.name, sizeof(l->dev.name));
-		printf(",\"ifindex\":%u,\"mode\":\"%s\",\"token\":\"%s\",\"fds\":[", l->dev.ifindex,
-		       tapqd_control_name(l->dev.control), tok);
+		json_object *o = json_object_new_object(), *list = json_object_new_array();
+
 		for (size_t i = 0; i < l->n_fds; i++)
-			printf("%s%d", i ? "," : "", l->fds[i]);
-		printf("],\"max_queues\":%u,\"active_queues\":%u,\"vnet_hdr_size\":%u,",
-		       l->dev.max_queues, l->dev.active_queues, l->dev.vnet_hdr_size);
-		print_json_queues(&l->dev);
-		printf("}\n");
+			json_object_array_add(list, json_object_new_int(l->fds[i]));
+		json_object_object_add(o, "device", json_object_new_string(l->dev.name));
+		json_object_object_add(o, "ifindex", json_object_new_int64(l->dev.ifindex));
+		json_object_object_add(o, "mode",
+				       json_object_new_string(tapqd_control_name(l->dev.control)));
+		json_object_object_add(o, "token", json_object_new_string(tok));
+		json_object_object_add(o, "fds", list);
+		json_object_object_add(o, "max_queues", json_object_new_int64(l->dev.max_queues));
+		json_object_object_add(o, "active_queues",
+				       json_object_new_int64(l->dev.active_queues));
+		json_object_object_add(o, "vnet_hdr_size",
+				       json_object_new_int64(l->dev.vnet_hdr_size));
+		json_object_object_add(o, "queues", json_queues(&l->dev));
+		json_print(o);
 	} else {
 		printf("device %.*s ifindex %u mode %s token %s\n", (int)sizeof(l->dev.name),
 		       l->dev.name, l->dev.ifindex, tapqd_control_name(l->dev.control), tok);
@@ -433,7 +447,7 @@ static int hold_lease(struct tapqd_client *c, const char *device)
 	pfd[1].fd = tapqd_client_fd(c);
 	tapqd_client_on_shrink(c, on_shrink, NULL);
 	for (;;) {
-		struct tapqd_event ev;
+		struct tapqd_event_info ev;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -456,8 +470,7 @@ static int hold_lease(struct tapqd_client *c, const char *device)
 			pfd[1].fd = -1;
 			continue;
 		}
-		if (ev.kind == TAPQD_EVENT_LEASE_ENDED &&
-		    !strncmp(ev.name, device, sizeof(ev.name))) {
+		if (ev.kind == TAPQD_EVENT_LEASE_ENDED && !strcmp(ev.name, device)) {
 			fprintf(stderr, "tapqctl: lease of %s ended by the daemon\n", device);
 			close(pfd[0].fd);
 			return 1;

@@ -747,7 +747,7 @@ static int cmd_resume(int argc, char **argv)
 {
 	uint8_t token[TAPQD_TOKEN_LEN];
 	struct tapqd_client *c;
-	struct tapqd_event ev;
+	struct tapqd_event_info ev;
 	long deadline;
 	int r;
 
@@ -832,6 +832,7 @@ static enum outcome raw_outcome(int fd, int timeout_ms, char *errmsg, size_t cap
 	for (;;) {
 		static char buf[TAPQD_MSG_MAX + 1];
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		char why[TAPQD_ERRMSG_MAX];
 		const void *payload;
 		struct tapqd_hdr h;
 		size_t n_fds;
@@ -850,9 +851,9 @@ static enum outcome raw_outcome(int fd, int timeout_ms, char *errmsg, size_t cap
 		if (n < 0)
 			return OUT_BAD;
 		had_fds = n_fds > 0;
-		r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload);
+		r = tapqd_msg_unpack(buf, (size_t)n, &h, &payload, why, sizeof(why));
 		if (r < 0 || had_fds) {
-			snprintf(errmsg, cap, "malformed reply (%s)%s", strerror(-r),
+			snprintf(errmsg, cap, "malformed reply (%s)%s", r < 0 ? why : "",
 				 had_fds ? " with fds" : "");
 			return OUT_BAD;
 		}
@@ -1011,9 +1012,24 @@ static int cmd_garbage(int argc, char **argv)
 	n = pack_raw(buf, TAPQD_MAGIC ^ 0x01000000u, TAPQD_VERSION, TAPQD_HELLO, sizeof(hello),
 		     &hello, sizeof(hello));
 	raw_case("bad-magic", buf, n, NULL, 0, ACCEPT_REFUSED);
+	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION + 1, TAPQD_STATUS, sizeof(sname), &sname,
+		     sizeof(sname));
+	raw_case("wrong-version-next", buf, n, NULL, 0, ACCEPT_REFUSED);
+	/* HELLO is read in any version: a newer client negotiates down, an older one is told */
+	hello.version_max = TAPQD_VERSION + 1;
 	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION + 1, TAPQD_HELLO, sizeof(hello), &hello,
 		     sizeof(hello));
-	raw_case("wrong-version-next", buf, n, NULL, 0, ACCEPT_REFUSED);
+	raw_case("hello-from-next-version", buf, n, NULL, 0, 1u << OUT_REPLY);
+	hello.version_min = hello.version_max = TAPQD_VERSION_MIN - 1;
+	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION_MIN - 1, TAPQD_HELLO, sizeof(hello), &hello,
+		     sizeof(hello));
+	raw_case("hello-older-versions-only", buf, n, NULL, 0, 1u << OUT_ERROR_OPEN);
+	hello.version_min = TAPQD_VERSION + 1;
+	hello.version_max = TAPQD_VERSION + 9;
+	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_HELLO, sizeof(hello), &hello,
+		     sizeof(hello));
+	raw_case("hello-newer-versions-only", buf, n, NULL, 0, 1u << OUT_ERROR_OPEN);
+	hello.version_min = hello.version_max = TAPQD_VERSION;
 	n = pack_raw(buf, TAPQD_MAGIC, 0, TAPQD_STATUS, sizeof(sname), &sname, sizeof(sname));
 	raw_case("wrong-version-0", buf, n, NULL, 0, ACCEPT_REFUSED);
 	n = pack_raw(buf, TAPQD_MAGIC, 0xffff, TAPQD_STATUS, sizeof(sname), &sname, sizeof(sname));
@@ -1025,10 +1041,10 @@ static int cmd_garbage(int argc, char **argv)
 	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_OK, 0, NULL, 0);
 	raw_case("reply-type-ok", buf, n, NULL, 0, ACCEPT_REFUSED | ACCEPT_ERROR);
 	{
-		static struct tapqd_lease lease;
+		static char lease[TAPQD_LEASE_MSG_SIZE(4) - sizeof(struct tapqd_hdr)];
 
-		memset(&lease, 0xff, sizeof(lease));
-		n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_LEASE, sizeof(lease), &lease,
+		memset(lease, 0xff, sizeof(lease));
+		n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_LEASE, sizeof(lease), lease,
 			     sizeof(lease));
 		raw_case("reply-type-lease", buf, n, NULL, 0, ACCEPT_REFUSED | ACCEPT_ERROR);
 	}
@@ -1041,9 +1057,27 @@ static int cmd_garbage(int argc, char **argv)
 	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_STATUS, 0xffffffffu, &sname,
 		     sizeof(sname));
 	raw_case("len-huge", buf, n, NULL, 0, ACCEPT_REFUSED);
+	n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_STATUS, sizeof(sname) - 1, &sname,
+		     sizeof(sname) - 1);
+	raw_case("shorter-than-its-struct", buf, n, NULL, 0, ACCEPT_REFUSED);
+	/* longer than its struct: taken when what follows is zero, as from a newer client */
+	{
+		struct tapqd_acquire a = {.name = "tqnosuchdev", .control = TAPQD_CONTROL_CLIENT};
+		char ext[sizeof(a) + 32] = {0};
+
+		memcpy(ext, &a, sizeof(a));
+		n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_ACQUIRE, sizeof(ext), ext,
+			     sizeof(ext));
+		raw_case("acquire-zero-extended", buf, n, NULL, 0, 1u << OUT_ERROR_OPEN);
+		ext[sizeof(a) + 5] = 1;
+		ext[sizeof(a) + 30] = 7;
+		n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_ACQUIRE, sizeof(ext), ext,
+			     sizeof(ext));
+		raw_case("acquire-non-zero-extension", buf, n, NULL, 0, 1u << OUT_ERROR_CLOSED);
+	}
 	memset(buf, 0, sizeof(buf));
 	pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_STATUS, TAPQD_MSG_MAX + 1 - 16, NULL, 0);
-	raw_case("oversized-4097", buf, TAPQD_MSG_MAX + 1, NULL, 0, ACCEPT_REFUSED);
+	raw_case("oversized-by-one", buf, TAPQD_MSG_MAX + 1, NULL, 0, ACCEPT_REFUSED);
 	pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_STATUS, 65536 - 16, NULL, 0);
 	raw_case("oversized-65536", buf, 65536, NULL, 0, ACCEPT_REFUSED);
 
@@ -1328,7 +1362,7 @@ static int cmd_acquire_raw(int argc, char **argv)
 		close(fd);
 		for (size_t i = 0; i < n_fds && i < TAPQD_FDS_PER_MSG; i++)
 			close(fds[i]);
-		if (len <= 0 || tapqd_msg_unpack(buf, (size_t)len, &h, &payload) < 0) {
+		if (len <= 0 || tapqd_msg_unpack(buf, (size_t)len, &h, &payload, NULL, 0) < 0) {
 			failf("no well-formed reply to ACQUIRE %s: %s", argv[1],
 			      len < 0 ? strerror((int)-len) : "closed or malformed");
 			return 1;
@@ -1401,7 +1435,7 @@ static int cmd_follow(int argc, char **argv)
 	       active, l->n_fds, calls0);
 	for (int a = 2; a < argc && !stop_flag; a++) {
 		unsigned int n = (unsigned int)atoi(argv[a]);
-		struct tapqd_event ev = {0};
+		struct tapqd_event_info ev = {0};
 		long t0;
 		bool evented = false;
 
@@ -1467,7 +1501,7 @@ static int cmd_events(int argc, char **argv)
 	printf("ready\n");
 	deadline = now_ms() + atol(argv[2]) * 1000;
 	while (!stop_flag && now_ms() < deadline) {
-		struct tapqd_event ev = {0};
+		struct tapqd_event_info ev = {0};
 		struct timespec ts;
 		int r = tapqd_client_next_event(sub, 200, &ev);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * qmp.c - the QMP monitor connection of tapqctl qmp-add/qmp-del: greeting
+ * qmpc.c - the QMP monitor connection of tapqctl qmp-add/qmp-del: greeting
  * and capabilities, one command at a time with an fd attached when getfd
  * wants one, replies told apart from the events QEMU interleaves with them.
  * JSON is json-c's, never parsed by hand.
@@ -16,20 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "qmp.h"
+#include "qmpc.h"
 
-#define QMP_REPLY_TIMEOUT_MS 10000
-#define QMP_DELETED_MAX 8 /* DEVICE_DELETED ids remembered while a reply is awaited */
-#define QMP_ID_MAX 128
+#define QMPC_REPLY_TIMEOUT_MS 10000
+#define QMPC_DELETED_MAX 8 /* DEVICE_DELETED ids remembered while a reply is awaited */
+#define QMPC_ID_MAX 128
 
-#define QMP_MSG_MAX (1 << 20) /* the longest reply we wait for: query-pci is a few KiB */
+#define QMPC_MSG_MAX (1 << 20) /* the longest reply we wait for: query-pci is a few KiB */
 
-struct qmp {
+struct qmpc {
 	int fd;
 	json_tokener *tok;
 	char error[256];
 	/* the ids of the last DEVICE_DELETED events, oldest overwritten first */
-	char deleted[QMP_DELETED_MAX][QMP_ID_MAX];
+	char deleted[QMPC_DELETED_MAX][QMPC_ID_MAX];
 	unsigned int n_deleted;
 	/* bytes read but not yet parsed: one read may hold several messages */
 	char buf[4096];
@@ -37,7 +37,7 @@ struct qmp {
 	size_t msg_bytes; /* fed to the tokener for the message being parsed */
 };
 
-static long long qmp_now_ms(void)
+static long long qmpc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -46,7 +46,7 @@ static long long qmp_now_ms(void)
 }
 
 /* Writes all of buf; the fd, if any, goes with the first byte (SCM_RIGHTS). */
-static int qmp_send(struct qmp *q, const char *buf, size_t len, int fd)
+static int qmpc_send(struct qmpc *q, const char *buf, size_t len, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -84,7 +84,7 @@ static int qmp_send(struct qmp *q, const char *buf, size_t len, int fd)
 }
 
 /* The next message QEMU sends, waiting until deadline (ms, CLOCK_MONOTONIC). */
-static int qmp_recv(struct qmp *q, long long deadline, json_object **ret)
+static int qmpc_recv(struct qmpc *q, long long deadline, json_object **ret)
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = q->fd, .events = POLLIN};
@@ -99,9 +99,9 @@ static int qmp_recv(struct qmp *q, long long deadline, json_object **ret)
 			if (jerr == json_tokener_continue) {
 				/* a monitor that never ends its message must not grow tapqctl forever */
 				q->msg_bytes += q->len - q->off;
-				if (q->msg_bytes > QMP_MSG_MAX) {
+				if (q->msg_bytes > QMPC_MSG_MAX) {
 					snprintf(q->error, sizeof(q->error),
-						 "QEMU sent a message of more than %d bytes", QMP_MSG_MAX);
+						 "QEMU sent a message of more than %d bytes", QMPC_MSG_MAX);
 					return -EMSGSIZE;
 				}
 				q->off = q->len;
@@ -122,7 +122,7 @@ static int qmp_recv(struct qmp *q, long long deadline, json_object **ret)
 			}
 		}
 		q->off = q->len = 0;
-		left = deadline - qmp_now_ms();
+		left = deadline - qmpc_now_ms();
 		if (left <= 0) {
 			snprintf(q->error, sizeof(q->error), "QEMU did not answer in time");
 			return -ETIMEDOUT;
@@ -148,7 +148,7 @@ static int qmp_recv(struct qmp *q, long long deadline, json_object **ret)
 }
 
 /* Events are skipped by whoever waits for a reply; DEVICE_DELETED ids are remembered. */
-static void qmp_event(struct qmp *q, json_object *msg)
+static void qmpc_event(struct qmpc *q, json_object *msg)
 {
 	json_object *ev, *data, *dev;
 	const char *name, *id;
@@ -159,17 +159,17 @@ static void qmp_event(struct qmp *q, json_object *msg)
 	    !json_object_object_get_ex(data, "device", &dev))
 		return;
 	id = json_object_get_string(dev);
-	snprintf(q->deleted[q->n_deleted++ % QMP_DELETED_MAX], QMP_ID_MAX, "%s", id ? id : "");
+	snprintf(q->deleted[q->n_deleted++ % QMPC_DELETED_MAX], QMPC_ID_MAX, "%s", id ? id : "");
 }
 
 /* Waits for the reply to the command just sent: its "return" or its "error". */
-static int qmp_reply(struct qmp *q)
+static int qmpc_reply(struct qmpc *q)
 {
-	long long deadline = qmp_now_ms() + QMP_REPLY_TIMEOUT_MS;
+	long long deadline = qmpc_now_ms() + QMPC_REPLY_TIMEOUT_MS;
 
 	for (;;) {
 		json_object *msg, *v, *desc;
-		int r = qmp_recv(q, deadline, &msg);
+		int r = qmpc_recv(q, deadline, &msg);
 
 		if (r < 0)
 			return r;
@@ -182,7 +182,7 @@ static int qmp_reply(struct qmp *q)
 					 : json_object_to_json_string(v));
 			r = -EREMOTEIO;
 		} else {
-			qmp_event(q, msg);
+			qmpc_event(q, msg);
 			json_object_put(msg);
 			continue;
 		}
@@ -191,7 +191,7 @@ static int qmp_reply(struct qmp *q)
 	}
 }
 
-int qmp_run(struct qmp *q, const char *cmd, json_object *args, int fd)
+int qmpc_run(struct qmpc *q, const char *cmd, json_object *args, int fd)
 {
 	json_object *req = json_object_new_object();
 	const char *text;
@@ -208,9 +208,9 @@ int qmp_run(struct qmp *q, const char *cmd, json_object *args, int fd)
 		goto out;
 	}
 	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	r = qmp_send(q, text, strlen(text), fd);
+	r = qmpc_send(q, text, strlen(text), fd);
 	if (r == 0)
-		r = qmp_reply(q);
+		r = qmpc_reply(q);
 	else
 		snprintf(q->error, sizeof(q->error), "sending %s: %s", cmd, strerror(-r));
 out:
@@ -218,26 +218,26 @@ out:
 	return r;
 }
 
-const char *qmp_error(const struct qmp *q)
+const char *qmpc_error(const struct qmpc *q)
 {
 	return q->error;
 }
 
-static bool qmp_was_deleted(const struct qmp *q, const char *id)
+static bool qmpc_was_deleted(const struct qmpc *q, const char *id)
 {
-	for (unsigned int i = 0; i < QMP_DELETED_MAX && i < q->n_deleted; i++)
+	for (unsigned int i = 0; i < QMPC_DELETED_MAX && i < q->n_deleted; i++)
 		if (!strcmp(q->deleted[i], id))
 			return true;
 	return false;
 }
 
-int qmp_wait_deleted(struct qmp *q, const char *id, int timeout_ms)
+int qmpc_wait_deleted(struct qmpc *q, const char *id, int timeout_ms)
 {
-	long long deadline = qmp_now_ms() + timeout_ms;
+	long long deadline = qmpc_now_ms() + timeout_ms;
 
-	while (!qmp_was_deleted(q, id)) {
+	while (!qmpc_was_deleted(q, id)) {
 		json_object *msg;
-		int r = qmp_recv(q, deadline, &msg);
+		int r = qmpc_recv(q, deadline, &msg);
 
 		if (r == -ETIMEDOUT)
 			snprintf(q->error, sizeof(q->error),
@@ -246,19 +246,19 @@ int qmp_wait_deleted(struct qmp *q, const char *id, int timeout_ms)
 				 id, timeout_ms);
 		if (r < 0)
 			return r;
-		qmp_event(q, msg);
+		qmpc_event(q, msg);
 		json_object_put(msg);
 	}
 	return 0;
 }
 
-int qmp_open(const char *path, struct qmp **ret, pid_t *ret_pid, char *err, size_t err_size)
+int qmpc_open(const char *path, struct qmpc **ret, pid_t *ret_pid, char *err, size_t err_size)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
 	json_object *greeting = NULL, *v;
-	struct qmp *q;
+	struct qmpc *q;
 	int r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -283,14 +283,14 @@ int qmp_open(const char *path, struct qmp **ret, pid_t *ret_pid, char *err, size
 		goto fail;
 	}
 	/* {"QMP": {...}} first; anything else is not a QMP monitor */
-	r = qmp_recv(q, qmp_now_ms() + QMP_REPLY_TIMEOUT_MS, &greeting);
+	r = qmpc_recv(q, qmpc_now_ms() + QMPC_REPLY_TIMEOUT_MS, &greeting);
 	if (r == 0 && !json_object_object_get_ex(greeting, "QMP", &v)) {
 		snprintf(q->error, sizeof(q->error), "%s is not a QMP monitor", path);
 		r = -EPROTO;
 	}
 	json_object_put(greeting);
 	if (r == 0)
-		r = qmp_run(q, "qmp_capabilities", NULL, -1);
+		r = qmpc_run(q, "qmp_capabilities", NULL, -1);
 	if (r < 0)
 		goto fail;
 	*ret_pid = uc.pid;
@@ -298,11 +298,11 @@ int qmp_open(const char *path, struct qmp **ret, pid_t *ret_pid, char *err, size
 	return 0;
 fail:
 	snprintf(err, err_size, "%s", q->error);
-	qmp_close(q);
+	qmpc_close(q);
 	return r;
 }
 
-void qmp_close(struct qmp *q)
+void qmpc_close(struct qmpc *q)
 {
 	if (!q)
 		return;
