@@ -77,6 +77,12 @@ struct device {
 	bool conf_pending;              /* pending_conf is applied then */
 	struct conf_device pending_conf;
 
+	/*
+	 * BY_NAME: queues open outside tapqd beyond max_queues, as last logged.
+	 * The kernel sets no limit per device, so tapqd can only say so.
+	 */
+	unsigned int by_name_excess;
+
 	/* What sync_device() last made of the state: it acts on the differences. */
 	unsigned int synced_active;     /* the active count subscribers last heard of */
 	bool lease_dirty;               /* the lease changed since the state was last stored */

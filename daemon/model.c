@@ -69,16 +69,17 @@ struct device *model_add(struct tapqd *d, const struct conf_device *cd)
 }
 
 /* What SIGTERM leaves of a device, as it is: the log says that, nothing else. */
-static void model_log_stop(struct tapqd *d, const struct device *dev, pid_t holder)
+static void model_log_stop(struct tapqd *d, const struct device *dev, enum device_state was,
+			   pid_t holder)
 {
 	const char *name = dev->conf.name;
 
 	if (holder)
 		log_info(d, "%s: stays up with its holder pid %d", name, (int)holder);
-	else if (dev->state == DEVICE_BY_NAME)
+	else if (was == DEVICE_BY_NAME)
 		/* the operator's, and perhaps a running VM's: never tapqd's to delete */
 		log_info(d, "%s: stays, persistent, handed off by name", name);
-	else if (dev->state == DEVICE_ORPHANED)
+	else if (was == DEVICE_ORPHANED)
 		log_info(d, "%s: stays until the fds its last holder left are closed", name);
 	else if (d->fdstore)
 		log_info(d, "%s: stays, its queues kept in the service manager's fd store", name);
@@ -90,6 +91,7 @@ static void model_log_stop(struct tapqd *d, const struct device *dev, pid_t hold
 
 void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, const char *why)
 {
+	enum device_state was = dev->state;
 	pid_t holder = dev->lease ? lease_pid(dev->lease) : 0;
 	/* a lease, or one that ended and was not stored yet: the stored state names it */
 	bool stored_lease = dev->lease != NULL || dev->lease_dirty;
@@ -117,7 +119,7 @@ void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, cons
 		break;
 	case MODEL_STOP:
 		/* a stop and a restart look the same from here: the store keeps it all */
-		model_log_stop(d, dev, holder);
+		model_log_stop(d, dev, was, holder);
 		break;
 	}
 	/* MODEL_GONE: the caller said what happened to the interface */
@@ -157,6 +159,36 @@ static void model_on_link_gone(struct tapqd *d, struct device *dev)
 		model_create(d, &cd, "created again");
 }
 
+/*
+ * A client opened or closed a queue of a device handed off by name. The
+ * kernel has no limit per device but its 256, so more than max_queues can
+ * be open: tapqd cannot refuse them, places none of the extra ones, and
+ * says so once each time the count goes over and comes back.
+ */
+static void model_by_name_changed(struct tapqd *d, struct device *dev)
+{
+	unsigned int max = dev->conf.max_queues, open, excess;
+	struct link_tun t;
+	int r = link_get_tun(d->nl, dev->ifindex, &t);
+
+	if (r < 0) {
+		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s",
+			 dev->conf.name, strerror(-r));
+		return;
+	}
+	open = t.num_queues + t.num_disabled;
+	excess = open > max ? open - max : 0;
+	if (excess && !dev->by_name_excess)
+		log_warn(d, "%s: %u queues are open by name, %u more than max_queues = %u: the "
+			    "kernel sets no limit per device, so tapqd cannot refuse them; the "
+			    "extra ones get no core",
+			 dev->conf.name, open, excess, max);
+	else if (!excess && dev->by_name_excess)
+		log_info(d, "%s: %u queues open by name, within max_queues = %u again",
+			 dev->conf.name, open, max);
+	dev->by_name_excess = excess;
+}
+
 /* Read every queue's state: a holder, or someone else, may have changed it. */
 static void model_on_queues_changed(struct tapqd *d, struct device *dev)
 {
@@ -164,6 +196,8 @@ static void model_on_queues_changed(struct tapqd *d, struct device *dev)
 	unsigned int was, now;
 	int r;
 
+	if (dev->state == DEVICE_BY_NAME)
+		model_by_name_changed(d, dev);
 	if (!device_has_queues(dev))
 		return; /* no fd to read the queues through */
 	memcpy(before, dev->attached, sizeof(before));

@@ -103,7 +103,7 @@ static json_object *json_queues(const struct tapqd_device_info *dev)
 {
 	json_object *queues = json_object_new_array();
 
-	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
+	for (unsigned int i = 0; i < dev->n_queues && i < TAPQD_MAX_QUEUES; i++) {
 		const struct tapqd_queue_info *q = &dev->queues[i];
 		json_object *o = json_object_new_object();
 
@@ -187,6 +187,12 @@ static void outside_counts(const struct tapqd_device_info *dev, unsigned int *re
 	*ret_detached = held > attached ? held - attached : 0;
 }
 
+/* The kernel sets no limit per device: a client may open more queues by name than max_queues. */
+static unsigned int outside_over_max(const struct tapqd_device_info *dev, unsigned int held)
+{
+	return held > dev->max_queues ? held - dev->max_queues : 0;
+}
+
 static json_object *json_device(const struct tapqd_device_info *dev)
 {
 	json_object *o = json_object_new_object();
@@ -220,6 +226,8 @@ static json_object *json_device(const struct tapqd_device_info *dev)
 		outside_counts(dev, &attached, &detached);
 		json_object_object_add(outside, "attached", json_object_new_int64(attached));
 		json_object_object_add(outside, "detached", json_object_new_int64(detached));
+		json_object_object_add(outside, "over_max",
+				       json_object_new_int64(outside_over_max(dev, attached + detached)));
 		json_object_object_add(o, "outside", outside);
 	}
 	json_object_object_add(o, "pending", json_string_or_null(pending_name(dev->pending)));
@@ -272,16 +280,22 @@ static void print_text_device(const struct tapqd_device_info *dev)
 	else if (dev->follow == TAPQD_FOLLOW_CONNECTING)
 		printf("  following vCPUs: waiting for the QMP monitor\n");
 	if (dev->handoff == TAPQD_HANDOFF_NAME) {
-		unsigned int attached, detached;
+		unsigned int attached, detached, over;
 
 		outside_counts(dev, &attached, &detached);
+		over = outside_over_max(dev, attached + detached);
 		printf("  handed off by name (open it as %.*s): %u queues attached, %u detached, "
-		       "held outside tapqd; tapqd holds none\n",
+		       "held outside tapqd",
 		       (int)sizeof(dev->name), dev->name, attached, detached);
+		if (over)
+			printf(": %u more than max_queues %u (the kernel sets no limit per device; "
+			       "they get no core)",
+			       over, dev->max_queues);
+		printf("; tapqd holds none\n");
 	}
 	print_text_ring(dev);
-	for (unsigned int i = 0; i < dev->max_queues && i < TAPQD_MAX_QUEUES; i++) {
-		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->max_queues;
+	for (unsigned int i = 0; i < dev->n_queues && i < TAPQD_MAX_QUEUES; i++) {
+		bool last = (i + 1) % QUEUES_PER_LINE == 0 || i + 1 == dev->n_queues;
 		char q[16];
 
 		snprintf(q, sizeof(q), "q%u", i);

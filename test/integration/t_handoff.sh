@@ -93,12 +93,37 @@ poll_until 100 0.1 pid_dead "$P"
 stop_bg "$P"
 assert_eq "root's pong-name exit status" 0 "$?"
 
-# -- tapqd stops: the device stays; the next tapqd takes it over
+# -- 8 opened with max_queues = 4: the kernel has no limit per device, so
+# tapqd says so, counts them, and places none of the 4 extra
+bg "$TQ_TMP/pong.8" ip netns exec "$TQ_NS" "$TQPROBE" pong-name tqh 8 192.0.2.2 1 60
+P=$BGPID
+wait_until 100 0.1 "root opened tqh 8 times by name" file_has "$TQ_TMP/pong.8" '^ready tqh fds 8'
+assert_eq "kernel: 8 attached" "numqueues 8 numdisabled 0" "$(link_queues tqh)"
+# the count logged is the one read when the notifications were handled: 5 to 8
+wait_until 50 0.1 "tapqd logs the queues over max_queues" file_has "$DLOG" \
+	'tqh: [5-8] queues are open by name, [1-4] more than max_queues = 4: the kernel sets no limit per device'
+assert_eq "said once" 1 "$(grep -c 'tqh: [0-9]* queues are open by name' "$DLOG")"
+J=$(tq status tqh --json)
+assert_eq "status: 8 attached outside tapqd" 8 "$(jget "$J" '.devices[0].outside.attached')"
+assert_eq "status: the excess is named" 4 "$(jget "$J" '.devices[0].outside.over_max')"
+assert_eq "status: the 4 extra slots have no core" "null null null null" \
+	"$(jget "$J" '[.devices[0].queues[4:8][].cpu] | map(tostring) | join(" ")')"
+assert_eq "status: the first 4 are placed" 4 "$(jget "$J" '[.devices[0].queues[0:4][].cpu | select(. != null)] | length')"
+assert_match "text status: the excess said plainly" \
+	'8 queues attached, 0 detached, held outside tapqd: 4 more than max_queues 4' "$(tq status tqh)"
+ip netns exec "$TQ_NS" ping -n -c 1 -W 3 192.0.2.2 >/dev/null 2>&1
+poll_until 100 0.1 pid_dead "$P"
+stop_bg "$P"
+wait_until 50 0.1 "back within max_queues: said too" file_has "$DLOG" \
+	'tqh: [0-4] queues open by name, within max_queues = 4 again'
+
+# -- tapqd stops: the device stays, and the log says so; the next tapqd takes it over
 bg "$TQ_TMP/pong.held" sh "$NOBODY_TUN" "$TQPROBE" pong-name tqh 4 192.0.2.2 1000000 120
 P=$BGPID
 wait_until 100 0.1 "nobody holds tqh again" file_has "$TQ_TMP/pong.held" '^ready tqh fds 4'
 stop_daemon
 assert_ok "tqh outlives tapqd" link_exists tqh
+assert_match "the stop log says it stays" 'tqh: stays, persistent, handed off by name' "$(cat "$DLOG")"
 start_daemon "$TQ_TMP/handoff.conf" || finish
 assert_match "the next tapqd takes tqh over" 'tqh: exists, persistent, 4 queues attached and 0 detached outside tapqd: taken over' "$(cat "$DLOG")"
 assert_eq "status after the restart: 4 attached" "4 0" \
