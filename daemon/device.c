@@ -310,6 +310,22 @@ void device_free(struct tapqd *d, struct device *dev)
 	free(dev);
 }
 
+int device_count_outside(struct tapqd *d, const struct device *dev, unsigned int *ret_attached,
+			 unsigned int *ret_open)
+{
+	struct link_tun t;
+	int r = link_get_tun(d->nl, dev->ifindex, &t);
+
+	if (r < 0) {
+		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s",
+			 dev->conf.name, strerror(-r));
+		return r;
+	}
+	*ret_attached = t.num_queues;
+	*ret_open = t.num_queues + t.num_disabled;
+	return 0;
+}
+
 static const char *const device_state_names[] = {
 	[DEVICE_CREATING] = "creating", [DEVICE_READY] = "ready",       [DEVICE_LEASED] = "leased",
 	[DEVICE_WAITING] = "waiting",   [DEVICE_ORPHANED] = "orphaned", [DEVICE_BY_NAME] = "by-name",

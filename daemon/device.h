@@ -122,5 +122,12 @@ struct device *device_find_ifindex(struct tapqd *d, int ifindex);
 int device_refresh(struct device *dev);
 int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue);
 unsigned int device_active_count(const struct device *dev);
+/*
+ * BY_NAME: the queues open outside tapqd, as the kernel counts them
+ * (rtnetlink; tapqd has no fd to ask). A failure is logged here.
+ * Return: 0 or -errno.
+ */
+int device_count_outside(struct tapqd *d, const struct device *dev, unsigned int *ret_attached,
+			 unsigned int *ret_open);
 
 #endif

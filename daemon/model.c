@@ -167,16 +167,10 @@ static void model_on_link_gone(struct tapqd *d, struct device *dev)
  */
 static void model_by_name_changed(struct tapqd *d, struct device *dev)
 {
-	unsigned int max = dev->conf.max_queues, open, excess;
-	struct link_tun t;
-	int r = link_get_tun(d->nl, dev->ifindex, &t);
+	unsigned int max = dev->conf.max_queues, attached, open, excess;
 
-	if (r < 0) {
-		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s",
-			 dev->conf.name, strerror(-r));
+	if (device_count_outside(d, dev, &attached, &open) < 0)
 		return;
-	}
-	open = t.num_queues + t.num_disabled;
 	excess = open > max ? open - max : 0;
 	if (excess && !dev->by_name_excess)
 		log_warn(d, "%s: %u queues are open by name, %u more than max_queues = %u: the "

@@ -42,7 +42,7 @@ void reconf_plan_in(struct tapqd *d, const struct device *dev, struct plan_devic
 		[DEVICE_WAITING] = PLAN_WAITING,   [DEVICE_ORPHANED] = PLAN_ORPHANED,
 		[DEVICE_BY_NAME] = PLAN_BY_NAME,
 	};
-	struct link_tun t;
+	unsigned int attached, open;
 
 	memset(in, 0, sizeof(*in));
 	in->running = &dev->conf;
@@ -50,8 +50,8 @@ void reconf_plan_in(struct tapqd *d, const struct device *dev, struct plan_devic
 	in->pending = dev->conf_pending ? &dev->pending_conf : NULL;
 	in->removal_pending = dev->removal_pending;
 	in->queues_open = -1;
-	if (dev->state == DEVICE_BY_NAME && link_get_tun(d->nl, dev->ifindex, &t) == 0)
-		in->queues_open = (int)(t.num_queues + t.num_disabled);
+	if (dev->state == DEVICE_BY_NAME && device_count_outside(d, dev, &attached, &open) == 0)
+		in->queues_open = (int)open;
 }
 
 /* Through rtnetlink, each alone; one that fails keeps its old value in conf. */

@@ -9,8 +9,6 @@
 #include "device.h"
 #include "follow.h"
 #include "lease.h"
-#include "link.h"
-#include "log.h"
 #include "status.h"
 #include "worker.h"
 
@@ -37,17 +35,13 @@ static void status_by_name(struct tapqd *d, const struct device *dev,
 			   struct tapqd_device_info *info)
 {
 	unsigned int attached, held;
-	struct link_tun t;
-	int r = link_get_tun(d->nl, dev->ifindex, &t);
 
-	if (r < 0) {
-		log_warn(d, "%s: counting the queues open outside tapqd (rtnetlink): %s",
-			 dev->conf.name, strerror(-r));
+	if (device_count_outside(d, dev, &attached, &held) < 0)
 		return;
-	}
-	attached = t.num_queues > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES : t.num_queues;
-	held = t.num_queues + t.num_disabled > TAPQD_MAX_QUEUES ? TAPQD_MAX_QUEUES
-								 : t.num_queues + t.num_disabled;
+	if (attached > TAPQD_MAX_QUEUES)
+		attached = TAPQD_MAX_QUEUES;
+	if (held > TAPQD_MAX_QUEUES)
+		held = TAPQD_MAX_QUEUES;
 	info->active_queues = attached;
 	/* a slot per queue open outside, which may be more than max_queues (the kernel allows it) */
 	if (held > info->n_queues)
