@@ -397,12 +397,14 @@ void fdlimit_start(struct tapqd *d)
 			   : "");
 }
 
-void fdlimit_note_put(struct tapqd *d, const char *name)
+int fdlimit_note_put(struct tapqd *d, const char *name)
 {
+	size_t kept;
 	int r;
 
 	if (!d->fdlimit)
-		return;
+		return 0;
+	kept = fdlimit_kept(d->fdlimit);
 	r = fdlimit_put(d->fdlimit, name);
 	if (r > 0)
 		log_err(d, "fd store: tapqd keeps %zu fds there, but FileDescriptorStoreMax= is %u: "
@@ -414,7 +416,9 @@ void fdlimit_note_put(struct tapqd *d, const char *name)
 			    "unnoticed",
 			 name, strerror(-r));
 		fdlimit_stop(d);
+		return 0;
 	}
+	return fdlimit_kept(d->fdlimit) > kept ? 0 : -ENOSPC;
 }
 
 void fdlimit_note_remove(struct tapqd *d, const char *name)

@@ -45,8 +45,12 @@ int fdlimit_parse(const char *s, unsigned int *ret);
  */
 #define FDLIMIT_BUS_TIMEOUT_MS 1000
 void fdlimit_start(struct tapqd *d);
-/* After an FDSTORE=1 / FDSTOREREMOVE=1 was sent; logs a store that overflows. */
-void fdlimit_note_put(struct tapqd *d, const char *name);
+/*
+ * After an FDSTORE=1 / FDSTOREREMOVE=1 was sent; logs a store that overflows.
+ * Return: 0 when the fd fits (or the size is not known), -ENOSPC when the
+ * service manager closed it.
+ */
+int fdlimit_note_put(struct tapqd *d, const char *name);
 void fdlimit_note_remove(struct tapqd *d, const char *name);
 void fdlimit_stop(struct tapqd *d);
 

@@ -70,12 +70,13 @@ static int fdstore_put(struct tapqd *d, const char *name, int fd)
 {
 	int r = notify_store_fd(name, fd);
 
-	if (r < 0)
+	if (r < 0) {
 		log_err(d, "fd store: keeping %s: %s; a restart will not get it back", name,
 			strerror(-r));
-	else if (r > 0)
-		fdlimit_note_put(d, name); /* systemd answers nothing, even when it is full */
-	return r < 0 ? r : 0; /* sd_notify's "sent" is 1 */
+		return r;
+	}
+	/* systemd answers nothing, even when it is full: the count tells (fdlimit.c) */
+	return r > 0 ? fdlimit_note_put(d, name) : 0;
 }
 
 void fdstore_remove(struct tapqd *d, const char *name)
@@ -162,7 +163,9 @@ void fdstore_state_name(char *buf, size_t size, uint64_t generation)
 /*
  * The new state goes in under the other name first, and only then the old
  * one out: a crash in between leaves both, and the restarted tapqd takes the
- * higher generation (adopt.c). A failed store keeps the old one.
+ * higher generation (adopt.c). A failed store keeps the old one, also when
+ * the store is full and the service manager closed the new one: an older
+ * state is better than none.
  */
 void fdstore_put_state(struct tapqd *d, const uint8_t *buf, size_t size, uint64_t generation)
 {
