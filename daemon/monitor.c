@@ -25,7 +25,14 @@
 /* Half the 100 ms within which status must follow a client. */
 #define MONITOR_POLL_MS 50
 #define MONITOR_RCVBUF (1 << 20)
-#define MONITOR_BATCH 64 /* receive calls before the devices are read; the rest come next round */
+/*
+ * Receive calls before the devices are read; the rest come next round. A
+ * resize of a 256-queue device sends 256 notifications: read them all, then
+ * each device once, not 256 queues a quarter as many times more. The monitor
+ * runs before the clients (its priority), so the bound also bounds how long
+ * they wait for it.
+ */
+#define MONITOR_BATCH 512
 
 static int monitor_on_msg(struct nl_msg *msg, void *arg)
 {
