@@ -14,27 +14,27 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$here/build}
 out=$BUILD/units
 
-# CONF_MAX_DEVICES * (CONF_MAX_QUEUES + 1 holder pidfd) + 2 lease state memfds
-conf_define() {
-	v=$(sed -n "s/^#define $1 \([0-9][0-9]*\)\([^0-9].*\)\{0,1\}\$/\1/p" "$here/config/conf.h")
+# one number from FILE by sed SCRIPT, or stop with WHY: a single non-negative integer only
+number_in() { # FILE SCRIPT WHY
+	v=$(sed -n "$2" "$1")
 	case $v in
 	'' | *[!0-9]*)
-		echo "verify-units: no single numeric #define $1 in config/conf.h" >&2
+		echo "verify-units: $3" >&2
 		exit 1
 		;;
 	esac
 	echo "$v"
 }
+conf_define() {
+	number_in "$here/config/conf.h" "s/^#define $1 \([0-9][0-9]*\)\([^0-9].*\)\{0,1\}\$/\1/p" \
+		"no single numeric #define $1 in config/conf.h"
+}
+# CONF_MAX_DEVICES * (CONF_MAX_QUEUES + 1 holder pidfd) + 2 lease state memfds
 devices=$(conf_define CONF_MAX_DEVICES)
 queues=$(conf_define CONF_MAX_QUEUES)
 need=$((devices * (queues + 1) + 2))
-max=$(sed -n 's/^FileDescriptorStoreMax=\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$here/units/tapqd.service")
-case $max in
-'' | *[!0-9]*)
-	echo "verify-units: tapqd.service needs exactly one numeric FileDescriptorStoreMax=" >&2
-	exit 1
-	;;
-esac
+max=$(number_in "$here/units/tapqd.service" 's/^FileDescriptorStoreMax=\([0-9][0-9]*\)[[:space:]]*$/\1/p' \
+	"tapqd.service needs exactly one numeric FileDescriptorStoreMax=")
 if [ "$max" -lt "$need" ]; then
 	echo "verify-units: tapqd.service has FileDescriptorStoreMax=$max, tapqd stores up to" \
 		"$devices * ($queues + 1) + 2 = $need fds" >&2
