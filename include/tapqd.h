@@ -69,7 +69,9 @@
  * A lease hands over every queue fd of a device via SCM_RIGHTS: the LEASE
  * message carries the first min(max_queues, TAPQD_FDS_PER_MSG) fds, and
  * FDS messages carry the rest, in queue order. Receive with
- * MSG_CMSG_CLOEXEC and treat MSG_CTRUNC as an error.
+ * MSG_CMSG_CLOEXEC and treat MSG_CTRUNC as an error. A LEASE or FDS message
+ * that cannot be sent, or that is still queued when the connection closes,
+ * ends the lease at once (LEASE_ENDED): its process never got the queues.
  *
  * Control modes: in TAPQD_CONTROL_CLIENT (the default, the one for QEMU)
  * every queue is attached when it is handed over and the client attaches
