@@ -251,17 +251,18 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 			return;
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
 		cl->out_len--;
-		if (r < 0 && m->cookie)
-			cl->d->ctl->ops->undelivered(cl->d, m->cookie);
-		ctl_outmsg_free(m);
 		if (r < 0) {
+			/* dead first: what the layer above does next sends nothing more here */
 			ctl_mark_dead(cl);
-			return;
+			if (m->cookie)
+				cl->d->ctl->ops->undelivered(cl->d, m->cookie);
 		}
+		ctl_outmsg_free(m);
+		if (r < 0)
+			return;
 	}
 	event_del(cl->write_ev);
 }
-
 
 /* The closer thread: closes what the main thread gives it, until the pipe closes. */
 static void *ctl_closer_main(void *arg)
