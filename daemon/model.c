@@ -82,7 +82,10 @@ static void model_log_stop(struct tapqd *d, const struct device *dev, enum devic
 	else if (was == DEVICE_ORPHANED)
 		log_info(d, "%s: stays until the fds its last holder left are closed", name);
 	else if (d->fdstore)
-		log_info(d, "%s: stays, its queues kept in the service manager's fd store", name);
+		/* a stop and a restart look the same from here (DESIGN.md): say both */
+		log_info(d, "%s: its queues stay in the service manager's fd store: a restart "
+			    "takes them back, a stop of the service closes them",
+			 name);
 	else if (dev->conf.persist)
 		log_info(d, "%s: stays, persistent", name);
 	else
