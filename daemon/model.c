@@ -228,6 +228,22 @@ void model_init(struct tapqd *d)
 	d->hooks.holder_exited = model_on_holder_exited;
 }
 
+/*
+ * READY again: whatever active set a holder left, or an ACQUIRE half-made,
+ * gives way to the one tapqd keeps for the device.
+ */
+static void model_restore_active(struct tapqd *d, struct device *dev)
+{
+	unsigned int failed = 0;
+	int r = device_refresh(dev);
+
+	if (r == 0)
+		r = device_set_active(dev, dev->want_active, &failed);
+	if (r < 0)
+		log_err(d, "%s: restoring %u active queues (queue %u): %s", dev->conf.name,
+			dev->want_active, failed, strerror(-r));
+}
+
 int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
 		      unsigned int control, struct lease **ret, char *what, size_t what_size)
 {
@@ -252,9 +268,7 @@ int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
 	lease_free(dev->lease);
 	dev->lease_dirty = false;
 	device_set_state(dev, DEVICE_READY);
-	if (device_set_active(dev, dev->want_active, &failed) < 0)
-		log_err(d, "%s: restoring %u active queues: queue %u", dev->conf.name,
-			dev->want_active, failed);
+	model_restore_active(d, dev);
 	sync_device(d, dev);
 	return r;
 }
@@ -303,8 +317,6 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 {
 	pid_t was = lease_pid(dev->lease);
 	struct client *conn = lease_conn(dev->lease);
-	unsigned int failed;
-	int r;
 
 	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)was, why);
 	/* nobody is left to acknowledge a shrink: it completes now, under the lease */
@@ -334,13 +346,7 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 			return;
 		}
 	}
-	/* whatever active set the holder left gives way to the one tapqd keeps */
-	r = device_refresh(dev);
-	if (r == 0)
-		r = device_set_active(dev, dev->want_active, &failed);
-	if (r < 0)
-		log_err(d, "%s: restoring %u active queues after the lease: %s", dev->conf.name,
-			dev->want_active, strerror(-r));
+	model_restore_active(d, dev);
 	sync_device(d, dev);
 }
 
