@@ -170,15 +170,22 @@ static void reconf_ring_later(struct tapqd *d, struct device *dev, const char *w
 			 dev->txqueuelen, want, when);
 }
 
+const char *reconf_when(const struct device *dev, char *buf, size_t size)
+{
+	if (dev->lease)
+		snprintf(buf, size, "when the lease of pid %d ends", (int)lease_pid(dev->lease));
+	else
+		snprintf(buf, size, "when it is created again");
+	return buf;
+}
+
 void reconf_apply(struct tapqd *d, struct device *dev, const struct plan_action *a)
 {
 	struct conf_device conf = a->conf;
-	char when[64] = "when it is created again", why[256];
+	char when[64], why[256];
 	const char *flag;
 
-	if (dev->lease)
-		snprintf(when, sizeof(when), "when the lease of pid %d ends",
-			 (int)lease_pid(dev->lease));
+	reconf_when(dev, when, sizeof(when));
 	for (unsigned int f = PLAN_F_BACK_IN_CONFIG; f <= PLAN_F_STILL_REMOVED; f <<= 1)
 		if ((flag = plan_flag_text(a, f)))
 			log_info(d, "%s: %s", dev->conf.name, flag);

@@ -11,6 +11,8 @@ enum reconf_result {
 	RECONF_RECREATE, /* the caller deletes dev and creates it again from the new config */
 };
 
+/* The moment a change of dev waits for, as log lines end: "when the lease of pid 42 ends". */
+const char *reconf_when(const struct device *dev, char *buf, size_t size);
 /* What the plan needs of dev (reload_plan.h), read from the model and the kernel. */
 void reconf_plan_in(struct tapqd *d, const struct device *dev, struct plan_device_in *in);
 /*

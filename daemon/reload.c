@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "device.h"
-#include "lease.h"
 #include "log.h"
 #include "model.h"
 #include "notify.h"
@@ -117,20 +116,24 @@ static void reload_globals(struct tapqd *d, const struct conf *prev, unsigned in
 	d->log_level = (int)d->conf.log_level;
 }
 
-/* Queue placement from scratch, in list order, as at start-up, of the devices tapqd knows the queues of. */
-static void reload_place_all(struct tapqd *d)
+/*
+ * Queue placement from scratch, in list order (devs is the list as it was
+ * planned), as at start-up: of the devices the plan says take part, which
+ * never includes one its action deleted.
+ */
+static void reload_place_all(struct tapqd *d, struct device *const *devs,
+			     const struct reload_plan *plan)
 {
-	struct device *dev;
-
 	memset(d->cpu_load, 0, sizeof(d->cpu_load));
-	TAILQ_FOREACH(dev, &d->devices, entry)
-	{
+	for (size_t i = 0; i < plan->n_devs; i++) {
+		struct device *dev = devs[i];
 		int before[TAPQD_MAX_QUEUES];
-		size_t n = dev->conf.max_queues * sizeof(int);
+		size_t n;
 		int r;
 
-		if (dev->state == DEVICE_WAITING || dev->state == DEVICE_ORPHANED)
+		if (!plan->devs[i].place)
 			continue;
+		n = dev->conf.max_queues * sizeof(int);
 		memcpy(before, dev->cpu, n);
 		r = topo_place(d, dev);
 		/* its old cores may be outside the new cpus, and are in no load count now */
@@ -156,12 +159,9 @@ static void reload_place_all(struct tapqd *d)
 /* One device's action, whatever it is; dev may be freed on return. */
 static void reload_device(struct tapqd *d, struct device *dev, const struct plan_action *a)
 {
-	char when[64] = "", why[256] = "";
+	char when[64], why[256] = "";
 
-	if (dev->lease)
-		snprintf(when, sizeof(when), "when the lease of pid %d ends",
-			 (int)lease_pid(dev->lease));
-	plan_why_text(a, when, why, sizeof(why));
+	plan_why_text(a, reconf_when(dev, when, sizeof(when)), why, sizeof(why));
 	switch (a->kind) {
 	case PLAN_NOTHING:
 	case PLAN_APPLY:
@@ -216,7 +216,7 @@ static int reload_devices(struct tapqd *d, const struct conf *prev)
 	reload_globals(d, prev, plan.globals);
 	for (size_t i = 0; i < n; i++)
 		reload_device(d, devs[i], &plan.devs[i]);
-	reload_place_all(d);
+	reload_place_all(d, devs, &plan);
 	for (size_t i = 0; i < plan.n_create; i++)
 		model_add(d, plan.create[i]);
 	reload_plan_free(&plan);
