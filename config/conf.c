@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -1119,21 +1120,52 @@ int conf_parse_buffer(const char *buf, size_t len, const char *file, const struc
 	return conf_validate(c, file, err);
 }
 
+/* What a file that is not a regular one is, for the message that refuses it. */
+static const char *conf_file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	}
+	return "of an unknown type";
+}
+
 int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *c,
 		   struct conf_error *err)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
+	struct stat st;
 	int fd, r;
 
 	conf_error_reset(err, path);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer, forever */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		conf_format(err->msg, sizeof(err->msg), "cannot open: %s", strerror(-r));
 		return r;
 	}
-	/* read to the end, not to st_size: the file may be a pipe or /dev/stdin */
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		conf_format(err->msg, sizeof(err->msg), "cannot stat: %s", strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_format(err->msg, sizeof(err->msg), "is %s, not a regular file",
+			    conf_file_kind(st.st_mode));
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	/* read to the end, not to st_size: the file may grow while it is read */
 	for (;;) {
 		ssize_t n;
 

@@ -149,7 +149,11 @@ void conf_init(struct conf *c);
 int conf_parse_buffer(const char *buf, size_t len, const char *file, const struct conf_lookup *lk,
 		      struct conf *c, struct conf_error *err);
 
-/* Reads and parses a file. Return: 0, or negative errno with err filled. */
+/*
+ * Reads and parses a regular file; anything else (a FIFO, a device) is
+ * refused before a read could block. Return: 0, or negative errno with err
+ * filled.
+ */
 int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *c,
 		   struct conf_error *err);
 

@@ -1105,7 +1105,18 @@ START_TEST(test_load_file)
 	ck_assert_str_eq(err.msg, "cannot open: No such file or directory");
 
 	ck_assert_int_eq(conf_load_file(dir, &test_lookup, &c, &err), -EISDIR);
-	ck_assert_str_eq(err.msg, "cannot read: Is a directory");
+	ck_assert_str_eq(err.msg, "is a directory, not a regular file");
+
+	/* no writer: a blocking open would wait for one forever */
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(conf_load_file(path, &test_lookup, &c, &err), -EINVAL);
+	ck_assert_str_eq(err.file, path);
+	ck_assert_uint_eq(err.line, 0);
+	ck_assert_str_eq(err.msg, "is a FIFO, not a regular file");
+	ck_assert_int_eq(unlink(path), 0);
+
+	ck_assert_int_eq(conf_load_file("/dev/null", &test_lookup, &c, &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "is a character device, not a regular file");
 
 	ck_assert_int_eq(rmdir(dir), 0);
 }
