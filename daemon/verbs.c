@@ -420,6 +420,17 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
+/*
+ * RESIZE carries no token: whoever has it shows it with RESUME, and the
+ * lease's connection is then theirs, as are its SHRINK events to answer.
+ */
+static bool verbs_may_resize(const struct lease *l, const struct client *cl)
+{
+	const struct ctl_peer *p = ctl_peer(cl);
+
+	return p->uid == 0 || p->pid == lease_pid(l) || lease_conn(l) == cl;
+}
+
 static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_resize *req)
 {
@@ -442,6 +453,13 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send_error(d, cl, seq, -EBUSY,
 			       "%s is leased in client mode by pid %d: its holder sets the active "
 			       "queues",
+			       dev->conf.name, (int)lease_pid(dev->lease));
+		return;
+	}
+	if (dev->lease && !verbs_may_resize(dev->lease, cl)) {
+		ctl_send_error(d, cl, seq, -EPERM,
+			       "%s is leased in daemon mode by pid %d: only that process, root or a "
+			       "connection that resumed the lease with its token can resize it",
 			       dev->conf.name, (int)lease_pid(dev->lease));
 		return;
 	}

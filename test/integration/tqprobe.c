@@ -5,7 +5,8 @@
  * them, and feeds the control socket malformed input
  *
  *   tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]
- *                                   [--expect-active N] [--hold]
+ *                                   [--expect-active N] [--grow N] [--hold]
+ *   (--grow: the holder resizes its own lease to N queues, on its connection)
  *   tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP
  *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC   (SIGUSR1: resume with the fds)
  *   tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC  (opens DEV by name N times, as libvirt)
@@ -213,7 +214,7 @@ static int cmd_acquire(int argc, char **argv)
 {
 	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
 	unsigned int control = TAPQD_CONTROL_CLIENT, attached;
-	long expect = -1, expect_active = -1;
+	long expect = -1, expect_active = -1, grow = -1;
 	struct tapqd_client *c = NULL;
 	const char *dev;
 	bool hold = false;
@@ -230,6 +231,8 @@ static int cmd_acquire(int argc, char **argv)
 			expect = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--expect-active") && i + 1 < argc) {
 			expect_active = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--grow") && i + 1 < argc) {
+			grow = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = true;
 		} else {
@@ -267,6 +270,14 @@ static int cmd_acquire(int argc, char **argv)
 	printf("proc tap fds %d\n", n);
 	if (n != (int)l->n_fds)
 		failf("/proc/self/fdinfo shows %d fds of %s, received %zu", n, dev, l->n_fds);
+	if (grow > 0) {
+		n = tapqd_client_resize(c, dev, (unsigned int)grow);
+		if (n < 0)
+			failf("resize of its own lease to %ld: %s: %s", grow, strerror(-n),
+			      tapqd_client_error(c));
+		else
+			printf("grew to %ld\n", grow);
+	}
 	if (failures == 0)
 		printf("ok %s fds %zu attached %u\n", dev, l->n_fds, attached);
 	fflush(stdout);
@@ -1522,7 +1533,7 @@ static int cmd_events(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr, "usage: tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]"
-			" [--expect-active N] [--hold]\n"
+			" [--expect-active N] [--grow N] [--hold]\n"
 			"       tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP\n"
 			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
 			"       tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC\n"
