@@ -27,6 +27,16 @@ bool acl_permits(const struct conf_device *cd, const struct acl_peer *peer)
 	return false;
 }
 
+bool acl_may_signal(uid_t uid, pid_t pid, pid_t self, const struct acl_peer *target)
+{
+	if (uid == 0)
+		return true;
+	/* a lease there would never end: pid 1 and tapqd outlive every holder */
+	if (pid == 1 || pid == self)
+		return false;
+	return uid == target->real_uid || uid == target->saved_uid;
+}
+
 /* "Groups:\t4 24 27 \n": as many as there are, which may be thousands. */
 static int acl_parse_groups(const char *p, gid_t **ret, size_t *ret_n)
 {
@@ -64,15 +74,18 @@ int acl_peer_parse_status(const char *text, struct acl_peer *peer, gid_t **ret_g
 {
 	const char *uid = strstr(text, "\nUid:"), *gid = strstr(text, "\nGid:");
 	const char *groups = strstr(text, "\nGroups:");
-	unsigned long real, eff;
+	unsigned long real, eff, saved;
 	gid_t *g = NULL;
 	size_t n = 0;
 	int r;
 
-	/* the second field is the effective id, the one SO_PEERCRED reports of a client */
-	if (!uid || sscanf(uid, "\nUid: %lu %lu", &real, &eff) != 2 || eff > (uid_t)-1)
+	/* real, effective, saved, fs: the effective one is what SO_PEERCRED reports of a client */
+	if (!uid || sscanf(uid, "\nUid: %lu %lu %lu", &real, &eff, &saved) != 3 ||
+	    real > (uid_t)-1 || eff > (uid_t)-1 || saved > (uid_t)-1)
 		return -EBADMSG;
 	peer->uid = (uid_t)eff;
+	peer->real_uid = (uid_t)real;
+	peer->saved_uid = (uid_t)saved;
 	if (!gid || sscanf(gid, "\nGid: %lu %lu", &real, &eff) != 2 || eff > (gid_t)-1)
 		return -EBADMSG;
 	peer->gid = (gid_t)eff;

@@ -136,7 +136,7 @@ static int lease_proc_peer(pid_t pid, struct acl_peer *peer, gid_t **ret_groups)
 	return r;
 }
 
-int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t *ret_uid)
+int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t by_uid, uid_t *ret_uid)
 {
 	struct acl_peer peer = {0};
 	struct pollfd pfd = {.events = POLLIN};
@@ -155,6 +155,10 @@ int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t *ret_uid)
 	pfd.fd = pidfd;
 	if (poll(&pfd, 1, 0) != 0) {
 		r = -ESRCH;
+		goto out;
+	}
+	if (!acl_may_signal(by_uid, pid, getpid(), &peer)) {
+		r = -EPERM;
 		goto out;
 	}
 	if (!acl_permits(&l->dev->conf, &peer)) {

@@ -21,12 +21,15 @@ struct lease;
 int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned int control,
 		struct lease **ret);
 /*
- * Moves l to process pid, which must be alive and allowed to use the device
- * (its uid in *ret_uid once read): the lease then ends when pid exits.
- * Return: 0, -ESRCH (no such process), -EACCES (not allowed), or -errno;
- * the lease is unchanged on failure.
+ * Moves l to process pid, which must be alive, one that uid by_uid could
+ * signal (acl_may_signal), and allowed to use the device (its effective uid
+ * in *ret_uid once read): the lease then ends when pid exits. The ids are
+ * read from /proc between opening a pidfd and finding that process still
+ * alive, so they are that process's, not a reused pid's.
+ * Return: 0, -ESRCH (no such process), -EPERM (not by_uid's to signal),
+ * -EACCES (not allowed), or -errno; the lease is unchanged on failure.
  */
-int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t *ret_uid);
+int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t by_uid, uid_t *ret_uid);
 /*
  * Restores a lease of an earlier tapqd on dev, watching its holder through
  * pidfd (taken on success; the caller closes it otherwise). The holder keeps

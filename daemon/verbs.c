@@ -354,7 +354,6 @@ out:
 	ctl_close_fds(d, fds, n_fds);
 }
 
-/* Only the holder, or whoever it gave the token, moves its lease: to a process that may use it. */
 /* Is pid (a peer, as SO_PEERCRED names it) in tapqd's own pid namespace? */
 static bool verbs_same_pidns(pid_t pid)
 {
@@ -367,6 +366,10 @@ static bool verbs_same_pidns(pid_t pid)
 	return theirs.st_ino == mine.st_ino && theirs.st_dev == mine.st_dev;
 }
 
+/*
+ * Only the holder, or whoever it gave the token, moves its lease: to a
+ * process it could signal (kill(2)'s rule) and that may use the device.
+ */
 static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 			   const struct tapqd_handover *req)
 {
@@ -399,7 +402,17 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 			       (int)req->pid);
 		return;
 	}
-	r = lease_handover(d, dev->lease, req->pid, &uid);
+	r = lease_handover(d, dev->lease, req->pid, p->uid, &uid);
+	if (r == -EPERM) {
+		log_notice(d, "%s: handover from pid %d uid %u to pid %d refused: not a process "
+			      "it could signal",
+			   name, (int)p->pid, (unsigned int)p->uid, (int)req->pid);
+		ctl_send_error(d, cl, seq, r,
+			       "%s: uid %u may not hand its lease to pid %d: only to a process of "
+			       "its own uid (real or saved), never to pid 1 or tapqd",
+			       name, (unsigned int)p->uid, (int)req->pid);
+		return;
+	}
 	if (r == -EACCES) {
 		log_notice(d, "%s: handover from pid %d to pid %d uid %u refused: not in "
 			      "allow_users/allow_groups",

@@ -90,6 +90,8 @@ START_TEST(test_parse_status)
 
 	ck_assert_int_eq(acl_peer_parse_status(text, &p, &groups), 0);
 	ck_assert_uint_eq(p.uid, 1001);
+	ck_assert_uint_eq(p.real_uid, 1000);
+	ck_assert_uint_eq(p.saved_uid, 1001);
 	ck_assert_uint_eq(p.gid, 64055);
 	ck_assert_uint_eq(p.n_groups, 3);
 	ck_assert_ptr_eq(p.groups, groups);
@@ -114,9 +116,33 @@ START_TEST(test_parse_status_bad)
 	ck_assert_int_eq(acl_peer_parse_status("x\nGid:\t0 0 0 0\n", &p, &groups), -EBADMSG);
 	ck_assert_int_eq(acl_peer_parse_status("x\nUid:\t0\nGid:\t0 0 0 0\n", &p, &groups),
 			 -EBADMSG);
+	/* without the saved uid there is no kill(2) rule to apply */
+	ck_assert_int_eq(acl_peer_parse_status("x\nUid:\t0 0\nGid:\t0 0 0 0\n", &p, &groups),
+			 -EBADMSG);
 	ck_assert_int_eq(acl_peer_parse_status("x\nUid:\t1 1 1 1\nGid:\t0 0 0 0\nGroups:\t1 x\n",
 						 &p, &groups),
 			 -EBADMSG);
+}
+END_TEST
+
+/* kill(2)'s rule: the requester's uid is the target's real or saved uid, or root asks. */
+START_TEST(test_may_signal)
+{
+	struct acl_peer t = {.uid = 1001, .real_uid = 1000, .saved_uid = 1002};
+
+	ck_assert(acl_may_signal(1000, 4242, 77, &t));
+	ck_assert(acl_may_signal(1002, 4242, 77, &t));
+	/* the effective uid alone is not kill(2)'s: a setuid program's caller may not */
+	ck_assert(!acl_may_signal(1001, 4242, 77, &t));
+	ck_assert(!acl_may_signal(65534, 4242, 77, &t));
+	ck_assert(acl_may_signal(0, 4242, 77, &t));
+
+	/* pid 1 and tapqd: never for anyone but root, even at the same uid */
+	t.real_uid = t.saved_uid = 1000;
+	ck_assert(!acl_may_signal(1000, 1, 77, &t));
+	ck_assert(!acl_may_signal(1000, 77, 77, &t));
+	ck_assert(acl_may_signal(0, 1, 77, &t));
+	ck_assert(acl_may_signal(0, 77, 77, &t));
 }
 END_TEST
 
@@ -133,6 +159,7 @@ static Suite *acl_suite(void)
 	tcase_add_test(tc, test_nobody_on_empty_lists);
 	tcase_add_test(tc, test_parse_status);
 	tcase_add_test(tc, test_parse_status_bad);
+	tcase_add_test(tc, test_may_signal);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,8 +5,10 @@
  * them, and feeds the control socket malformed input
  *
  *   tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]
- *                                   [--expect-active N] [--grow N] [--hold]
- *   (--grow: the holder resizes its own lease to N queues, on its connection)
+ *                                   [--expect-active N] [--grow N] [--handover PID]
+ *                                   [--hold]
+ *   (--grow: the holder resizes its own lease to N queues, on its connection;
+ *    --handover: then hands it to process PID)
  *   tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP
  *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC   (SIGUSR1: resume with the fds)
  *   tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC  (opens DEV by name N times, as libvirt)
@@ -214,7 +216,7 @@ static int cmd_acquire(int argc, char **argv)
 {
 	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
 	unsigned int control = TAPQD_CONTROL_CLIENT, attached;
-	long expect = -1, expect_active = -1, grow = -1;
+	long expect = -1, expect_active = -1, grow = -1, handover = -1;
 	struct tapqd_client *c = NULL;
 	const char *dev;
 	bool hold = false;
@@ -233,6 +235,8 @@ static int cmd_acquire(int argc, char **argv)
 			expect_active = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--grow") && i + 1 < argc) {
 			grow = atol(argv[++i]);
+		} else if (!strcmp(argv[i], "--handover") && i + 1 < argc) {
+			handover = atol(argv[++i]);
 		} else if (!strcmp(argv[i], "--hold")) {
 			hold = true;
 		} else {
@@ -277,6 +281,14 @@ static int cmd_acquire(int argc, char **argv)
 			      tapqd_client_error(c));
 		else
 			printf("grew to %ld\n", grow);
+	}
+	if (handover >= 0) {
+		n = tapqd_client_handover(c, dev, NULL, (pid_t)handover);
+		if (n < 0)
+			failf("handover to pid %ld: %s: %s", handover, strerror(-n),
+			      tapqd_client_error(c));
+		else
+			printf("handed over to pid %ld\n", handover);
 	}
 	if (failures == 0)
 		printf("ok %s fds %zu attached %u\n", dev, l->n_fds, attached);
@@ -1533,7 +1545,7 @@ static int cmd_events(int argc, char **argv)
 static void usage(void)
 {
 	fprintf(stderr, "usage: tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]"
-			" [--expect-active N] [--grow N] [--hold]\n"
+			" [--expect-active N] [--grow N] [--handover PID] [--hold]\n"
 			"       tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP\n"
 			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
 			"       tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC\n"
