@@ -24,6 +24,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "sockfile.h"
 #include "tapqd-fdpass.h"
 
 #define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
@@ -519,25 +520,30 @@ static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 	snprintf(what, what_size, "control socket %s", path);
 	memcpy(sa.sun_path, path, sizeof(sa.sun_path));
 	memcpy(dir, path, sizeof(dir));
+	/* validate.c makes the path absolute: there is a slash */
 	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	}
+	slash[slash == dir] = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	r = sockfile_check_dir(dir, what, what_size);
+	if (r < 0)
+		return r;
 	r = ctl_claim_path(&sa, what, what_size);
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* bind() gives the file this mode less the umask: never more than socket_mode */
+	if (fchmod(fd, d->conf.socket_mode) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
 	memcpy(d->listen_path, path, sizeof(d->listen_path));
-	if (chmod(path, d->conf.socket_mode) < 0)
-		goto fail;
-	if (d->conf.has_socket_group && chown(path, (uid_t)-1, d->conf.socket_group) < 0)
-		goto fail;
+	r = sockfile_set(path, d->conf.socket_mode,
+			 d->conf.has_socket_group ? d->conf.socket_group : (gid_t)-1, what, what_size);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	if (listen(fd, CTL_BACKLOG) < 0)
 		goto fail;
 	d->listen_fd = fd;

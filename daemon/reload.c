@@ -21,6 +21,7 @@
 #include "reconf.h"
 #include "reload.h"
 #include "reload_plan.h"
+#include "sockfile.h"
 #include "sync.h"
 #include "topo.h"
 
@@ -43,6 +44,7 @@ reload_note(const struct tapqd *d, int r, const char *fmt, ...)
 static void reload_socket(struct tapqd *d, const struct conf *prev)
 {
 	struct conf *c = &d->conf;
+	char what[300];
 	int r;
 
 	if (strcmp(prev->socket_path, c->socket_path)) {
@@ -61,9 +63,9 @@ static void reload_socket(struct tapqd *d, const struct conf *prev)
 		goto keep;
 	}
 	if (prev->socket_mode != c->socket_mode) {
-		r = chmod(d->listen_path, c->socket_mode) < 0 ? -errno : 0;
-		reload_note(d, r, "socket_mode %04o -> %04o", prev->socket_mode,
-			    c->socket_mode);
+		r = sockfile_set(d->listen_path, c->socket_mode, (gid_t)-1, what, sizeof(what));
+		reload_note(d, r, "socket_mode %04o -> %04o (%s)", prev->socket_mode,
+			    c->socket_mode, what);
 		if (r < 0)
 			goto keep;
 	}
@@ -72,8 +74,8 @@ static void reload_socket(struct tapqd *d, const struct conf *prev)
 		/* no socket_group: the group tapqd runs as, as when it created the socket */
 		gid_t gid = c->has_socket_group ? c->socket_group : getegid();
 
-		r = chown(d->listen_path, (uid_t)-1, gid) < 0 ? -errno : 0;
-		reload_note(d, r, "socket_group %u", (unsigned int)gid);
+		r = sockfile_set(d->listen_path, c->socket_mode, gid, what, sizeof(what));
+		reload_note(d, r, "socket_group %u (%s)", (unsigned int)gid, what);
 		if (r < 0)
 			goto keep;
 	}
