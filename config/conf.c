@@ -884,7 +884,7 @@ static int conf_device_header(struct conf_parser *p, const char *name)
 	}
 	for (size_t i = 0; i < c->n_devices; i++) {
 		if (!strcmp(c->devices[i].name, name)) {
-			conf_fail(p, "duplicate device \"%s\" (first at line %u)", name,
+			conf_fail(p, "duplicate device %s (first at line %u)", conf_quote(&q, name),
 				  c->devices[i].line);
 			return -1;
 		}
@@ -1216,6 +1216,32 @@ const struct conf_device *conf_find_device(const struct conf *c, const char *nam
 		if (!strncmp(c->devices[i].name, name, CONF_NAME_MAX))
 			return &c->devices[i];
 	return NULL;
+}
+
+void conf_error_redact(const char *msg, char *out, size_t size)
+{
+	static const char hidden[] = "\"...\"";
+	size_t o = 0;
+
+	if (!size)
+		return;
+	for (const char *p = msg; *p && o + 1 < size; p++) {
+		if (*p != '"') {
+			out[o++] = *p;
+			continue;
+		}
+		/* conf_quote escapes a quote inside with a backslash, and the backslash too */
+		for (p++; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		if (o + sizeof(hidden) > size)
+			break;
+		memcpy(out + o, hidden, sizeof(hidden) - 1);
+		o += sizeof(hidden) - 1;
+		if (!*p)
+			break;
+	}
+	out[o] = '\0';
 }
 
 void conf_error_format(const struct conf_error *err, char *buf, size_t size)

@@ -162,6 +162,14 @@ int conf_validate(const struct conf *c, const char *file, struct conf_error *err
 
 const struct conf_device *conf_find_device(const struct conf *c, const char *name);
 
+/*
+ * msg (a formatted error) with every quoted value in it, the config's own
+ * text as conf_quote() cites it, replaced by "...": file, line and reason
+ * for whoever may not read the file, as a config line may hold a secret.
+ * An unterminated quote hides the rest. out is always NUL-terminated.
+ */
+void conf_error_redact(const char *msg, char *out, size_t size);
+
 /* "file:line: msg", or "file: msg" when the line is 0; always NUL-terminated. */
 void conf_error_format(const struct conf_error *err, char *buf, size_t size);
 

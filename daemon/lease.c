@@ -300,6 +300,11 @@ pid_t lease_pid(const struct lease *l)
 	return l->pid;
 }
 
+uid_t lease_uid(const struct lease *l)
+{
+	return l->uid;
+}
+
 unsigned int lease_control(const struct lease *l)
 {
 	return l->control;

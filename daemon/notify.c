@@ -30,6 +30,7 @@ static void notify_status_line(struct tapqd *d, char *buf, size_t size)
 {
 	unsigned int n = 0, leased = 0, active = 0, queues = 0;
 	const struct device *dev;
+	char why[sizeof(d->conf_error)];
 	int o;
 
 	TAILQ_FOREACH(dev, &d->devices, entry) {
@@ -40,8 +41,10 @@ static void notify_status_line(struct tapqd *d, char *buf, size_t size)
 	}
 	o = snprintf(buf, size, "STATUS=%u device%s, %u leased, %u of %u queues active", n,
 		     n == 1 ? "" : "s", leased, active, queues);
-	if (o > 0 && (size_t)o < size && d->conf_error[0])
-		snprintf(buf + o, size - (size_t)o, "; config not reloaded: %s", d->conf_error);
+	/* any user may read `systemctl status`: the file's own text stays in the journal */
+	conf_error_redact(d->conf_error, why, sizeof(why));
+	if (o > 0 && (size_t)o < size && why[0])
+		snprintf(buf + o, size - (size_t)o, "; config not reloaded: %s", why);
 }
 
 void notify_status(struct tapqd *d)

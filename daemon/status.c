@@ -90,3 +90,15 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 	if (dev->state == DEVICE_BY_NAME)
 		status_by_name(d, dev, info);
 }
+
+void status_redact(struct tapqd_device_info *info)
+{
+	info->holder_pid = 0;
+	info->follow = TAPQD_FOLLOW_NONE;
+	info->vcpus = 0;
+	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
+		struct tapqd_queue_info *q = &info->queues[i];
+
+		q->rx_packets = q->rx_bytes = q->tx_packets = q->tx_bytes = q->drops = 0;
+	}
+}

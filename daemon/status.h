@@ -13,4 +13,11 @@
 void status_device_info(struct tapqd *d, const struct device *dev,
 			struct tapqd_device_info *info);
 
+/*
+ * What a peer that may not use the device sees of it: its name, its
+ * queues and whether it is leased, not who holds it, how much traffic its
+ * queues carried, nor the QEMU it follows. Pure: info in, info out.
+ */
+void status_redact(struct tapqd_device_info *info);
+
 #endif

@@ -23,9 +23,8 @@
 #include "sync.h"
 #include "verbs.h"
 
-/* Finds the named device the peer may use, or answers why not. */
-static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t seq,
-				   const char name[TAPQD_NAME_MAX], const char *verb)
+/* Whether the peer is on dev's allow lists (root always is). */
+static bool verbs_permits(const struct client *cl, const struct device *dev)
 {
 	const struct ctl_peer *p = ctl_peer(cl);
 	struct acl_peer peer = {
@@ -34,6 +33,15 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		.groups = p->groups,
 		.n_groups = p->n_groups,
 	};
+
+	return acl_permits(&dev->conf, &peer);
+}
+
+/* Finds the named device the peer may use, or answers why not. */
+static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t seq,
+				   const char name[TAPQD_NAME_MAX], const char *verb)
+{
+	const struct ctl_peer *p = ctl_peer(cl);
 	struct device *dev;
 
 	if (!tapqd_name_valid(name, TAPQD_NAME_MAX)) {
@@ -53,7 +61,7 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 			       dev->conf.name, dev->conf.name, verb);
 		return NULL;
 	}
-	if (!acl_permits(&dev->conf, &peer)) {
+	if (!verbs_permits(cl, dev)) {
 		log_notice(d, "%s: %s refused to pid %d uid %u: not in allow_users/allow_groups",
 			   dev->conf.name, verb, (int)p->pid, (unsigned int)p->uid);
 		ctl_send_error(d, cl, seq, -EACCES, "uid %u may not use %s", (unsigned int)p->uid,
@@ -91,6 +99,10 @@ static int verbs_encode_check(struct tapqd *d, struct client *cl, uint32_t seq,
 	return (int)n;
 }
 
+/*
+ * A peer sees all of a device it may use or whose lease a process of its
+ * uid holds; of any other, what status_redact() leaves.
+ */
 static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			     const struct device *dev)
 {
@@ -100,6 +112,8 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	int r;
 
 	status_device_info(d, dev, &info);
+	if (!verbs_permits(cl, dev) && !(dev->lease && lease_uid(dev->lease) == ctl_peer(cl)->uid))
+		status_redact(&info);
 	n = tapqd_device_encode(&info, buf, sizeof(buf));
 	r = verbs_encode_check(d, cl, seq, dev, n);
 	if (r < 0)
@@ -108,8 +122,8 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 }
 
 /*
- * Status is public to anyone who may connect: it names devices and pids,
- * nothing more. It reads the model and changes nothing; the monitor's
+ * Status answers anyone who may connect, each as verbs_send_status() says.
+ * It reads the model and changes nothing; the monitor's
  * events run before any client's in a loop round (monitor.c), so a change
  * the kernel already notified is in the model.
  */
@@ -492,7 +506,9 @@ static void verbs_subscribe(struct tapqd *d, struct client *cl, uint32_t seq,
 
 /*
  * Reloading is root's, as sending SIGHUP is; asking how the last one went is
- * as public as status. The reply comes once the reload is applied or refused.
+ * as public as status, but only root reads the file's own text: a config
+ * line may hold a secret. The reply comes once the reload is applied or
+ * refused.
  */
 static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_reload *req)
@@ -506,7 +522,11 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 	}
 	if (req->flags & TAPQD_RELOAD_QUERY) {
 		/* a long path may not fit: the log has the whole line */
-		snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1, d->conf_error);
+		if (ctl_peer(cl)->uid == 0)
+			snprintf(rep.msg, sizeof(rep.msg), "%.*s", (int)sizeof(rep.msg) - 1,
+				 d->conf_error);
+		else
+			conf_error_redact(d->conf_error, rep.msg, sizeof(rep.msg));
 		ctl_send(d, cl, TAPQD_RELOAD, seq, &rep, sizeof(rep), NULL, 0);
 		return;
 	}

@@ -130,7 +130,8 @@
  * does not parse or validate is refused as a whole: tapqd keeps running the
  * old one and the ERROR says "FILE:LINE: message". A refusal is kept until
  * a later reload succeeds; RELOAD with TAPQD_RELOAD_QUERY (anyone) changes
- * nothing and answers RELOAD with that message in msg ("" when none).
+ * nothing and answers RELOAD with that message in msg ("" when none); to
+ * anyone but root, every value it quotes from the file reads "...".
  * What a lease holds is never changed by a reload: a device removed from
  * the config while leased is deleted when its lease ends, and changes that
  * need new queue fds (max_queues, vnet_hdr) or that the holder sets up
@@ -490,6 +491,12 @@ struct tapqd_queue_info {
 	uint64_t drops; /* read but not written back (echo), or a failed read */
 };
 
+/*
+ * STATUS tells a peer all of a device it may use (root, or on its allow
+ * lists) or whose lease a process of its uid holds. Of any other device,
+ * holder_pid is 0 (leased still says whether it is leased), follow and vcpus
+ * are 0, and every queue's traffic counters are 0.
+ */
 struct tapqd_device_info {
 	char name[TAPQD_NAME_MAX]; /* NUL-terminated */
 	unsigned int ifindex;
@@ -497,7 +504,7 @@ struct tapqd_device_info {
 	unsigned int active_queues;
 	bool leased;
 	unsigned int control; /* enum tapqd_control */
-	pid_t holder_pid;     /* 0 when not leased */
+	pid_t holder_pid;     /* 0 when not leased, or not this peer's to know (see above) */
 	unsigned int vnet_hdr_size; /* 0 without IFF_VNET_HDR */
 	uint32_t tun_flags;         /* the TUNSETIFF flags of every queue */
 	uint32_t offloads;          /* TUN_F_* bits set with TUNSETOFFLOAD */

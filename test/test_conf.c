@@ -988,6 +988,83 @@ START_TEST(test_validate)
 }
 END_TEST
 
+START_TEST(test_error_redact)
+{
+	char buf[64];
+
+	conf_error_redact("/etc/t.conf:3: mtu: \"pass=S3CRET\" is not a number", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "/etc/t.conf:3: mtu: \"...\" is not a number");
+	/* an escaped quote does not end the value, nor does an escaped backslash start one */
+	conf_error_redact("k: \"a\\\"b\" and \"c\\\\\" end", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "k: \"...\" and \"...\" end");
+	conf_error_redact("k: \"unterminated S3CRET", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "k: \"...\"");
+	conf_error_redact("no quotes: line 4", buf, sizeof(buf));
+	ck_assert_str_eq(buf, "no quotes: line 4");
+	/* cut short rather than cut inside the mark */
+	conf_error_redact("abcdef \"S3CRET\"", buf, 10);
+	ck_assert_str_eq(buf, "abcdef ");
+	conf_error_redact("abc", buf, 1);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* Whatever text of the file an error cites, the redacted form keeps file and line, not the text. */
+static const char *const secret_configs[] = {
+	"[tapqd]\nsocket = S3CRET\n",
+	"[tapqd]\nsocket_mode = S3CRET\n",
+	"[tapqd]\nsocket_group = S3CRET\n",
+	"[tapqd]\nlog_level = S3CRET\n",
+	"[tapqd]\ncpus = S3CRET\n",
+	"[tapqd]\nS3CRET = 1\n",
+	"[tapqd]\nS3CRET\n",
+	"[tapqd] S3CRET\n",
+	"[S3CRET]\n",
+	"[tapqd S3CRET\n",
+	"S3CRET = 1\n",
+	"= S3CRET\n",
+	D "max_queues = S3CRET\n",
+	D "max_queues = 99999999999999999999S3CRET\n",
+	D "mtu = S3CRET\n",
+	D "mac = S3CRET\n",
+	D "bridge = S3CRET/x\n",
+	D "owner = S3CRET\n",
+	D "allow_users = alice, S3CRET\n",
+	D "allow_groups = S3CRET\n",
+	D "offloads = csum S3CRET\n",
+	D "vnet_hdr = S3CRET\n",
+	D "persist = S3CRET\n",
+	D "follow = S3CRET\n",
+	D "queue_memory = S3CRET\n",
+	D "handoff = S3CRET\n",
+	D "allow_users = alice\n  \"S3CRET\n",
+	D "mtu = 1500\n  S3CRET\n",
+	"[device S3CRET/]\n",
+	"[device S3CRET]\n[device S3CRET]\n",
+};
+
+START_TEST(test_error_redact_configs)
+{
+	for (size_t i = 0; i < sizeof(secret_configs) / sizeof(secret_configs[0]); i++) {
+		const char *text = secret_configs[i];
+		char full[600], hidden[600], prefix[64];
+		struct conf_error err;
+		struct conf c;
+
+		ck_assert_msg(conf_parse_buffer(text, strlen(text), "/etc/t.conf", &test_lookup, &c,
+						&err) != 0,
+			      "case %zu: refused", i);
+		conf_error_format(&err, full, sizeof(full));
+		ck_assert_msg(strstr(full, "S3CRET"), "case %zu: the full error cites the line: %s",
+			      i, full);
+		conf_error_redact(full, hidden, sizeof(hidden));
+		ck_assert_msg(!strstr(hidden, "S3CRET"), "case %zu: %s", i, hidden);
+		snprintf(prefix, sizeof(prefix), "/etc/t.conf:%u: ", err.line);
+		ck_assert_msg(!strncmp(hidden, prefix, strlen(prefix)), "case %zu: %s", i, hidden);
+	}
+}
+END_TEST
+
 START_TEST(test_error_format)
 {
 	struct conf_error err = {
@@ -1232,6 +1309,8 @@ static Suite *conf_suite(void)
 	tcase_add_test(api, test_find_device);
 	tcase_add_test(api, test_validate);
 	tcase_add_test(api, test_error_format);
+	tcase_add_test(api, test_error_redact);
+	tcase_add_test(api, test_error_redact_configs);
 	tcase_add_test(api, test_helpers);
 	tcase_add_test(api, test_lookup_system);
 	suite_add_tcase(s, api);

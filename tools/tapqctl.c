@@ -203,8 +203,10 @@ static json_object *json_device(const struct tapqd_device_info *dev)
 	json_object_object_add(o, "max_queues", json_object_new_int64(dev->max_queues));
 	json_object_object_add(o, "active_queues", json_object_new_int64(dev->active_queues));
 	json_object_object_add(o, "leased", json_object_new_boolean(dev->leased));
-	json_object_object_add(o, "holder_pid",
-			       dev->leased ? json_object_new_int(dev->holder_pid) : NULL);
+	/* 0 while leased: tapqd does not say whose lease it is to this user */
+	json_object_object_add(o, "holder_pid", dev->leased && dev->holder_pid
+							? json_object_new_int(dev->holder_pid)
+							: NULL);
 	json_object_object_add(o, "control",
 			       json_string_or_null(dev->leased ? tapqd_control_name(dev->control)
 							       : NULL));
@@ -258,6 +260,9 @@ static void print_text_device(const struct tapqd_device_info *dev)
 	       dev->ifindex, dev->active_queues, dev->max_queues);
 	if (dev->handoff == TAPQD_HANDOFF_NAME)
 		printf("handed off by name\n");
+	else if (dev->leased && !dev->holder_pid)
+		printf("leased (%s control; its holder is not shown to you)\n",
+		       tapqd_control_name(dev->control));
 	else if (dev->leased)
 		printf("leased by pid %d (%s control)\n", dev->holder_pid,
 		       tapqd_control_name(dev->control));
