@@ -47,12 +47,17 @@ START_TEST(test_redact)
 }
 END_TEST
 
-int main(void)
+static Suite *status_suite(void)
 {
 	Suite *s = suite_create("status");
 	TCase *tc = tcase_create("redact");
 
 	tcase_add_test(tc, test_redact);
 	suite_add_tcase(s, tc);
-	return check_run(s);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(status_suite());
 }
