@@ -539,7 +539,8 @@ static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 		goto fail;
 	memcpy(d->listen_path, path, sizeof(d->listen_path));
 	r = sockfile_set(path, d->conf.socket_mode,
-			 d->conf.has_socket_group ? d->conf.socket_group : (gid_t)-1, what, what_size);
+			 d->conf.has_socket_group ? d->conf.socket_group : (gid_t)-1, what,
+			 what_size);
 	if (r < 0) {
 		close(fd);
 		return r;

@@ -485,8 +485,8 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 	}
 	if (dev->lease && !verbs_may_resize(dev->lease, cl)) {
 		ctl_send_error(d, cl, seq, -EPERM,
-			       "%s is leased in daemon mode by pid %d: only that process, root or a "
-			       "connection that resumed the lease with its token can resize it",
+			       "%s is leased in daemon mode by pid %d: only that process, root "
+			       "or a connection that resumed the lease with its token can resize it",
 			       dev->conf.name, (int)lease_pid(dev->lease));
 		return;
 	}
