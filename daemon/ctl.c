@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "ctl.h"
 #include "log.h"
 #include "sockfile.h"
@@ -208,19 +209,36 @@ void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, 
 	ctl_send(d, cl, TAPQD_ERROR, seq, &e, sizeof(e), NULL, 0);
 }
 
-void ctl_event(struct tapqd *d, const struct tapqd_event *ev, struct client *holder)
+void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_device *cd,
+	       struct client *holder)
 {
+	struct tapqd_event hidden = *ev;
 	struct client *cl;
 
 	if (!d->ctl)
 		return; /* at start, before the socket listens: nobody to tell */
+	hidden.pid = 0;
 	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
 		if (cl != holder &&
 		    (!cl->subscribed ||
 		     (cl->sub_name[0] && strncmp(cl->sub_name, ev->name, sizeof(ev->name)))))
 			continue;
-		ctl_send(d, cl, TAPQD_EVENT, 0, ev, sizeof(*ev), NULL, 0);
+		ctl_send(d, cl, TAPQD_EVENT, 0,
+			 cl == holder || ctl_peer_permits(cl, cd) ? ev : &hidden, sizeof(*ev), NULL,
+			 0);
 	}
+}
+
+bool ctl_peer_permits(const struct client *cl, const struct conf_device *cd)
+{
+	struct acl_peer peer = {
+		.uid = cl->peer.uid,
+		.gid = cl->peer.gid,
+		.groups = cl->peer.groups,
+		.n_groups = cl->peer.n_groups,
+	};
+
+	return acl_permits(cd, &peer);
 }
 
 void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX])

@@ -46,8 +46,15 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 /* Sends ERROR with a positive errno and a message; code is a negative errno. */
 void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, const char *fmt,
 		    ...) __attribute__((format(printf, 5, 6)));
-/* ev to every client subscribed to its device, and to holder (NULL: none) whether or not it is. */
-void ctl_event(struct tapqd *d, const struct tapqd_event *ev, struct client *holder);
+/*
+ * ev to every client subscribed to its device, and to holder (NULL: none)
+ * whether or not it is. The pid in it goes only to holder and to those cd's
+ * allow lists admit: to anyone else it reads 0, as in STATUS.
+ */
+void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_device *cd,
+	       struct client *holder);
+/* Whether the peer of cl is on cd's allow lists (root always is). */
+bool ctl_peer_permits(const struct client *cl, const struct conf_device *cd);
 /* From now on cl gets the events of device name ("" every device). */
 void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
 const struct ctl_peer *ctl_peer(const struct client *cl);

@@ -31,7 +31,7 @@ void sync_event(struct tapqd *d, const struct device *dev, unsigned int kind, pi
 	};
 
 	memcpy(ev.name, dev->conf.name, sizeof(ev.name));
-	ctl_event(d, &ev, holder);
+	ctl_event(d, &ev, &dev->conf, holder);
 }
 
 /*

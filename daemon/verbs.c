@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "acl.h"
 #include "ctl.h"
 #include "device.h"
 #include "holder.h"
@@ -22,20 +21,6 @@
 #include "status.h"
 #include "sync.h"
 #include "verbs.h"
-
-/* Whether the peer is on dev's allow lists (root always is). */
-static bool verbs_permits(const struct client *cl, const struct device *dev)
-{
-	const struct ctl_peer *p = ctl_peer(cl);
-	struct acl_peer peer = {
-		.uid = p->uid,
-		.gid = p->gid,
-		.groups = p->groups,
-		.n_groups = p->n_groups,
-	};
-
-	return acl_permits(&dev->conf, &peer);
-}
 
 /* Finds the named device the peer may use, or answers why not. */
 static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t seq,
@@ -61,7 +46,7 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 			       dev->conf.name, dev->conf.name, verb);
 		return NULL;
 	}
-	if (!verbs_permits(cl, dev)) {
+	if (!ctl_peer_permits(cl, &dev->conf)) {
 		log_notice(d, "%s: %s refused to pid %d uid %u: not in allow_users/allow_groups",
 			   dev->conf.name, verb, (int)p->pid, (unsigned int)p->uid);
 		ctl_send_error(d, cl, seq, -EACCES, "uid %u may not use %s", (unsigned int)p->uid,
@@ -112,7 +97,8 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	int r;
 
 	status_device_info(d, dev, &info);
-	if (!verbs_permits(cl, dev) && !(dev->lease && lease_uid(dev->lease) == ctl_peer(cl)->uid))
+	if (!ctl_peer_permits(cl, &dev->conf) &&
+	    !(dev->lease && lease_uid(dev->lease) == ctl_peer(cl)->uid))
 		status_redact(&info);
 	n = tapqd_device_encode(&info, buf, sizeof(buf));
 	r = verbs_encode_check(d, cl, seq, dev, n);

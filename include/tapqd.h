@@ -367,7 +367,7 @@ struct tapqd_fds {
 struct tapqd_event {
 	uint16_t kind; /* enum tapqd_event_kind */
 	uint16_t active_queues;
-	int32_t pid; /* the holder, for LEASE_ENDED */
+	int32_t pid; /* the holder, for LEASE_ENDED; 0 to a peer that may not use the device */
 	char name[TAPQD_NAME_MAX];
 };
 

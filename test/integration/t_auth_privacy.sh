@@ -3,9 +3,11 @@
 # t_auth_privacy.sh - what an unprivileged client learns: a refused reload's
 # reason without the text of the line (which may hold a secret), and of a
 # device it may not use only its name, queues and lease state: no holder
-# pid, no traffic counts. Root and a user allowed on a device see it all.
+# pid (in STATUS or in an event), no traffic counts. Root and a user
+# allowed on a device see it all.
 . "$(dirname "$0")/lib.sh"
 tq_init
+LEASE_ENDED=2 # enum tapqd_event_kind
 cp "$TQ_DIR/auth.conf" "$TQ_TMP/run.conf"
 start_daemon "$TQ_TMP/run.conf" || finish
 
@@ -77,7 +79,24 @@ assert_eq "nobody: tqsink's counters read 0" "0 0 0 0 0" \
 	"$(jget "$SN" '.devices[0].queues[0] | "\(.rx_packets) \(.rx_bytes) \(.tx_packets) \(.tx_bytes) \(.drops)"')"
 assert_eq "nobody: tqsink's worker state is shown" true "$(jget "$SN" '.devices[0].queues[0].worker')"
 
+# -- events: the end of root's lease of tqpriv names its pid only to those who may use tqpriv
+tqprobe_bg "$TQ_TMP/ev.root" events tqpriv 30
+EVR=$BGPID
+bg "$TQ_TMP/ev.nb" nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=nogroup \
+	--clear-groups "$TQPROBE" events tqpriv 30
+EVN=$BGPID
+wait_until 100 0.1 "root subscribed to tqpriv" file_has "$TQ_TMP/ev.root" '^ready'
+wait_until 100 0.1 "nobody subscribed to tqpriv" file_has "$TQ_TMP/ev.nb" '^ready'
 stop_bg "$R"
+wait_until 100 0.1 "root's subscriber hears the lease end, with the holder's pid" \
+	file_has "$TQ_TMP/ev.root" "^event [0-9]+ $LEASE_ENDED [0-9]+ $R\$"
+wait_until 100 0.1 "nobody's subscriber hears it too" \
+	file_has "$TQ_TMP/ev.nb" "^event [0-9]+ $LEASE_ENDED "
+assert_match "but with pid 0" "^event [0-9]+ $LEASE_ENDED [0-9]+ 0\$" \
+	"$(grep "^event [0-9]* $LEASE_ENDED " "$TQ_TMP/ev.nb")"
+stop_bg "$EVR"
+stop_bg "$EVN"
+
 stop_bg "$U"
 stop_bg "$N"
 stop_daemon
