@@ -53,6 +53,8 @@ struct adopt {
 	struct state_lease *leases; /* from the fd store, or else from the state file */
 	size_t n_leases;
 	bool stored_state; /* a valid state came back from the fd store */
+	bool any_state;    /* a state came back, valid or not */
+	int n_passed;      /* fds the service manager passed, sockets included */
 };
 
 static void adopt_free(struct adopt *a)
@@ -96,14 +98,13 @@ static void adopt_free_names(char **names)
 
 /*
  * Of the states stored (two after a crash between storing the new one and
- * removing the old), the valid one of the highest generation counts; every
- * other leaves the store. All are closed: what counts is read.
+ * removing the old), the valid one of the highest generation counts. All are
+ * closed: what counts is read. The others leave the store in adopt_leases(),
+ * once this tapqd is the one that runs.
  */
 static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 {
-	char keep[FDSTORE_NAME_MAX] = "";
 	uint64_t best = 0;
-	bool any = false;
 
 	for (size_t i = 0; i < a->n; i++) {
 		struct adopt_fd *af = &a->fds[i];
@@ -114,7 +115,7 @@ static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 
 		if (af->kind != FDSTORE_LEASES)
 			continue;
-		any = true;
+		a->any_state = true;
 		r = statefile_read_fd(af->fd, &leases, &n, &gen);
 		close(af->fd);
 		af->fd = -1;
@@ -132,19 +133,25 @@ static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 		a->n_leases = n;
 		best = gen;
 	}
-	if (!any)
-		return;
 	a->stored_state = best > 0;
-	if (best) {
-		d->state_gen = best;
-		fdstore_state_name(keep, sizeof(keep), best);
+	d->state_gen = best;
+}
+
+/* The stored states not read leave the store; the name of the one read stays (fdstore.c). */
+static void adopt_stored_state_keep(struct tapqd *d, struct adopt *a)
+{
+	char keep[FDSTORE_NAME_MAX] = "";
+
+	if (!a->any_state)
+		return;
+	if (a->stored_state) {
+		fdstore_state_name(keep, sizeof(keep), d->state_gen);
 		log_info(d, "fd store: lease state generation %llu, %zu leases",
-			 (unsigned long long)best, a->n_leases);
+			 (unsigned long long)d->state_gen, a->n_leases);
 	} else {
 		log_err(d, "fd store: no lease state is readable: no lease is restored, held "
 			   "devices are refused");
 	}
-	/* the name of the one read stays until the next state replaces it (fdstore.c) */
 	for (size_t i = 0; i < a->n; i++)
 		if (a->fds[i].kind == FDSTORE_LEASES && strcmp(a->fds[i].name, keep))
 			fdstore_remove(d, a->fds[i].name);
@@ -178,7 +185,8 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	struct adopt *a;
 	int n, r = 0;
 
-	n = sd_listen_fds_with_names(1, &names);
+	/* 0: fdlimit.c counts them too; adopt_leases() unsets them */
+	n = sd_listen_fds_with_names(0, &names);
 	if (n < 0) {
 		snprintf(what, what_size, "reading LISTEN_FDS and LISTEN_FDNAMES");
 		return n;
@@ -193,6 +201,7 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 		return -ENOMEM;
 	}
 	d->adopt = a;
+	a->n_passed = n;
 	for (int i = 0; i < n && r == 0; i++) {
 		int fd = SD_LISTEN_FDS_START + i;
 		struct adopt_fd *af = &a->fds[a->n];
@@ -215,12 +224,23 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	if (r < 0)
 		return r;
 	adopt_stored_state(d, a);
-	adopt_state_file(d, a);
-	if (n > 0)
-		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
-			 n, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
-			 a->n_leases);
 	return 0;
+}
+
+void adopt_leases(struct tapqd *d)
+{
+	struct adopt *a = d->adopt;
+
+	/* what sd_listen_fds(1) unsets: nothing tapqd starts is meant to read them */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	adopt_stored_state_keep(d, a);
+	adopt_state_file(d, a);
+	if (a->n_passed > 0)
+		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
+			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
+			 a->n_leases);
 }
 
 /* Drops a stored fd: closed here, and removed from the store, which would pass it again. */

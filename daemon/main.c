@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "fdlimit.h"
+#include "instance.h"
 #include "link.h"
 #include "log.h"
 #include "model.h"
@@ -123,6 +124,7 @@ static void main_stop(struct tapqd *d)
 	link_close(d->nl);
 	topo_fini(d);
 	event_base_free(d->base);
+	instance_release(d);
 }
 
 int main(int argc, char **argv)
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 	}
 	d->conf_path = MAIN_DEFAULT_CONF;
 	d->listen_fd = -1;
+	d->lock_fd = -1;
 	d->log_level = LOG_INFO;
 	TAILQ_INIT(&d->devices);
 	model_init(d);
@@ -189,6 +192,17 @@ int main(int argc, char **argv)
 		free(d);
 		return 0;
 	}
+	/* before any fork: LISTEN_PID names this process */
+	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
+	r = adopt_start(d, what, sizeof(what));
+	if (r < 0)
+		main_die(d, "%s: %s", what, strerror(-r));
+	/* before anything is touched: a second tapqd leaves the first one's taps and state alone */
+	r = instance_claim(d, what, sizeof(what));
+	if (r == -EALREADY || r == -EADDRINUSE)
+		main_die(d, "%s", what);
+	if (r < 0)
+		main_die(d, "%s: %s", what, strerror(-r));
 	d->log_level = (int)d->conf.log_level;
 	main_absolute_conf_path(d, conf_path, sizeof(conf_path));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -212,13 +226,9 @@ int main(int argc, char **argv)
 	if (statefile_init(d) < 0)
 		main_die(d, "%s: the lease state file beside it would be too long a path",
 			 d->conf.socket_path);
-	/* before any fork: LISTEN_PID names this process */
-	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
-	/* before adopt_start(): it counts what the store passed back, before any is removed */
+	/* before adopt_leases(): it counts what the store passed back, before any is removed */
 	fdlimit_start(d);
-	r = adopt_start(d, what, sizeof(what));
-	if (r < 0)
-		main_die(d, "%s: %s", what, strerror(-r));
+	adopt_leases(d);
 	model_start(d);
 	r = ctl_listen(d, &verbs_ops, what, sizeof(what));
 	if (r < 0)
@@ -234,6 +244,10 @@ int main(int argc, char **argv)
 		if (event_reinit(d->base) < 0)
 			main_die(d, "re-initialising the event loop after detaching failed");
 		log_detached(d);
+		r = instance_note_pid(d, what, sizeof(what));
+		if (r < 0)
+			log_warn(d, "%s: %s; a second tapqd will not name this one", what,
+				 strerror(-r));
 	}
 	/* threads do not survive daemon()'s fork: they start only now */
 	r = ctl_closer_start(d);

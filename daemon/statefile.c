@@ -18,19 +18,14 @@
 
 #include "device.h"
 #include "fdstore.h"
+#include "instance.h"
 #include "lease.h"
 #include "log.h"
 #include "statefile.h"
 
 int statefile_init(struct tapqd *d)
 {
-	const char *path = d->conf.socket_path, *slash = strrchr(path, '/');
-	int n;
-
-	/* validate.c makes the socket path absolute: there is a slash */
-	n = snprintf(d->state_path, sizeof(d->state_path), "%.*s/" STATEFILE_NAME,
-		     slash ? (int)(slash - path) : 0, path);
-	return n < 0 || (size_t)n >= sizeof(d->state_path) ? -ENAMETOOLONG : 0;
+	return instance_path(d, STATEFILE_NAME, d->state_path, sizeof(d->state_path));
 }
 
 /* Every lease as a record; *ret_buf is malloc'ed, state_size(*ret_n) bytes. */
