@@ -50,8 +50,7 @@ struct adopt_fd {
 struct adopt {
 	size_t n;
 	struct adopt_fd *fds;
-	struct state_lease *leases; /* from the fd store, or else from the state file */
-	size_t n_leases;
+	struct state state; /* from the fd store, or else from the state file */
 	bool stored_state; /* a valid state came back from the fd store */
 	bool any_state;    /* a state came back, valid or not */
 	int n_passed;      /* fds the service manager passed, sockets included */
@@ -62,7 +61,7 @@ static void adopt_free(struct adopt *a)
 	for (size_t i = 0; i < a->n; i++)
 		free(a->fds[i].name);
 	free(a->fds);
-	free(a->leases);
+	state_free(&a->state);
 	free(a);
 }
 
@@ -108,15 +107,13 @@ static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 
 	for (size_t i = 0; i < a->n; i++) {
 		struct adopt_fd *af = &a->fds[i];
-		struct state_lease *leases = NULL;
-		uint64_t gen = 0;
-		size_t n = 0;
+		struct state st;
 		int r;
 
 		if (af->kind != FDSTORE_LEASES)
 			continue;
 		a->any_state = true;
-		r = statefile_read_fd(af->fd, &leases, &n, &gen);
+		r = statefile_read_fd(af->fd, &st);
 		close(af->fd);
 		af->fd = -1;
 		if (r < 0) {
@@ -124,14 +121,13 @@ static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 				strerror(-r));
 			continue;
 		}
-		if (gen <= best) {
-			free(leases);
+		if (st.generation <= best) {
+			state_free(&st);
 			continue;
 		}
-		free(a->leases);
-		a->leases = leases;
-		a->n_leases = n;
-		best = gen;
+		state_free(&a->state);
+		a->state = st;
+		best = st.generation;
 	}
 	a->stored_state = best > 0;
 	d->state_gen = best;
@@ -147,7 +143,7 @@ static void adopt_stored_state_keep(struct tapqd *d, struct adopt *a)
 	if (a->stored_state) {
 		fdstore_state_name(keep, sizeof(keep), d->state_gen);
 		log_info(d, "fd store: lease state generation %llu, %zu leases",
-			 (unsigned long long)d->state_gen, a->n_leases);
+			 (unsigned long long)d->state_gen, a->state.n_leases);
 	} else {
 		log_err(d, "fd store: no lease state is readable: no lease is restored, held "
 			   "devices are refused");
@@ -160,23 +156,25 @@ static void adopt_stored_state_keep(struct tapqd *d, struct adopt *a)
 /* Without a state from the fd store, the state file says which leases an earlier tapqd had. */
 static void adopt_state_file(struct tapqd *d, struct adopt *a)
 {
-	uint64_t gen = 0;
+	uint64_t gen;
 	int r;
 
 	if (a->stored_state)
 		return;
-	r = statefile_load(d, &a->leases, &a->n_leases, &gen);
+	state_free(&a->state);
+	r = statefile_load(d, &a->state);
 	if (r < 0) {
 		log_err(d, "lease state %s is unreadable (%s): no lease is restored, held devices "
 			   "are left alone",
 			d->state_path, strerror(-r));
 		return;
 	}
+	gen = a->state.generation;
 	if (gen > d->state_gen)
 		d->state_gen = gen;
 	if (gen)
 		log_info(d, "lease state %s: generation %llu, %zu leases", d->state_path,
-			 (unsigned long long)gen, a->n_leases);
+			 (unsigned long long)gen, a->state.n_leases);
 }
 
 int adopt_start(struct tapqd *d, char *what, size_t what_size)
@@ -227,6 +225,17 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	return 0;
 }
 
+char *adopt_take_conf(struct tapqd *d, size_t *ret_len)
+{
+	struct adopt *a = d->adopt;
+	char *text = a->state.conf;
+
+	*ret_len = a->state.conf_len;
+	a->state.conf = NULL;
+	a->state.conf_len = 0;
+	return text;
+}
+
 void adopt_leases(struct tapqd *d)
 {
 	struct adopt *a = d->adopt;
@@ -240,7 +249,7 @@ void adopt_leases(struct tapqd *d)
 	if (a->n_passed > 0)
 		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
 			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
-			 a->n_leases);
+			 a->state.n_leases);
 }
 
 /* Drops a stored fd: closed here, and removed from the store, which would pass it again. */
@@ -367,9 +376,9 @@ static void adopt_lease(struct tapqd *d, struct device *dev)
 	struct adopt_fd *holder = NULL;
 	int r;
 
-	for (size_t i = 0; i < a->n_leases; i++)
-		if (!strcmp(a->leases[i].name, dev->conf.name))
-			rec = &a->leases[i];
+	for (size_t i = 0; i < a->state.n_leases; i++)
+		if (!strcmp(a->state.leases[i].name, dev->conf.name))
+			rec = &a->state.leases[i];
 	for (size_t i = 0; i < a->n; i++)
 		if (a->fds[i].fd >= 0 && a->fds[i].kind == FDSTORE_HOLDER &&
 		    !strcmp(a->fds[i].dev, dev->conf.name))
@@ -432,9 +441,9 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 /* The record of an earlier tapqd's lease on a device, if the state has one. */
 static const struct state_lease *adopt_record(const struct adopt *a, const char *name)
 {
-	for (size_t i = 0; i < a->n_leases; i++)
-		if (!strcmp(a->leases[i].name, name))
-			return &a->leases[i];
+	for (size_t i = 0; i < a->state.n_leases; i++)
+		if (!strcmp(a->state.leases[i].name, name))
+			return &a->state.leases[i];
 	return NULL;
 }
 

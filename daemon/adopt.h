@@ -17,6 +17,12 @@
  */
 int adopt_start(struct tapqd *d, char *what, size_t what_size);
 /*
+ * The config text the newest stored state carries, handed over (malloc'ed,
+ * *ret_len bytes): the config the stored devices were made under. NULL
+ * when the store passed back no state, or one without a config.
+ */
+char *adopt_take_conf(struct tapqd *d, size_t *ret_len);
+/*
  * Once this tapqd is the one that runs: unsets LISTEN_*, drops the stored
  * states not read from the store, and without a stored state reads the
  * state file (statefile_init() first).

@@ -64,6 +64,8 @@ struct tapqd {
 	char state_path[128]; /* the lease state file (statefile.c) */
 	uint64_t state_gen;   /* generation of the last lease state saved */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
+	char *conf_text;      /* the config file last applied, for the stored state (statefile.c) */
+	size_t conf_text_len;
 	TAILQ_HEAD(, device) devices;
 	struct ctl *ctl; /* the control socket and its clients (ctl.c) */
 	int listen_fd;         /* set before ctl_listen() when the service manager passed it */

@@ -84,6 +84,37 @@ static void main_absolute_conf_path(struct tapqd *d, char *buf, size_t size)
 	d->conf_path = buf;
 }
 
+/*
+ * The config file does not load, yet the fd store passed devices back: the
+ * config they were made under, carried in the stored state, keeps them. A
+ * refusal to start would only lead, restart after restart, to the start
+ * limit, and systemd then drops the whole store. The file's error is
+ * reported as a refused reload's is, and a reload takes the file once fixed.
+ */
+static void main_carried_conf(struct tapqd *d, const struct conf_error *file_err)
+{
+	struct conf_error err;
+	char why[600], line[600];
+	size_t len = 0;
+	char *text = adopt_take_conf(d, &len);
+
+	conf_error_format(file_err, why, sizeof(why));
+	if (!text)
+		main_die(d, "%s", why);
+	if (conf_parse_buffer(text, len, d->conf_path, &conf_lookup_system, &d->conf, &err) < 0) {
+		free(text);
+		conf_error_format(&err, line, sizeof(line));
+		main_die(d, "%s; the configuration last applied, carried in the fd store, does not "
+			    "load either: %s",
+			 why, line);
+	}
+	conf_error_format(file_err, d->conf_error, sizeof(d->conf_error));
+	log_err(d, "config refused, the configuration last applied (carried in the fd store) "
+		   "runs: %s",
+		why);
+	statefile_keep_conf(d, text, len);
+}
+
 static size_t main_count_devices(const struct tapqd *d)
 {
 	const struct device *dev;
@@ -132,10 +163,11 @@ int main(int argc, char **argv)
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tapqd *d = calloc(1, sizeof(*d));
 	struct conf_error err;
-	char conf_path[PATH_MAX];
+	char conf_path[PATH_MAX], line[600];
 	bool foreground = false, test_only = false;
-	char what[512] = "";
-	int opt, r;
+	char what[512] = "", *text = NULL;
+	size_t text_len = 0;
+	int opt, r, conf_r;
 
 	if (!d) {
 		fprintf(stderr, "tapqd: out of memory\n");
@@ -174,21 +206,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init(d);
-	r = conf_load_file(d->conf_path, &conf_lookup_system, &d->conf, &err);
-	if (r < 0) {
-		char line[600];
-
+	conf_r = conf_load_file_text(d->conf_path, &conf_lookup_system, &d->conf, &err, &text,
+				     &text_len);
+	if (conf_r < 0 && test_only) {
 		conf_error_format(&err, line, sizeof(line));
-		if (test_only) {
-			fprintf(stderr, "%s\n", line);
-			free(d);
-			return 1;
-		}
-		main_die(d, "%s", line);
+		fprintf(stderr, "%s\n", line);
+		free(d);
+		return 1;
 	}
 	if (test_only) {
 		printf("%s: configuration OK, %zu device%s\n", d->conf_path, d->conf.n_devices,
 		       d->conf.n_devices == 1 ? "" : "s");
+		free(text);
 		free(d);
 		return 0;
 	}
@@ -197,6 +226,10 @@ int main(int argc, char **argv)
 	r = adopt_start(d, what, sizeof(what));
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));
+	if (conf_r < 0)
+		main_carried_conf(d, &err);
+	else
+		statefile_keep_conf(d, text, text_len);
 	/* before anything is touched: a second tapqd leaves the first one's taps and state alone */
 	r = instance_claim(d, what, sizeof(what));
 	if (r == -EALREADY || r == -EADDRINUSE)
