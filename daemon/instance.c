@@ -115,9 +115,33 @@ static bool instance_socket_answers(const char *path)
 	return r == 0 || r == -EAGAIN;
 }
 
-int instance_claim(struct tapqd *d, char *what, size_t what_size)
+/* The socket is probed only with the lock free and not yet taken: see instance_socket_answers(). */
+static int instance_lock(struct tapqd *d, int fd, const char *path, char *what, size_t what_size)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return -errno;
+	if (fl.l_type != F_UNLCK)
+		return instance_held(fd, path, what, what_size);
+	/* a socket the service manager passed is this tapqd's own */
+	if (d->listen_fd < 0 && instance_socket_answers(d->conf.socket_path)) {
+		snprintf(what, what_size,
+			 "%s answers: another tapqd, or a service manager that starts one on "
+			 "demand (tapqd.socket), listens there",
+			 d->conf.socket_path);
+		return -EADDRINUSE;
+	}
+	fl.l_type = F_WRLCK;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	/* another tapqd took it in between */
+	return errno == EAGAIN || errno == EACCES ? instance_held(fd, path, what, what_size)
+						  : -errno;
+}
+
+int instance_claim(struct tapqd *d, char *what, size_t what_size)
+{
 	char path[sizeof(d->state_path)];
 	int fd, r;
 
@@ -130,22 +154,7 @@ int instance_claim(struct tapqd *d, char *what, size_t what_size)
 	fd = instance_open(path, what, what_size);
 	if (fd < 0)
 		return fd;
-	/* asked first without taking it: see instance_socket_answers() */
-	r = fcntl(fd, F_OFD_GETLK, &fl) < 0 ? -errno : 0;
-	if (r == 0 && fl.l_type != F_UNLCK)
-		r = instance_held(fd, path, what, what_size);
-	else if (r == 0 && d->listen_fd < 0 && instance_socket_answers(d->conf.socket_path)) {
-		snprintf(what, what_size,
-			 "%s answers: another tapqd, or a service manager that starts one on "
-			 "demand (tapqd.socket), listens there",
-			 d->conf.socket_path);
-		r = -EADDRINUSE;
-	} else if (r == 0) {
-		fl.l_type = F_WRLCK;
-		if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
-			r = errno == EAGAIN || errno == EACCES ? instance_held(fd, path, what, what_size)
-							       : -errno;
-	}
+	r = instance_lock(d, fd, path, what, what_size);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -158,7 +167,6 @@ int instance_note_pid(struct tapqd *d, char *what, size_t what_size)
 {
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-
 	ssize_t w;
 
 	snprintf(what, what_size, "writing the pid to the lock file");
@@ -172,7 +180,7 @@ int instance_note_pid(struct tapqd *d, char *what, size_t what_size)
 
 void instance_release(struct tapqd *d)
 {
-	/* the file stays: one unlinked here could be locked anew by a tapqd that opened it before */
+	/* the file stays: unlinked, it could be locked anew by a tapqd that opened it before */
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	d->lock_fd = -1;
