@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "conf.h"
 #include "fdstore.h"
 #include "state.h"
 
@@ -87,6 +88,27 @@ START_TEST(test_conf_round_trip)
 	ck_assert_uint_eq(out.n_leases, 0);
 	ck_assert_mem_eq(out.conf, odd, sizeof(odd));
 	state_free(&out);
+	free(buf);
+}
+END_TEST
+
+/* What a restart does with the text: the parser takes it back to the config that was applied. */
+START_TEST(test_conf_parses_back)
+{
+	uint8_t *buf = encoded_conf(two, 1, conf_text, sizeof(conf_text) - 1);
+	struct conf_error err;
+	struct conf *c = malloc(sizeof(*c));
+	struct state out;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(state_decode(buf, state_size(1, sizeof(conf_text) - 1), &out), 0);
+	ck_assert_int_eq(conf_parse_buffer(out.conf, out.conf_len, "tapqd.conf", NULL, c, &err), 0);
+	ck_assert_uint_eq(c->n_devices, 1);
+	ck_assert_str_eq(c->devices[0].name, "tqa");
+	ck_assert_uint_eq(c->devices[0].max_queues, 4);
+	ck_assert_int_eq(c->log_level, CONF_LOG_DEBUG);
+	state_free(&out);
+	free(c);
 	free(buf);
 }
 END_TEST
@@ -350,6 +372,7 @@ static Suite *state_suite(void)
 
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_conf_round_trip);
+	tcase_add_test(tc, test_conf_parses_back);
 	tcase_add_test(tc, test_conf_bound);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_truncated_and_trailing);
