@@ -1138,13 +1138,13 @@ static const char *conf_file_kind(mode_t mode)
 	return "of an unknown type";
 }
 
-int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *c,
-		   struct conf_error *err)
+static int conf_read_file(const char *path, char **ret_buf, size_t *ret_len,
+			  struct conf_error *err)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
 	struct stat st;
-	int fd, r;
+	int fd, r = 0;
 
 	conf_error_reset(err, path);
 	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer, forever */
@@ -1202,12 +1202,39 @@ int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *
 			break;
 		len += (size_t)n;
 	}
-	r = conf_parse_buffer(buf, len, path, lk, c, err);
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
 out:
 	free(buf);
 	/* read-only: a failing close() loses nothing */
 	(void)close(fd);
 	return r;
+}
+
+int conf_load_file_text(const char *path, const struct conf_lookup *lk, struct conf *c,
+			struct conf_error *err, char **ret_text, size_t *ret_len)
+{
+	size_t len;
+	char *buf;
+	int r = conf_read_file(path, &buf, &len, err);
+
+	if (r < 0)
+		return r;
+	r = conf_parse_buffer(buf, len, path, lk, c, err);
+	if (r == 0 && ret_text) {
+		*ret_text = buf;
+		*ret_len = len;
+		return 0;
+	}
+	free(buf);
+	return r;
+}
+
+int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *c,
+		   struct conf_error *err)
+{
+	return conf_load_file_text(path, lk, c, err, NULL, NULL);
 }
 
 const struct conf_device *conf_find_device(const struct conf *c, const char *name)

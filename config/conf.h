@@ -150,12 +150,18 @@ int conf_parse_buffer(const char *buf, size_t len, const char *file, const struc
 		      struct conf *c, struct conf_error *err);
 
 /*
- * Reads and parses a regular file; anything else (a FIFO, a device) is
+ * Reads and parses a regular file (1 MiB at most); anything else (a FIFO, a device) is
  * refused before a read could block. Return: 0, or negative errno with err
  * filled.
  */
 int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *c,
 		   struct conf_error *err);
+/*
+ * conf_load_file(), and when it loads, its text in *ret_text (malloc'ed,
+ * *ret_len bytes, not NUL-terminated): what conf_parse_buffer() takes again.
+ */
+int conf_load_file_text(const char *path, const struct conf_lookup *lk, struct conf *c,
+			struct conf_error *err, char **ret_text, size_t *ret_len);
 
 /* Cross-field checks run after parsing (conf_parse_buffer calls it). */
 int conf_validate(const struct conf *c, const char *file, struct conf_error *err);

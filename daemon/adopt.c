@@ -50,9 +50,10 @@ struct adopt_fd {
 struct adopt {
 	size_t n;
 	struct adopt_fd *fds;
-	struct state_lease *leases; /* from the fd store, or else from the state file */
-	size_t n_leases;
+	struct state state; /* from the fd store, or else from the state file */
 	bool stored_state; /* a valid state came back from the fd store */
+	bool any_state;    /* a state came back, valid or not */
+	int n_passed;      /* fds the service manager passed, sockets included */
 };
 
 static void adopt_free(struct adopt *a)
@@ -60,7 +61,7 @@ static void adopt_free(struct adopt *a)
 	for (size_t i = 0; i < a->n; i++)
 		free(a->fds[i].name);
 	free(a->fds);
-	free(a->leases);
+	state_free(&a->state);
 	free(a);
 }
 
@@ -96,26 +97,23 @@ static void adopt_free_names(char **names)
 
 /*
  * Of the states stored (two after a crash between storing the new one and
- * removing the old), the valid one of the highest generation counts; every
- * other leaves the store. All are closed: what counts is read.
+ * removing the old), the valid one of the highest generation counts. All are
+ * closed: what counts is read. The others leave the store in adopt_leases(),
+ * once this tapqd is the one that runs.
  */
 static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 {
-	char keep[FDSTORE_NAME_MAX] = "";
 	uint64_t best = 0;
-	bool any = false;
 
 	for (size_t i = 0; i < a->n; i++) {
 		struct adopt_fd *af = &a->fds[i];
-		struct state_lease *leases = NULL;
-		uint64_t gen = 0;
-		size_t n = 0;
+		struct state st;
 		int r;
 
 		if (af->kind != FDSTORE_LEASES)
 			continue;
-		any = true;
-		r = statefile_read_fd(af->fd, &leases, &n, &gen);
+		a->any_state = true;
+		r = statefile_read_fd(af->fd, &st);
 		close(af->fd);
 		af->fd = -1;
 		if (r < 0) {
@@ -123,28 +121,33 @@ static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 				strerror(-r));
 			continue;
 		}
-		if (gen <= best) {
-			free(leases);
+		if (st.generation <= best) {
+			state_free(&st);
 			continue;
 		}
-		free(a->leases);
-		a->leases = leases;
-		a->n_leases = n;
-		best = gen;
+		state_free(&a->state);
+		a->state = st;
+		best = st.generation;
 	}
-	if (!any)
-		return;
 	a->stored_state = best > 0;
-	if (best) {
-		d->state_gen = best;
-		fdstore_state_name(keep, sizeof(keep), best);
+	d->state_gen = best;
+}
+
+/* The stored states not read leave the store; the name of the one read stays (fdstore.c). */
+static void adopt_stored_state_keep(struct tapqd *d, struct adopt *a)
+{
+	char keep[FDSTORE_NAME_MAX] = "";
+
+	if (!a->any_state)
+		return;
+	if (a->stored_state) {
+		fdstore_state_name(keep, sizeof(keep), d->state_gen);
 		log_info(d, "fd store: lease state generation %llu, %zu leases",
-			 (unsigned long long)best, a->n_leases);
+			 (unsigned long long)d->state_gen, a->state.n_leases);
 	} else {
 		log_err(d, "fd store: no lease state is readable: no lease is restored, held "
 			   "devices are refused");
 	}
-	/* the name of the one read stays until the next state replaces it (fdstore.c) */
 	for (size_t i = 0; i < a->n; i++)
 		if (a->fds[i].kind == FDSTORE_LEASES && strcmp(a->fds[i].name, keep))
 			fdstore_remove(d, a->fds[i].name);
@@ -153,23 +156,25 @@ static void adopt_stored_state(struct tapqd *d, struct adopt *a)
 /* Without a state from the fd store, the state file says which leases an earlier tapqd had. */
 static void adopt_state_file(struct tapqd *d, struct adopt *a)
 {
-	uint64_t gen = 0;
+	uint64_t gen;
 	int r;
 
 	if (a->stored_state)
 		return;
-	r = statefile_load(d, &a->leases, &a->n_leases, &gen);
+	state_free(&a->state);
+	r = statefile_load(d, &a->state);
 	if (r < 0) {
 		log_err(d, "lease state %s is unreadable (%s): no lease is restored, held devices "
 			   "are left alone",
 			d->state_path, strerror(-r));
 		return;
 	}
+	gen = a->state.generation;
 	if (gen > d->state_gen)
 		d->state_gen = gen;
 	if (gen)
 		log_info(d, "lease state %s: generation %llu, %zu leases", d->state_path,
-			 (unsigned long long)gen, a->n_leases);
+			 (unsigned long long)gen, a->state.n_leases);
 }
 
 int adopt_start(struct tapqd *d, char *what, size_t what_size)
@@ -178,7 +183,8 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	struct adopt *a;
 	int n, r = 0;
 
-	n = sd_listen_fds_with_names(1, &names);
+	/* 0: fdlimit.c counts them too; adopt_leases() unsets them */
+	n = sd_listen_fds_with_names(0, &names);
 	if (n < 0) {
 		snprintf(what, what_size, "reading LISTEN_FDS and LISTEN_FDNAMES");
 		return n;
@@ -193,6 +199,7 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 		return -ENOMEM;
 	}
 	d->adopt = a;
+	a->n_passed = n;
 	for (int i = 0; i < n && r == 0; i++) {
 		int fd = SD_LISTEN_FDS_START + i;
 		struct adopt_fd *af = &a->fds[a->n];
@@ -215,12 +222,34 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 	if (r < 0)
 		return r;
 	adopt_stored_state(d, a);
-	adopt_state_file(d, a);
-	if (n > 0)
-		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
-			 n, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
-			 a->n_leases);
 	return 0;
+}
+
+char *adopt_take_conf(struct tapqd *d, size_t *ret_len)
+{
+	struct adopt *a = d->adopt;
+	char *text = a->state.conf;
+
+	*ret_len = a->state.conf_len;
+	a->state.conf = NULL;
+	a->state.conf_len = 0;
+	return text;
+}
+
+void adopt_leases(struct tapqd *d)
+{
+	struct adopt *a = d->adopt;
+
+	/* what sd_listen_fds(1) unsets: nothing tapqd starts is meant to read them */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	adopt_stored_state_keep(d, a);
+	adopt_state_file(d, a);
+	if (a->n_passed > 0)
+		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
+			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
+			 a->state.n_leases);
 }
 
 /* Drops a stored fd: closed here, and removed from the store, which would pass it again. */
@@ -347,9 +376,9 @@ static void adopt_lease(struct tapqd *d, struct device *dev)
 	struct adopt_fd *holder = NULL;
 	int r;
 
-	for (size_t i = 0; i < a->n_leases; i++)
-		if (!strcmp(a->leases[i].name, dev->conf.name))
-			rec = &a->leases[i];
+	for (size_t i = 0; i < a->state.n_leases; i++)
+		if (!strcmp(a->state.leases[i].name, dev->conf.name))
+			rec = &a->state.leases[i];
 	for (size_t i = 0; i < a->n; i++)
 		if (a->fds[i].fd >= 0 && a->fds[i].kind == FDSTORE_HOLDER &&
 		    !strcmp(a->fds[i].dev, dev->conf.name))
@@ -412,9 +441,9 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 /* The record of an earlier tapqd's lease on a device, if the state has one. */
 static const struct state_lease *adopt_record(const struct adopt *a, const char *name)
 {
-	for (size_t i = 0; i < a->n_leases; i++)
-		if (!strcmp(a->leases[i].name, name))
-			return &a->leases[i];
+	for (size_t i = 0; i < a->state.n_leases; i++)
+		if (!strcmp(a->state.leases[i].name, name))
+			return &a->state.leases[i];
 	return NULL;
 }
 

@@ -8,13 +8,26 @@
 #include "daemon.h"
 
 /*
- * Reads LISTEN_FDS/LISTEN_FDNAMES (and unsets them): the one listening
- * SEQPACKET Unix socket becomes d->listen_fd, fd store fds are kept for
- * adopt_device(), the lease state is read: the newest stored one, or else
- * the state file. Anything else passed is refused.
+ * Reads LISTEN_FDS/LISTEN_FDNAMES: the one listening SEQPACKET Unix socket
+ * becomes d->listen_fd, fd store fds are kept for adopt_device(), the newest
+ * stored lease state is read. Anything else passed is refused. Changes
+ * nothing, in the store or elsewhere: it runs before tapqd knows it is the
+ * one tapqd of its directory (instance.c).
  * Return: 0 or -errno with what saying why (a start-up failure).
  */
 int adopt_start(struct tapqd *d, char *what, size_t what_size);
+/*
+ * The config text the newest stored state carries, handed over (malloc'ed,
+ * *ret_len bytes): the config the stored devices were made under. NULL
+ * when the store passed back no state, or one without a config.
+ */
+char *adopt_take_conf(struct tapqd *d, size_t *ret_len);
+/*
+ * Once this tapqd is the one that runs: unsets LISTEN_*, drops the stored
+ * states not read from the store, and without a stored state reads the
+ * state file (statefile_init() first).
+ */
+void adopt_leases(struct tapqd *d);
 /*
  * Re-adopts the declared device cd from its stored queue fds, with its lease
  * when the holder still lives. Return: 0, -ENOENT when nothing of it was

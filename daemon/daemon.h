@@ -60,9 +60,12 @@ struct tapqd {
 	bool fdstore;        /* a service manager listens (NOTIFY_SOCKET): queues go to its fd store */
 	struct adopt *adopt; /* what came back from the fd store, during start-up only */
 	struct fdlimit *fdlimit; /* the store's size and what tapqd keeps in it; NULL: unknown */
+	int lock_fd;          /* the lock that makes this the one tapqd of its directory (instance.c) */
 	char state_path[128]; /* the lease state file (statefile.c) */
 	uint64_t state_gen;   /* generation of the last lease state saved */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
+	char *conf_text;      /* the config file last applied, for the stored state (statefile.c) */
+	size_t conf_text_len;
 	TAILQ_HEAD(, device) devices;
 	struct ctl *ctl; /* the control socket and its clients (ctl.c) */
 	int listen_fd;         /* set before ctl_listen() when the service manager passed it */

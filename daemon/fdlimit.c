@@ -340,7 +340,7 @@ static int fdlimit_count_passed(struct tapqd *d)
 	char **names = NULL;
 	int n = sd_listen_fds_with_names(0, &names), r = 0;
 
-	/* 0: LISTEN_FDS is adopt_start()'s to unset, after this */
+	/* 0: LISTEN_FDS is adopt_leases()'s to unset, after this */
 	for (int i = 0; i < n && r == 0; i++)
 		if (names && names[i] && sd_is_socket(SD_LISTEN_FDS_START + i, AF_UNSPEC, 0, -1) == 0)
 			r = fdlimit_passed(d->fdlimit, names[i]);

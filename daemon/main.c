@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "device.h"
 #include "fdlimit.h"
+#include "instance.h"
 #include "link.h"
 #include "log.h"
 #include "model.h"
@@ -83,6 +84,37 @@ static void main_absolute_conf_path(struct tapqd *d, char *buf, size_t size)
 	d->conf_path = buf;
 }
 
+/*
+ * The config file does not load, yet the fd store passed devices back: the
+ * config they were made under, carried in the stored state, keeps them. A
+ * refusal to start would only lead, restart after restart, to the start
+ * limit, and systemd then drops the whole store. The file's error is
+ * reported as a refused reload's is, and a reload takes the file once fixed.
+ */
+static void main_carried_conf(struct tapqd *d, const struct conf_error *file_err)
+{
+	struct conf_error err;
+	char why[600], line[600];
+	size_t len = 0;
+	char *text = adopt_take_conf(d, &len);
+
+	conf_error_format(file_err, why, sizeof(why));
+	if (!text)
+		main_die(d, "%s", why);
+	if (conf_parse_buffer(text, len, d->conf_path, &conf_lookup_system, &d->conf, &err) < 0) {
+		free(text);
+		conf_error_format(&err, line, sizeof(line));
+		main_die(d, "%s; the configuration last applied, carried in the fd store, does not "
+			    "load either: %s",
+			 why, line);
+	}
+	conf_error_format(file_err, d->conf_error, sizeof(d->conf_error));
+	log_err(d, "config refused, the configuration last applied (carried in the fd store) "
+		   "runs: %s",
+		why);
+	statefile_keep_conf(d, text, len);
+}
+
 static size_t main_count_devices(const struct tapqd *d)
 {
 	const struct device *dev;
@@ -123,6 +155,7 @@ static void main_stop(struct tapqd *d)
 	link_close(d->nl);
 	topo_fini(d);
 	event_base_free(d->base);
+	instance_release(d);
 }
 
 int main(int argc, char **argv)
@@ -130,10 +163,11 @@ int main(int argc, char **argv)
 	static const int signals[] = {SIGTERM, SIGINT, SIGHUP};
 	struct tapqd *d = calloc(1, sizeof(*d));
 	struct conf_error err;
-	char conf_path[PATH_MAX];
+	char conf_path[PATH_MAX], line[600];
 	bool foreground = false, test_only = false;
-	char what[512] = "";
-	int opt, r;
+	char what[512] = "", *text = NULL;
+	size_t text_len = 0;
+	int opt, r, conf_r;
 
 	if (!d) {
 		fprintf(stderr, "tapqd: out of memory\n");
@@ -141,6 +175,7 @@ int main(int argc, char **argv)
 	}
 	d->conf_path = MAIN_DEFAULT_CONF;
 	d->listen_fd = -1;
+	d->lock_fd = -1;
 	d->log_level = LOG_INFO;
 	TAILQ_INIT(&d->devices);
 	model_init(d);
@@ -171,24 +206,36 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init(d);
-	r = conf_load_file(d->conf_path, &conf_lookup_system, &d->conf, &err);
-	if (r < 0) {
-		char line[600];
-
+	conf_r = conf_load_file_text(d->conf_path, &conf_lookup_system, &d->conf, &err, &text,
+				     &text_len);
+	if (conf_r < 0 && test_only) {
 		conf_error_format(&err, line, sizeof(line));
-		if (test_only) {
-			fprintf(stderr, "%s\n", line);
-			free(d);
-			return 1;
-		}
-		main_die(d, "%s", line);
+		fprintf(stderr, "%s\n", line);
+		free(d);
+		return 1;
 	}
 	if (test_only) {
 		printf("%s: configuration OK, %zu device%s\n", d->conf_path, d->conf.n_devices,
 		       d->conf.n_devices == 1 ? "" : "s");
+		free(text);
 		free(d);
 		return 0;
 	}
+	/* before any fork: LISTEN_PID names this process */
+	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
+	r = adopt_start(d, what, sizeof(what));
+	if (r < 0)
+		main_die(d, "%s: %s", what, strerror(-r));
+	if (conf_r < 0)
+		main_carried_conf(d, &err);
+	else
+		statefile_keep_conf(d, text, text_len);
+	/* before anything is touched: a second tapqd leaves the first one's taps and state alone */
+	r = instance_claim(d, what, sizeof(what));
+	if (r == -EALREADY || r == -EADDRINUSE)
+		main_die(d, "%s", what);
+	if (r < 0)
+		main_die(d, "%s: %s", what, strerror(-r));
 	d->log_level = (int)d->conf.log_level;
 	main_absolute_conf_path(d, conf_path, sizeof(conf_path));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -212,13 +259,9 @@ int main(int argc, char **argv)
 	if (statefile_init(d) < 0)
 		main_die(d, "%s: the lease state file beside it would be too long a path",
 			 d->conf.socket_path);
-	/* before any fork: LISTEN_PID names this process */
-	d->fdstore = getenv("NOTIFY_SOCKET") != NULL;
-	/* before adopt_start(): it counts what the store passed back, before any is removed */
+	/* before adopt_leases(): it counts what the store passed back, before any is removed */
 	fdlimit_start(d);
-	r = adopt_start(d, what, sizeof(what));
-	if (r < 0)
-		main_die(d, "%s: %s", what, strerror(-r));
+	adopt_leases(d);
 	model_start(d);
 	r = ctl_listen(d, &verbs_ops, what, sizeof(what));
 	if (r < 0)
@@ -234,6 +277,10 @@ int main(int argc, char **argv)
 		if (event_reinit(d->base) < 0)
 			main_die(d, "re-initialising the event loop after detaching failed");
 		log_detached(d);
+		r = instance_note_pid(d, what, sizeof(what));
+		if (r < 0)
+			log_warn(d, "%s: %s; a second tapqd will not name this one", what,
+				 strerror(-r));
 	}
 	/* threads do not survive daemon()'s fork: they start only now */
 	r = ctl_closer_start(d);

@@ -22,6 +22,7 @@
 #include "reload.h"
 #include "reload_plan.h"
 #include "sockfile.h"
+#include "statefile.h"
 #include "sync.h"
 #include "topo.h"
 
@@ -233,6 +234,8 @@ int reload_run(struct tapqd *d)
 {
 	struct conf *next = malloc(sizeof(*next)), *prev = malloc(sizeof(*prev));
 	struct conf_error err;
+	char *text = NULL;
+	size_t len = 0;
 	int r;
 
 	notify_reloading(d);
@@ -242,7 +245,7 @@ int reload_run(struct tapqd *d)
 		snprintf(d->conf_error, sizeof(d->conf_error), "%s: out of memory", d->conf_path);
 		goto refused;
 	}
-	r = conf_load_file(d->conf_path, &conf_lookup_system, next, &err);
+	r = conf_load_file_text(d->conf_path, &conf_lookup_system, next, &err, &text, &len);
 	if (r < 0) {
 		conf_error_format(&err, d->conf_error, sizeof(d->conf_error));
 		goto refused;
@@ -251,15 +254,20 @@ int reload_run(struct tapqd *d)
 	if (r < 0)
 		goto refused;
 	d->conf_error[0] = '\0';
+	statefile_keep_conf(d, text, len);
+	text = NULL;
 	r = reload_devices(d, prev);
 	if (r < 0)
 		log_err(d, "reload: planning the devices: %s; they keep their settings",
 			strerror(-r));
+	/* the config a restart comes up on when the file no longer loads */
+	statefile_save(d);
 	log_info(d, "reloaded %s: %zu devices declared", d->conf_path, d->conf.n_devices);
 	goto out;
 refused:
 	log_err(d, "reload refused, the previous configuration stays: %s", d->conf_error);
 out:
+	free(text);
 	free(next);
 	free(prev);
 	notify_ready(d);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * state.c - the lease state memfd format; pure functions over bytes, no I/O.
+ * state.c - the state memfd and file format; pure functions over bytes, no I/O.
  *
  * Host byte order (the memfd and the file never leave the machine), fixed offsets:
- *   header  "TQST", u16 version (2), u16 number of records, u64 generation
+ *   header  "TQST", u16 version (3), u16 number of records, u64 generation,
+ *           u32 config length, 4 zero bytes
  *   record  name[16] (NUL-padded), i32 pid, u32 uid, u8 control,
  *           3 zero bytes, token[16]
- * The length must be exactly header + n records; every field is checked.
+ *   config  the config text, as many bytes as the header says
+ * The length must be exactly header + n records + config; every field is
+ * checked. Version 2 is version 3 with a 16-byte header and no config.
  */
 
 #include <errno.h>
@@ -16,39 +19,44 @@
 #include "state.h"
 
 #define STATE_MAGIC "TQST"
-/* 2: the generation, so that of two stored states the newer one wins */
-#define STATE_VERSION 2
-#define STATE_HDR 16
+/* 2: the generation, so that of two stored states the newer one wins; 3: the config */
+#define STATE_VERSION 3
+#define STATE_HDR 24
+#define STATE_HDR_V2 16
 #define STATE_REC (TAPQD_NAME_MAX + 4 + 4 + 4 + TAPQD_TOKEN_LEN)
 
-size_t state_size(size_t n)
+size_t state_size(size_t n, size_t conf_len)
 {
-	return STATE_HDR + n * STATE_REC;
+	return STATE_HDR + n * STATE_REC + conf_len;
 }
 
-void state_encode(const struct state_lease *leases, size_t n, uint64_t generation, uint8_t *buf)
+void state_encode(const struct state *s, uint8_t *buf)
 {
-	uint16_t version = STATE_VERSION, count = (uint16_t)n;
+	uint16_t version = STATE_VERSION, count = (uint16_t)s->n_leases;
+	uint32_t conf_len = (uint32_t)s->conf_len;
+	uint8_t *p = buf + STATE_HDR;
 
+	memset(buf, 0, STATE_HDR);
 	memcpy(buf, STATE_MAGIC, 4);
 	memcpy(buf + 4, &version, 2);
 	memcpy(buf + 6, &count, 2);
-	memcpy(buf + 8, &generation, 8);
-	for (size_t i = 0; i < n; i++) {
-		const struct state_lease *l = &leases[i];
-		uint8_t *p = buf + state_size(i);
+	memcpy(buf + 8, &s->generation, 8);
+	memcpy(buf + 16, &conf_len, 4);
+	for (size_t i = 0; i < s->n_leases; i++, p += STATE_REC) {
+		const struct state_lease *l = &s->leases[i];
 		int32_t pid = (int32_t)l->pid;
 		uint32_t uid = (uint32_t)l->uid;
 
 		memset(p, 0, STATE_REC);
-		strncpy((char *)p, l->name, TAPQD_NAME_MAX - 1);
+		memcpy(p, l->name, strnlen(l->name, TAPQD_NAME_MAX - 1));
 		memcpy(p + 16, &pid, 4);
 		memcpy(p + 20, &uid, 4);
 		p[24] = (uint8_t)l->control;
 		memcpy(p + 28, l->token, TAPQD_TOKEN_LEN);
 	}
+	if (s->conf_len)
+		memcpy(p, s->conf, s->conf_len);
 }
-
 static int state_decode_one(const uint8_t *p, struct state_lease *l)
 {
 	int32_t pid;
@@ -76,41 +84,62 @@ static int state_decode_one(const uint8_t *p, struct state_lease *l)
 	return 0;
 }
 
-int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_t *ret_n,
-		 uint64_t *ret_generation)
+int state_decode(const uint8_t *buf, size_t len, struct state *ret)
 {
-	struct state_lease *leases = NULL;
+	struct state s = {0};
 	uint16_t version, count;
-	uint64_t generation;
-	int r;
+	uint32_t conf_len = 0, zero = 0;
+	size_t hdr = STATE_HDR;
+	int r = 0;
 
 	/* the version sits where version 1 had it: an old state reads as -EPROTO */
 	if (len < 8 || memcmp(buf, STATE_MAGIC, 4))
 		return -EBADMSG;
 	memcpy(&version, buf + 4, 2);
-	if (version != STATE_VERSION)
+	if (version == 2)
+		hdr = STATE_HDR_V2;
+	else if (version != STATE_VERSION)
 		return -EPROTO;
-	if (len < STATE_HDR)
+	if (len < hdr)
 		return -EBADMSG;
 	memcpy(&count, buf + 6, 2);
-	memcpy(&generation, buf + 8, 8);
-	/* tapqd starts counting at 1: 0 is no state ever written */
-	if (!generation || count > STATE_LEASES_MAX || len != state_size(count))
-		return -EBADMSG;
-	if (count && !(leases = calloc(count, sizeof(*leases))))
-		return -ENOMEM;
-	for (size_t i = 0; i < count; i++) {
-		r = state_decode_one(buf + state_size(i), &leases[i]);
-		for (size_t j = 0; r == 0 && j < i; j++)
-			if (!strcmp(leases[j].name, leases[i].name))
-				r = -EBADMSG; /* one lease per device */
-		if (r < 0) {
-			free(leases);
-			return r;
-		}
+	memcpy(&s.generation, buf + 8, 8);
+	if (version == STATE_VERSION) {
+		memcpy(&conf_len, buf + 16, 4);
+		memcpy(&zero, buf + 20, 4);
 	}
-	*ret = leases;
-	*ret_n = count;
-	*ret_generation = generation;
+	/* tapqd starts counting at 1: 0 is no state ever written */
+	if (!s.generation || zero || count > STATE_LEASES_MAX || conf_len > STATE_CONF_MAX ||
+	    len != hdr + count * (size_t)STATE_REC + conf_len)
+		return -EBADMSG;
+	if (count && !(s.leases = calloc(count, sizeof(*s.leases))))
+		return -ENOMEM;
+	s.n_leases = count;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		r = state_decode_one(buf + hdr + i * STATE_REC, &s.leases[i]);
+		for (size_t j = 0; r == 0 && j < i; j++)
+			if (!strcmp(s.leases[j].name, s.leases[i].name))
+				r = -EBADMSG; /* one lease per device */
+	}
+	if (r == 0 && conf_len) {
+		s.conf = malloc(conf_len);
+		if (s.conf)
+			memcpy(s.conf, buf + len - conf_len, conf_len);
+		else
+			r = -ENOMEM;
+		s.conf_len = conf_len;
+	}
+	if (r < 0) {
+		state_free(&s);
+		return r;
+	}
+	*ret = s;
 	return 0;
+}
+
+void state_free(struct state *s)
+{
+	free(s->leases);
+	free(s->conf);
+	memset(s, 0, sizeof(*s));
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* state.h - the lease state tapqd keeps (fd store, state file): a versioned binary record per lease */
+/*
+ * state.h - the state tapqd keeps (fd store, state file): a versioned binary
+ * record per lease, and the configuration tapqd last applied
+ */
 #ifndef TAPQD_STATE_H
 #define TAPQD_STATE_H
 
@@ -11,6 +14,12 @@
 
 /* Far more than the devices one tapqd holds; a bound on what a read allocates. */
 #define STATE_LEASES_MAX 4096
+/*
+ * The config text a state carries at most: 28 times tapqd.conf.example, which
+ * documents every key; 64 devices with every key set take a tenth of it. A
+ * config over it is carried not at all (statefile.c says so when it is applied).
+ */
+#define STATE_CONF_MAX (256 * 1024)
 
 /* One lease as a restarted tapqd needs it; the holder's pidfd travels beside it. */
 struct state_lease {
@@ -21,20 +30,32 @@ struct state_lease {
 	uint8_t token[TAPQD_TOKEN_LEN];
 };
 
-/* Bytes state_encode() writes for n leases. */
-size_t state_size(size_t n);
 /*
- * Writes n leases into buf, which holds state_size(n) bytes. generation
- * (1 and up) grows with every state written, so that of two states stored
- * side by side a reader takes the newer.
+ * One state. generation (1 and up) grows with every state written, so that
+ * of two states stored side by side a reader takes the newer. conf is the
+ * text of the config file tapqd last applied, so that a restart can come up
+ * on it when the file no longer loads; NULL (conf_len 0) when not carried.
  */
-void state_encode(const struct state_lease *leases, size_t n, uint64_t generation, uint8_t *buf);
+struct state {
+	struct state_lease *leases;
+	size_t n_leases;
+	uint64_t generation;
+	char *conf;
+	size_t conf_len;
+};
+
+/* Bytes state_encode() writes for n leases and conf_len bytes of config. */
+size_t state_size(size_t n, size_t conf_len);
+/* Writes s into buf, which holds state_size(s->n_leases, s->conf_len) bytes. */
+void state_encode(const struct state *s, uint8_t *buf);
 /*
- * Reads what state_encode() wrote, strictly: it is input. *ret is malloc'ed
- * (NULL when n is 0). Return: 0, -EBADMSG (malformed), -EPROTO (another
- * version) or -ENOMEM.
+ * Reads what state_encode() wrote, strictly: it is input. Version 2 (no
+ * config) is read too: the state of the tapqd an upgrade replaces. *ret's
+ * leases and conf are malloc'ed (NULL when there are none): state_free().
+ * Return: 0, -EBADMSG (malformed), -EPROTO (another version) or -ENOMEM.
  */
-int state_decode(const uint8_t *buf, size_t len, struct state_lease **ret, size_t *ret_n,
-		 uint64_t *ret_generation);
+int state_decode(const uint8_t *buf, size_t len, struct state *ret);
+/* Frees what state_decode() allocated, and clears s. */
+void state_free(struct state *s);
 
 #endif

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * statefile.c - where the lease state goes each time a lease begins or ends:
- * a file in the runtime directory, the source for a restart without
- * systemd, and the service manager's fd store, the source under systemd.
- * Both get the same bytes (state.c) and generation; both are read back
- * strictly, as any input.
+ * statefile.c - where the lease state goes each time a lease begins or ends
+ * or a config is applied: a file in the runtime directory, the source for a
+ * restart without systemd, and the service manager's fd store, the source
+ * under systemd. Both get the same format (state.c) and generation; only
+ * the store's copy carries the config text. Both are read back strictly, as
+ * any input.
  */
 
 #include <errno.h>
@@ -18,49 +19,44 @@
 
 #include "device.h"
 #include "fdstore.h"
+#include "instance.h"
 #include "lease.h"
 #include "log.h"
 #include "statefile.h"
 
 int statefile_init(struct tapqd *d)
 {
-	const char *path = d->conf.socket_path, *slash = strrchr(path, '/');
-	int n;
-
-	/* validate.c makes the socket path absolute: there is a slash */
-	n = snprintf(d->state_path, sizeof(d->state_path), "%.*s/" STATEFILE_NAME,
-		     slash ? (int)(slash - path) : 0, path);
-	return n < 0 || (size_t)n >= sizeof(d->state_path) ? -ENAMETOOLONG : 0;
+	return instance_path(d, STATEFILE_NAME, d->state_path, sizeof(d->state_path));
 }
 
-/* Every lease as a record; *ret_buf is malloc'ed, state_size(*ret_n) bytes. */
-static int statefile_encode(struct tapqd *d, uint64_t generation, uint8_t **ret_buf,
-			    size_t *ret_n)
+/* Every lease as a record, into s->leases (malloc'ed). */
+static int statefile_collect(struct tapqd *d, struct state *s)
 {
-	struct state_lease *leases;
 	const struct device *dev;
 	size_t n = 0;
-	uint8_t *buf;
 
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		n += dev->lease != NULL;
-	leases = calloc(n ? n : 1, sizeof(*leases));
-	buf = malloc(state_size(n));
-	if (!leases || !buf) {
-		free(leases);
-		free(buf);
+	s->leases = calloc(n ? n : 1, sizeof(*s->leases));
+	if (!s->leases)
 		return -ENOMEM;
-	}
-	n = 0;
 	TAILQ_FOREACH(dev, &d->devices, entry) {
 		if (dev->lease)
-			lease_record(dev->lease, dev->conf.name, &leases[n++]);
+			lease_record(dev->lease, dev->conf.name, &s->leases[s->n_leases++]);
 	}
-	state_encode(leases, n, generation, buf);
-	free(leases);
-	*ret_buf = buf;
-	*ret_n = n;
 	return 0;
+}
+
+/* s as bytes: malloc'ed, *ret_size of them; NULL when out of memory. */
+static uint8_t *statefile_bytes(const struct state *s, size_t *ret_size)
+{
+	uint8_t *buf;
+
+	*ret_size = state_size(s->n_leases, s->conf_len);
+	buf = malloc(*ret_size);
+	if (buf)
+		state_encode(s, buf);
+	return buf;
 }
 
 /*
@@ -118,33 +114,62 @@ static int statefile_write(const char *path, const uint8_t *buf, size_t size, co
 	return r;
 }
 
+/*
+ * The file carries no config: without a store no unleased device outlives
+ * tapqd, and a broken config must then fail as at a first start.
+ */
 void statefile_save(struct tapqd *d)
 {
+	struct state s = {.generation = ++d->state_gen};
 	const char *what = "encoding";
-	uint64_t generation = ++d->state_gen;
 	uint8_t *buf = NULL;
+	size_t size = 0;
+	int r;
 
 	d->state_dirty = false;
-	size_t n = 0;
-	int r = statefile_encode(d, generation, &buf, &n);
-
+	r = statefile_collect(d, &s);
+	if (r == 0 && !(buf = statefile_bytes(&s, &size)))
+		r = -ENOMEM;
 	if (r == 0)
-		r = statefile_write(d->state_path, buf, state_size(n), &what);
+		r = statefile_write(d->state_path, buf, size, &what);
 	if (r < 0)
 		log_err(d, "lease state %s: %s: %s; a restart without the fd store will not know "
 			   "the leases",
 			d->state_path, what, strerror(-r));
-	if (buf)
-		fdstore_put_state(d, buf, state_size(n), generation);
-	else
-		log_err(d, "fd store: the lease state: %s; a restart will not know the leases",
-			strerror(-r));
 	free(buf);
+	if (d->fdstore) {
+		s.conf = d->conf_text;
+		s.conf_len = d->conf_text_len;
+		buf = s.leases ? statefile_bytes(&s, &size) : NULL;
+		if (buf)
+			fdstore_put_state(d, buf, size, s.generation);
+		else
+			log_err(d, "fd store: the lease state: out of memory; a restart will not "
+				   "know the leases");
+		free(buf);
+	}
+	free(s.leases);
 }
 
-int statefile_read_fd(int fd, struct state_lease **ret, size_t *ret_n, uint64_t *ret_generation)
+void statefile_keep_conf(struct tapqd *d, char *text, size_t len)
 {
-	size_t max = state_size(STATE_LEASES_MAX);
+	free(d->conf_text);
+	d->conf_text = NULL;
+	d->conf_text_len = 0;
+	if (len > STATE_CONF_MAX) {
+		log_warn(d, "%s is %zu bytes, more than the %d the fd store carries: a restart "
+			    "while it does not load will fail",
+			 d->conf_path, len, STATE_CONF_MAX);
+		free(text);
+		return;
+	}
+	d->conf_text = text;
+	d->conf_text_len = len;
+}
+
+int statefile_read_fd(int fd, struct state *ret)
+{
+	size_t max = state_size(STATE_LEASES_MAX, STATE_CONF_MAX);
 	struct stat st;
 	uint8_t *buf;
 	ssize_t n;
@@ -163,20 +188,17 @@ int statefile_read_fd(int fd, struct state_lease **ret, size_t *ret_n, uint64_t 
 	else if (n != st.st_size)
 		r = -EBADMSG; /* it changed under us: not what tapqd wrote */
 	else
-		r = state_decode(buf, (size_t)n, ret, ret_n, ret_generation);
+		r = state_decode(buf, (size_t)n, ret);
 	free(buf);
 	return r;
 }
 
-int statefile_load(struct tapqd *d, struct state_lease **ret, size_t *ret_n,
-		   uint64_t *ret_generation)
+int statefile_load(struct tapqd *d, struct state *ret)
 {
 	struct stat st;
 	int fd, r;
 
-	*ret = NULL;
-	*ret_n = 0;
-	*ret_generation = 0;
+	memset(ret, 0, sizeof(*ret));
 	fd = open(d->state_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
@@ -186,7 +208,7 @@ int statefile_load(struct tapqd *d, struct state_lease **ret, size_t *ret_n,
 	else if (st.st_uid != geteuid() || (st.st_mode & 077))
 		r = -EPERM;
 	else
-		r = statefile_read_fd(fd, ret, ret_n, ret_generation);
+		r = statefile_read_fd(fd, ret);
 	close(fd);
 	return r;
 }
@@ -220,4 +242,5 @@ void statefile_close(struct tapqd *d)
 	if (d->state_ev)
 		event_free(d->state_ev);
 	d->state_ev = NULL;
+	statefile_keep_conf(d, NULL, 0);
 }

@@ -1147,7 +1147,8 @@ START_TEST(test_load_file)
 	char dir[] = "/tmp/test_conf.XXXXXX", path[64];
 	struct conf_error err;
 	struct conf c;
-	char *big;
+	char *big, *text = NULL;
+	size_t len = 0;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 
@@ -1156,10 +1157,19 @@ START_TEST(test_load_file)
 	ck_assert_int_eq(conf_load_file(path, &test_lookup, &c, &err), 0);
 	ck_assert_uint_eq(c.devices[0].max_queues, 4);
 
+	/* the text that loaded, for the state a restart comes up on; none when it does not load */
+	ck_assert_int_eq(conf_load_file_text(path, &test_lookup, &c, &err, &text, &len), 0);
+	ck_assert_uint_eq(len, strlen(D "max_queues = 4\n"));
+	ck_assert_mem_eq(text, D "max_queues = 4\n", len);
+	free(text);
+	text = NULL;
+
 	write_file(path, D "max_queues = 400\n", strlen(D "max_queues = 400\n"));
 	ck_assert_int_eq(conf_load_file(path, &test_lookup, &c, &err), -EINVAL);
 	ck_assert_str_eq(err.file, path);
 	ck_assert_uint_eq(err.line, 2);
+	ck_assert_int_eq(conf_load_file_text(path, &test_lookup, &c, &err, &text, &len), -EINVAL);
+	ck_assert_ptr_null(text);
 
 	/* 1 MiB is the most tapqd reads */
 	big = malloc(1024 * 1024 + 1);

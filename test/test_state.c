@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_state.c - unit tests of the lease state format (daemon/state.c) and fd store names (daemon/fdstore.c) */
+/* test_state.c - unit tests of the state format (daemon/state.c) and fd store names (daemon/fdstore.c) */
 
 #include <check.h>
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "conf.h"
 #include "fdstore.h"
 #include "state.h"
 
@@ -18,66 +19,152 @@ static const struct state_lease two[] = {
 };
 
 #define GEN 0x0102030405060708ull
-#define REC0 16 /* the first record, after the header */
+#define HDR 24 /* the first record, after the header */
+#define REC 44
+#define REC0 HDR
+
+static const char conf_text[] = "[tapqd]\nlog_level = debug\n\n[device tqa]\nmax_queues = 4\n";
+
+static uint8_t *encoded_conf(const struct state_lease *l, size_t n, const char *conf,
+			     size_t conf_len)
+{
+	struct state s = {.leases = (struct state_lease *)l, .n_leases = n, .generation = GEN,
+			  .conf = (char *)conf, .conf_len = conf_len};
+	uint8_t *buf = malloc(state_size(n, conf_len));
+
+	ck_assert_ptr_nonnull(buf);
+	state_encode(&s, buf);
+	return buf;
+}
 
 static uint8_t *encoded(const struct state_lease *l, size_t n)
 {
-	uint8_t *buf = malloc(state_size(n));
+	return encoded_conf(l, n, NULL, 0);
+}
 
-	ck_assert_ptr_nonnull(buf);
-	state_encode(l, n, GEN, buf);
-	return buf;
+static void assert_leases(const struct state *s, const struct state_lease *l, size_t n)
+{
+	ck_assert_uint_eq(s->n_leases, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(s->leases[i].name, l[i].name);
+		ck_assert_int_eq(s->leases[i].pid, l[i].pid);
+		ck_assert_uint_eq(s->leases[i].uid, l[i].uid);
+		ck_assert_uint_eq(s->leases[i].control, l[i].control);
+		ck_assert_mem_eq(s->leases[i].token, l[i].token, TAPQD_TOKEN_LEN);
+	}
 }
 
 START_TEST(test_round_trip)
 {
 	uint8_t *buf = encoded(two, 2);
-	struct state_lease *out = NULL;
-	uint64_t gen = 0;
-	size_t n = 0;
+	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(2), &out, &n, &gen), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_uint_eq(gen, GEN);
-	for (size_t i = 0; i < 2; i++) {
-		ck_assert_str_eq(out[i].name, two[i].name);
-		ck_assert_int_eq(out[i].pid, two[i].pid);
-		ck_assert_uint_eq(out[i].uid, two[i].uid);
-		ck_assert_uint_eq(out[i].control, two[i].control);
-		ck_assert_mem_eq(out[i].token, two[i].token, TAPQD_TOKEN_LEN);
-	}
-	free(out);
+	ck_assert_int_eq(state_decode(buf, state_size(2, 0), &out), 0);
+	ck_assert_uint_eq(out.generation, GEN);
+	assert_leases(&out, two, 2);
+	ck_assert_ptr_null(out.conf);
+	ck_assert_uint_eq(out.conf_len, 0);
+	state_free(&out);
+	ck_assert_ptr_null(out.leases);
 	free(buf);
+}
+END_TEST
+
+/* The config text comes back byte for byte, whatever it holds: the parser reads it again. */
+START_TEST(test_conf_round_trip)
+{
+	static const char odd[] = {'a', 0, '\n', (char)0xff, '['};
+	uint8_t *buf = encoded_conf(two, 2, conf_text, sizeof(conf_text) - 1);
+	struct state out;
+
+	ck_assert_int_eq(state_decode(buf, state_size(2, sizeof(conf_text) - 1), &out), 0);
+	assert_leases(&out, two, 2);
+	ck_assert_uint_eq(out.conf_len, sizeof(conf_text) - 1);
+	ck_assert_mem_eq(out.conf, conf_text, sizeof(conf_text) - 1);
+	state_free(&out);
+	free(buf);
+	buf = encoded_conf(NULL, 0, odd, sizeof(odd));
+	ck_assert_int_eq(state_decode(buf, state_size(0, sizeof(odd)), &out), 0);
+	ck_assert_uint_eq(out.n_leases, 0);
+	ck_assert_mem_eq(out.conf, odd, sizeof(odd));
+	state_free(&out);
+	free(buf);
+}
+END_TEST
+
+/* What a restart does with the text: the parser takes it back to the config that was applied. */
+START_TEST(test_conf_parses_back)
+{
+	uint8_t *buf = encoded_conf(two, 1, conf_text, sizeof(conf_text) - 1);
+	struct conf_error err;
+	struct conf *c = malloc(sizeof(*c));
+	struct state out;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(state_decode(buf, state_size(1, sizeof(conf_text) - 1), &out), 0);
+	ck_assert_int_eq(conf_parse_buffer(out.conf, out.conf_len, "tapqd.conf", NULL, c, &err), 0);
+	ck_assert_uint_eq(c->n_devices, 1);
+	ck_assert_str_eq(c->devices[0].name, "tqa");
+	ck_assert_uint_eq(c->devices[0].max_queues, 4);
+	ck_assert_int_eq(c->log_level, CONF_LOG_DEBUG);
+	state_free(&out);
+	free(c);
+	free(buf);
+}
+END_TEST
+
+/* STATE_CONF_MAX is read; one byte more is refused before anything is allocated. */
+START_TEST(test_conf_bound)
+{
+	char *big = malloc(STATE_CONF_MAX + 1);
+	uint8_t *buf;
+	struct state out;
+	uint32_t len = STATE_CONF_MAX + 1;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', STATE_CONF_MAX + 1);
+	buf = encoded_conf(two, 1, big, STATE_CONF_MAX);
+	ck_assert_int_eq(state_decode(buf, state_size(1, STATE_CONF_MAX), &out), 0);
+	ck_assert_uint_eq(out.conf_len, STATE_CONF_MAX);
+	state_free(&out);
+	free(buf);
+	buf = encoded_conf(two, 1, big, STATE_CONF_MAX + 1);
+	ck_assert_int_eq(state_decode(buf, state_size(1, STATE_CONF_MAX + 1), &out), -EBADMSG);
+	free(buf);
+	/* a length that claims more than is there */
+	buf = encoded_conf(two, 1, big, 10);
+	memcpy(buf + 16, &len, 4);
+	ck_assert_int_eq(state_decode(buf, state_size(1, 10), &out), -EBADMSG);
+	free(buf);
+	free(big);
 }
 END_TEST
 
 START_TEST(test_empty)
 {
 	uint8_t *buf = encoded(NULL, 0);
-	struct state_lease *out = (struct state_lease *)buf;
-	uint64_t gen = 0;
-	size_t n = 7;
+	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(0), &out, &n, &gen), 0);
-	ck_assert_uint_eq(gen, GEN);
-	ck_assert_uint_eq(n, 0);
-	ck_assert_ptr_null(out);
+	ck_assert_int_eq(state_decode(buf, state_size(0, 0), &out), 0);
+	ck_assert_uint_eq(out.generation, GEN);
+	ck_assert_uint_eq(out.n_leases, 0);
+	ck_assert_ptr_null(out.leases);
+	ck_assert_ptr_null(out.conf);
 	free(buf);
 }
 END_TEST
 
 START_TEST(test_truncated_and_trailing)
 {
-	uint8_t *buf = encoded(two, 2), *big = malloc(state_size(2) + 1);
-	struct state_lease *out = NULL;
-	uint64_t gen;
-	size_t n = 0;
+	size_t size = state_size(2, 5);
+	uint8_t *buf = encoded_conf(two, 2, "x = 1", 5), *big = malloc(size + 1);
+	struct state out;
 
-	for (size_t len = 0; len < state_size(2); len++)
-		ck_assert_int_eq(state_decode(buf, len, &out, &n, &gen), -EBADMSG);
-	memcpy(big, buf, state_size(2));
-	big[state_size(2)] = 0;
-	ck_assert_int_eq(state_decode(big, state_size(2) + 1, &out, &n, &gen), -EBADMSG);
+	for (size_t len = 0; len < size; len++)
+		ck_assert_int_eq(state_decode(buf, len, &out), -EBADMSG);
+	memcpy(big, buf, size);
+	big[size] = 0;
+	ck_assert_int_eq(state_decode(big, size + 1, &out), -EBADMSG);
 	free(big);
 	free(buf);
 }
@@ -93,8 +180,11 @@ START_TEST(test_bad_fields)
 	} cases[] = {
 		{0, 'X', -EBADMSG},          /* magic */
 		{4, 1, -EPROTO},             /* version 1, before the generation */
-		{4, 3, -EPROTO},             /* a later version */
+		{4, 4, -EPROTO},             /* a later version */
 		{6, 3, -EBADMSG},            /* count says 3, 2 present */
+		{16, 6, -EBADMSG},           /* config length says 6, 5 present */
+		{20, 1, -EBADMSG},           /* reserved in the header */
+		{23, 0x80, -EBADMSG},        /* reserved in the header */
 		{REC0, 0, -EBADMSG},         /* empty name */
 		{REC0, '/', -EBADMSG},       /* a name the kernel refuses */
 		{REC0 + 5, 'x', -EBADMSG},   /* bytes after the name's NUL */
@@ -103,16 +193,14 @@ START_TEST(test_bad_fields)
 		{REC0 + 24, 3, -EBADMSG},    /* unknown control */
 		{REC0 + 25, 1, -EBADMSG},    /* reserved */
 	};
-	struct state_lease *out = NULL;
-	uint64_t gen;
-	size_t n = 0;
+	struct state out;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint8_t *buf = encoded(two, 2);
+		uint8_t *buf = encoded_conf(two, 2, "x = 1", 5);
 		int r;
 
 		buf[cases[i].off] = cases[i].val;
-		r = state_decode(buf, state_size(2), &out, &n, &gen);
+		r = state_decode(buf, state_size(2, 5), &out);
 		ck_assert_msg(r == cases[i].want, "case %zu: %d", i, r);
 		free(buf);
 	}
@@ -123,13 +211,11 @@ START_TEST(test_no_pid)
 {
 	struct state_lease l = two[0];
 	uint8_t *buf;
-	struct state_lease *out = NULL;
-	uint64_t gen;
-	size_t n = 0;
+	struct state out;
 
 	l.pid = 0;
 	buf = encoded(&l, 1);
-	ck_assert_int_eq(state_decode(buf, state_size(1), &out, &n, &gen), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, state_size(1, 0), &out), -EBADMSG);
 	free(buf);
 }
 END_TEST
@@ -137,12 +223,10 @@ END_TEST
 START_TEST(test_duplicate_device)
 {
 	struct state_lease dup[2] = {two[0], two[0]};
-	uint8_t *buf = encoded(dup, 2);
-	struct state_lease *out = NULL;
-	uint64_t gen;
-	size_t n = 0;
+	uint8_t *buf = encoded_conf(dup, 2, conf_text, sizeof(conf_text) - 1);
+	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(2), &out, &n, &gen), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, state_size(2, sizeof(conf_text) - 1), &out), -EBADMSG);
 	free(buf);
 }
 END_TEST
@@ -150,20 +234,44 @@ END_TEST
 /* Generation 0 is never written: a zeroed header is no state. */
 START_TEST(test_generation_zero)
 {
-	uint8_t *buf = malloc(state_size(1));
-	struct state_lease *out = NULL;
-	uint64_t gen = 9;
-	size_t n = 0;
+	struct state s = {.leases = (struct state_lease *)two, .n_leases = 1};
+	uint8_t *buf = malloc(state_size(1, 0));
+	struct state out = {.generation = 9};
 
 	ck_assert_ptr_nonnull(buf);
-	state_encode(two, 1, 0, buf);
-	ck_assert_int_eq(state_decode(buf, state_size(1), &out, &n, &gen), -EBADMSG);
-	ck_assert_uint_eq(gen, 9);
-	state_encode(two, 1, UINT64_MAX, buf);
-	ck_assert_int_eq(state_decode(buf, state_size(1), &out, &n, &gen), 0);
-	ck_assert_uint_eq(gen, UINT64_MAX);
-	free(out);
+	state_encode(&s, buf);
+	ck_assert_int_eq(state_decode(buf, state_size(1, 0), &out), -EBADMSG);
+	ck_assert_uint_eq(out.generation, 9);
+	s.generation = UINT64_MAX;
+	state_encode(&s, buf);
+	ck_assert_int_eq(state_decode(buf, state_size(1, 0), &out), 0);
+	ck_assert_uint_eq(out.generation, UINT64_MAX);
+	state_free(&out);
 	free(buf);
+}
+END_TEST
+
+/*
+ * What the tapqd an upgrade replaces wrote (version 2: a 16-byte header, no
+ * config) is read: its leases survive the upgrade's restart.
+ */
+START_TEST(test_version2)
+{
+	uint8_t *v3 = encoded(two, 2), v2[16 + 2 * REC];
+	uint16_t v = 2;
+	struct state out;
+
+	memcpy(v2, v3, 16);
+	memcpy(v2 + 4, &v, 2);
+	memcpy(v2 + 16, v3 + HDR, 2 * REC);
+	ck_assert_int_eq(state_decode(v2, sizeof(v2), &out), 0);
+	ck_assert_uint_eq(out.generation, GEN);
+	assert_leases(&out, two, 2);
+	ck_assert_ptr_null(out.conf);
+	state_free(&out);
+	ck_assert_int_eq(state_decode(v2, sizeof(v2) - 1, &out), -EBADMSG);
+	ck_assert_int_eq(state_decode(v2, 15, &out), -EBADMSG);
+	free(v3);
 }
 END_TEST
 
@@ -172,49 +280,48 @@ START_TEST(test_version1)
 {
 	uint8_t buf[8 + 44] = "TQST";
 	uint16_t v = 1, c = 1;
-	struct state_lease *out = NULL;
-	uint64_t gen;
-	size_t n = 0;
+	struct state out = {0};
 
 	memcpy(buf + 4, &v, 2);
 	memcpy(buf + 6, &c, 2);
 	memcpy(buf + 8, "tqa", 3);
-	ck_assert_int_eq(state_decode(buf, sizeof(buf), &out, &n, &gen), -EPROTO);
-	ck_assert_int_eq(state_decode(buf, 8, &out, &n, &gen), -EPROTO);
-	ck_assert_ptr_null(out);
+	ck_assert_int_eq(state_decode(buf, sizeof(buf), &out), -EPROTO);
+	ck_assert_int_eq(state_decode(buf, 8, &out), -EPROTO);
+	ck_assert_ptr_null(out.leases);
 }
 END_TEST
 
 START_TEST(test_garbage)
 {
 	uint8_t buf[512];
-	struct state_lease *out;
-	uint64_t gen;
-	size_t n;
+	struct state out;
 	unsigned int seed = 5;
 
 	/* random bytes behind a valid header: must be refused or read whole, never crash */
-	for (int round = 0; round < 2000; round++) {
+	for (int round = 0; round < 4000; round++) {
 		size_t len = (size_t)rand_r(&seed) % sizeof(buf);
 		int r;
 
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)rand_r(&seed);
-		if (round % 2 && len >= REC0) {
-			uint16_t v = 2, c = (uint16_t)((len - REC0) / 44);
+		if (round % 2 && len >= HDR) {
+			uint16_t v = round % 4 == 1 ? 2 : 3, c = (uint16_t)((len - HDR) / REC);
+			uint32_t conf_len = (uint32_t)((len - HDR) % REC), zero = 0;
 
 			memcpy(buf, "TQST", 4);
 			memcpy(buf + 4, &v, 2);
 			memcpy(buf + 6, &c, 2);
+			memcpy(buf + 16, &conf_len, 4);
+			memcpy(buf + 20, &zero, 4);
 		}
-		out = NULL;
-		n = 0;
-		r = state_decode(buf, len, &out, &n, &gen);
+		r = state_decode(buf, len, &out);
 		ck_assert(r == 0 || r == -EBADMSG || r == -EPROTO);
-		if (r == 0)
-			for (size_t i = 0; i < n; i++)
-				ck_assert(tapqd_name_valid(out[i].name, TAPQD_NAME_MAX));
-		free(out);
+		if (r == 0) {
+			for (size_t i = 0; i < out.n_leases; i++)
+				ck_assert(tapqd_name_valid(out.leases[i].name, TAPQD_NAME_MAX));
+			ck_assert(out.conf_len <= STATE_CONF_MAX);
+			state_free(&out);
+		}
 	}
 }
 END_TEST
@@ -264,12 +371,16 @@ static Suite *state_suite(void)
 	TCase *tc = tcase_create("format");
 
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_conf_round_trip);
+	tcase_add_test(tc, test_conf_parses_back);
+	tcase_add_test(tc, test_conf_bound);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_truncated_and_trailing);
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_no_pid);
 	tcase_add_test(tc, test_duplicate_device);
 	tcase_add_test(tc, test_generation_zero);
+	tcase_add_test(tc, test_version2);
 	tcase_add_test(tc, test_version1);
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_fdstore_names);

@@ -281,6 +281,24 @@ start_fakesd() {
 	wait_daemon_ready
 }
 
+# start_activator: the real systemd-socket-activate --seqpacket listens on
+# $TQ_TMP/activated.sock and starts tapqd -f -c CONF (that socket, tqa with 4
+# queues) at the first connection, in the test's namespaces. Sets TQ_SOCK,
+# CONF and DPID. Return: 1 when it is missing or does not listen.
+start_activator() {
+	if ! command -v systemd-socket-activate >/dev/null 2>&1; then
+		fail "systemd-socket-activate is installed (Debian package systemd)"
+		return 1
+	fi
+	TQ_SOCK=$TQ_TMP/activated.sock
+	CONF=$TQ_TMP/activate.conf
+	printf '[tapqd]\nsocket = %s\nlog_level = debug\n\n[device tqa]\nmax_queues = 4\n' "$TQ_SOCK" >"$CONF"
+	DEXE=$(command -v systemd-socket-activate)
+	start_in_ns 'exec "$0" --seqpacket -l "$1" "$2" -f -c "$3"' \
+		"$DEXE" "$TQ_SOCK" "$TAPQD" "$CONF"
+	wait_until 100 0.1 "systemd-socket-activate listens on $TQ_SOCK" test -S "$TQ_SOCK"
+}
+
 # tapqd_pid: the tapqd fakesd started last
 tapqd_pid() { sed -n 's/^[0-9.]* # start pid \([0-9]*\) .*/\1/p' "$NLOG" | tail -n 1; }
 

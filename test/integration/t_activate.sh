@@ -7,18 +7,7 @@
 # SEQPACKET Unix socket is refused with a clear error.
 . "$(dirname "$0")/lib.sh"
 tq_init
-if ! command -v systemd-socket-activate >/dev/null 2>&1; then
-	fail "systemd-socket-activate is installed (Debian package systemd)"
-	finish
-fi
-
-TQ_SOCK=$TQ_TMP/activated.sock
-CONF=$TQ_TMP/activate.conf
-printf '[tapqd]\nsocket = %s\nlog_level = debug\n\n[device tqa]\nmax_queues = 4\n' "$TQ_SOCK" >"$CONF"
-DEXE=$(command -v systemd-socket-activate)
-start_in_ns 'exec "$0" --seqpacket -l "$1" "$2" -f -c "$3"' \
-	"$DEXE" "$TQ_SOCK" "$TAPQD" "$CONF"
-wait_until 100 0.1 "systemd-socket-activate listens on $TQ_SOCK" test -S "$TQ_SOCK"
+start_activator || finish
 assert_ok "the first connection starts tapqd and is answered by it" tq status
 DEXE=$TAPQD
 wait_daemon_ready || finish

@@ -21,8 +21,8 @@ V=$BGPID
 wait_until 100 0.1 "tqprobe holds tqv" file_has "$TQ_TMP/hold" '^holding'
 IFX_A=$(link_ifindex tqa)
 IFX_V=$(link_ifindex tqv)
-# header 16 bytes + 44 per lease
-assert_eq "the lease state file, 0600, has both leases" "600 104" "$(state_file)"
+# header 24 bytes + 44 per lease; the file carries no config (only the fd store copy does)
+assert_eq "the lease state file, 0600, has both leases" "600 112" "$(state_file)"
 
 # every packet goes from the namespace to the fake peer behind tqa's queues
 bg "$TQ_TMP/ping" ip netns exec "$TQ_NS" ping -n -q -f -i 0.002 -c "$COUNT" -w 100 192.0.2.2
@@ -89,6 +89,6 @@ flood_lost_none "$PING" "$COUNT" "$TQ_TMP/ping"
 pong_done "$H" "$COUNT" tqa
 assert_eq "tqa stays, tapqd's own" "$IFX_A" "$(link_ifindex tqa)"
 assert_ok "tqa can be acquired again" tqprobe acquire tqa --expect 4
-assert_eq "the state file has no lease left" "600 16" "$(state_file)"
+assert_eq "the state file has no lease left" "600 24" "$(state_file)"
 stop_daemon
 finish
