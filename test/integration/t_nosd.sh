@@ -11,7 +11,8 @@
 # afresh. The lease of tqa ends when its holder exits; tqa stays.
 . "$(dirname "$0")/lib.sh"
 tq_init
-COUNT=3000
+# 20 s of flood at 2 ms: the restart and every check below happen while it runs, even on a loaded machine
+COUNT=10000
 start_daemon "$TQ_DIR/basic.conf" || finish
 state_file() { nsenter -t "$DPID" -m stat -c '%a %s' /run/tapqd/leases; }
 
