@@ -344,7 +344,7 @@ static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 		r = model_resume(d, dev, p->pid, fds, n_fds, what, sizeof(what));
 		if (r < 0) {
 			ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_FDS, r,
-					 "%s: the fds of the resume: %s: %s", dev->conf.name, what,
+					 "%s: %s: %s", dev->conf.name, what,
 					 strerror(-r));
 			goto out;
 		}
