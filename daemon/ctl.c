@@ -398,11 +398,10 @@ static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size
 		       const char *why)
 {
 	struct tapqd_hdr h = {0};
+	char msg[TAPQD_ERRMSG_MAX + 32];
 
 	if (n >= sizeof(h))
 		memcpy(&h, buf, sizeof(h));
-	char msg[TAPQD_ERRMSG_MAX + 32];
-
 	snprintf(msg, sizeof(msg), "closing the connection: %s", why);
 	refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_BAD_MESSAGE, msg);
 	if (h.magic == TAPQD_MAGIC)
