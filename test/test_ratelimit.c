@@ -9,15 +9,23 @@
 #define INTERVAL 5000
 #define BURST 10
 
+/* every test starts from a fresh table */
+static struct ratelimit rl;
+
+static void setup(void)
+{
+	ratelimit_init(&rl, INTERVAL, BURST);
+}
+
 /* n events of key at now: how many may be logged; *flushed adds up what was said as suppressed */
-static unsigned int events(struct ratelimit *rl, uint64_t key, uint64_t now, unsigned int n,
+static unsigned int events(struct ratelimit *t, uint64_t key, uint64_t now, unsigned int n,
 			   uint64_t *flushed)
 {
 	struct ratelimit_flush f;
 	unsigned int logged = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		logged += ratelimit_check(rl, key, now, &f);
+		logged += ratelimit_check(t, key, now, &f);
 		*flushed += f.suppressed;
 	}
 	return logged;
@@ -25,11 +33,9 @@ static unsigned int events(struct ratelimit *rl, uint64_t key, uint64_t now, uns
 
 START_TEST(test_burst_then_suppressed)
 {
-	struct ratelimit rl;
 	struct ratelimit_flush f;
 	uint64_t flushed = 0;
 
-	ratelimit_init(&rl, INTERVAL, BURST);
 	ck_assert_uint_eq(events(&rl, 65534, 100000, 2000, &flushed), BURST);
 	ck_assert_uint_eq(flushed, 0);
 	ck_assert_uint_eq(ratelimit_deadline(&rl), 100000 + INTERVAL);
@@ -50,11 +56,9 @@ END_TEST
 /* Without the timer, the next event after the window says what was suppressed. */
 START_TEST(test_flush_on_next_event)
 {
-	struct ratelimit rl;
 	struct ratelimit_flush f;
 	uint64_t flushed = 0;
 
-	ratelimit_init(&rl, INTERVAL, BURST);
 	events(&rl, 1000, 0, 15, &flushed);
 	ck_assert(ratelimit_check(&rl, 1000, INTERVAL + 1, &f));
 	ck_assert_uint_eq(f.key, 1000);
@@ -67,10 +71,8 @@ END_TEST
 /* Keys are apart: one peer's flood leaves the others their budget. */
 START_TEST(test_keys_apart)
 {
-	struct ratelimit rl;
 	uint64_t flushed = 0;
 
-	ratelimit_init(&rl, INTERVAL, BURST);
 	ck_assert_uint_eq(events(&rl, 65534, 0, 500, &flushed), BURST);
 	ck_assert_uint_eq(events(&rl, 0, 1, 3, &flushed), 3);
 	ck_assert_uint_eq(events(&rl, 1000, 2, 20, &flushed), BURST);
@@ -83,12 +85,10 @@ END_TEST
  */
 START_TEST(test_many_keys_bounded)
 {
-	struct ratelimit rl;
 	struct ratelimit_flush f;
 	uint64_t flushed = 0, total = 0;
 	unsigned int logged = 0;
 
-	ratelimit_init(&rl, INTERVAL, BURST);
 	for (uint64_t key = 1; key <= 10000; key++) {
 		logged += events(&rl, key, 100, 3, &flushed);
 		total += 3;
@@ -105,11 +105,9 @@ END_TEST
 /* A slot whose window is over is taken by a new key; what it suppressed is said first. */
 START_TEST(test_slot_reused)
 {
-	struct ratelimit rl;
 	struct ratelimit_flush f;
 	uint64_t flushed = 0;
 
-	ratelimit_init(&rl, INTERVAL, BURST);
 	for (uint64_t key = 1; key <= RATELIMIT_SLOTS; key++)
 		events(&rl, key, 0, BURST + 1, &flushed);
 	ck_assert_uint_eq(flushed, 0);
@@ -128,6 +126,7 @@ static Suite *ratelimit_suite(void)
 	Suite *s = suite_create("ratelimit");
 	TCase *tc = tcase_create("ratelimit");
 
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_burst_then_suppressed);
 	tcase_add_test(tc, test_flush_on_next_event);
 	tcase_add_test(tc, test_keys_apart);
