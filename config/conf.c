@@ -43,7 +43,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 26
+#define CONF_KEYS 29
 
 struct conf_parser {
 	const char *buf;
@@ -684,6 +684,24 @@ static int conf_key_resize_timeout(struct conf_parser *p, const char *key, const
 	return conf_parse_uint(p, key, v, 1, 20000, &p->c->resize_timeout_ms);
 }
 
+static int conf_key_max_connections(struct conf_parser *p, const char *key, const char *v)
+{
+	p->c->max_connections_line = p->line;
+	return conf_parse_uint(p, key, v, 1, CONF_CONNECTIONS_MAX, &p->c->max_connections);
+}
+
+static int conf_key_max_connections_per_uid(struct conf_parser *p, const char *key, const char *v)
+{
+	p->c->max_connections_per_uid_line = p->line;
+	return conf_parse_uint(p, key, v, 1, CONF_CONNECTIONS_MAX,
+			       &p->c->max_connections_per_uid);
+}
+
+static int conf_key_hello_timeout(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_uint(p, key, v, 100, 600000, &p->c->hello_timeout_ms);
+}
+
 /* "all", or a cpulist as the kernel prints them: "0-3,8,10-11". */
 static int conf_key_cpus(struct conf_parser *p, const char *key, const char *v)
 {
@@ -790,6 +808,9 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"cpus", CONF_SECTION_TAPQD, false, conf_key_cpus},
 	{"placement", CONF_SECTION_TAPQD, false, conf_key_placement},
 	{"resize_timeout", CONF_SECTION_TAPQD, false, conf_key_resize_timeout},
+	{"max_connections", CONF_SECTION_TAPQD, false, conf_key_max_connections},
+	{"max_connections_per_uid", CONF_SECTION_TAPQD, false, conf_key_max_connections_per_uid},
+	{"hello_timeout", CONF_SECTION_TAPQD, false, conf_key_hello_timeout},
 	{"max_queues", CONF_SECTION_DEVICE, false, conf_key_max_queues},
 	{"active_queues", CONF_SECTION_DEVICE, false, conf_key_active_queues},
 	{"vnet_hdr", CONF_SECTION_DEVICE, false, conf_key_vnet_hdr},
@@ -831,6 +852,9 @@ void conf_init(struct conf *c)
 	c->log_level = CONF_LOG_INFO;
 	c->cpus_all = true;
 	c->resize_timeout_ms = CONF_RESIZE_TIMEOUT_DEFAULT;
+	c->max_connections = CONF_MAX_CONNECTIONS_DEFAULT;
+	c->max_connections_per_uid = CONF_MAX_CONNECTIONS_PER_UID_DEFAULT;
+	c->hello_timeout_ms = CONF_HELLO_TIMEOUT_DEFAULT;
 }
 
 /*

@@ -17,6 +17,10 @@
 #define CONF_CPUS_MAX 1024   /* cpus = lists CPU numbers below this */
 #define CONF_QUEUE_MEMORY_DEFAULT (4u << 20)
 #define CONF_RESIZE_TIMEOUT_DEFAULT 2000 /* ms */
+#define CONF_MAX_CONNECTIONS_DEFAULT 1024
+#define CONF_MAX_CONNECTIONS_PER_UID_DEFAULT 64
+#define CONF_CONNECTIONS_MAX 65536    /* the largest cap either key takes */
+#define CONF_HELLO_TIMEOUT_DEFAULT 5000 /* ms */
 #define CONF_PATH_MAX 108    /* sizeof(sun_path), NUL included */
 
 enum conf_log_level {
@@ -115,6 +119,13 @@ struct conf {
 	uint64_t cpus[CONF_CPUS_MAX / 64]; /* otherwise: bit n = CPU n */
 	enum conf_placement placement;
 	unsigned int resize_timeout_ms; /* how long a shrink waits for the holder's ack */
+	/* connections at once: of all users together, and of one uid; root is never refused */
+	unsigned int max_connections;
+	unsigned int max_connections_per_uid;
+	unsigned int hello_timeout_ms; /* a connection that sent no request by then is closed */
+	/* where the two caps were set, for conf_validate()'s error; 0 when not */
+	unsigned int max_connections_line;
+	unsigned int max_connections_per_uid_line;
 	size_t n_devices;
 	struct conf_device devices[CONF_MAX_DEVICES];
 };

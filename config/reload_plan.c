@@ -409,6 +409,12 @@ static unsigned int plan_globals(const struct conf *old, const struct conf *next
 		g |= PLAN_G_PLACEMENT;
 	if (old->resize_timeout_ms != next->resize_timeout_ms)
 		g |= PLAN_G_RESIZE_TIMEOUT;
+	if (old->max_connections != next->max_connections)
+		g |= PLAN_G_MAX_CONNECTIONS;
+	if (old->max_connections_per_uid != next->max_connections_per_uid)
+		g |= PLAN_G_MAX_CONNECTIONS_PER_UID;
+	if (old->hello_timeout_ms != next->hello_timeout_ms)
+		g |= PLAN_G_HELLO_TIMEOUT;
 	return g;
 }
 
@@ -649,6 +655,19 @@ const char *plan_global_text(unsigned int global, const struct conf *old, const 
 	case PLAN_G_RESIZE_TIMEOUT:
 		snprintf(buf, size, "resize_timeout %u -> %u ms", old->resize_timeout_ms,
 			 next->resize_timeout_ms);
+		break;
+	case PLAN_G_MAX_CONNECTIONS:
+		snprintf(buf, size, "max_connections %u -> %u: for new connections; open ones stay",
+			 old->max_connections, next->max_connections);
+		break;
+	case PLAN_G_MAX_CONNECTIONS_PER_UID:
+		snprintf(buf, size,
+			 "max_connections_per_uid %u -> %u: for new connections; open ones stay",
+			 old->max_connections_per_uid, next->max_connections_per_uid);
+		break;
+	case PLAN_G_HELLO_TIMEOUT:
+		snprintf(buf, size, "hello_timeout %u -> %u ms: for new connections",
+			 old->hello_timeout_ms, next->hello_timeout_ms);
 		break;
 	default:
 		snprintf(buf, size, "?");

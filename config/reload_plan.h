@@ -153,6 +153,11 @@ enum plan_global {
 	PLAN_G_CPUS = 1u << 4,
 	PLAN_G_PLACEMENT = 1u << 5,
 	PLAN_G_RESIZE_TIMEOUT = 1u << 6, /* read by the next shrink */
+	/* read at the next accept: connections open over a lowered cap stay */
+	PLAN_G_MAX_CONNECTIONS = 1u << 7,
+	PLAN_G_MAX_CONNECTIONS_PER_UID = 1u << 8,
+	PLAN_G_HELLO_TIMEOUT = 1u << 9, /* for connections accepted from then on */
+	PLAN_G_LAST = PLAN_G_HELLO_TIMEOUT,
 };
 
 /*

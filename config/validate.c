@@ -253,6 +253,14 @@ int conf_validate(const struct conf *c, const char *file, struct conf_error *err
 				c->socket_group);
 	if (c->log_level < CONF_LOG_ERR || c->log_level > CONF_LOG_DEBUG)
 		conf_check_fail(&v, 0, "log_level: %d is not a log level", (int)c->log_level);
+	if (c->max_connections_per_uid > c->max_connections)
+		conf_check_fail(&v,
+				c->max_connections_line > c->max_connections_per_uid_line
+					? c->max_connections_line
+					: c->max_connections_per_uid_line,
+				"max_connections_per_uid: %u is more than max_connections (%u), "
+				"which caps every user together",
+				c->max_connections_per_uid, c->max_connections);
 	if (n > CONF_MAX_DEVICES) {
 		conf_check_fail(&v, 0, "too many devices (at most %d)", CONF_MAX_DEVICES);
 		n = CONF_MAX_DEVICES;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * ctl.c - the control socket: creating it (or refusing when another tapqd
- * owns it), accepting peers with their credentials, reading one message at
- * a time, and sending replies without ever blocking on a slow client
+ * owns it), accepting peers with their credentials within the connection
+ * caps, reading one message at a time, and sending replies without ever
+ * blocking on a slow client
  */
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "sockfile.h"
+#include "refuse.h"
 #include "tapqd-fdpass.h"
 
 #define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
@@ -33,6 +35,12 @@
 #define CTL_BACKLOG 128
 #define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
 #define CTL_ACCEPT_PAUSE_SEC 1
+/*
+ * Spare fds kept for root: out of fds, tapqd closes one to accept a peer,
+ * refuses anyone but root, and opens it again. Root may hold this many
+ * connections beyond the fd limit.
+ */
+#define CTL_RESERVE_FDS 4
 
 /* One queued outgoing message; it owns duplicates of the fds it carries. */
 struct outmsg {
@@ -57,6 +65,7 @@ struct client {
 	size_t out_len;                 /* queued messages */
 	STAILQ_HEAD(, outmsg) outq;
 	bool dead; /* closed by the reaper, after the current callback */
+	struct event *hello_ev; /* closes it if no request comes first; NULL once one did */
 };
 
 struct ctl {
@@ -66,7 +75,22 @@ struct ctl {
 	struct event *accept_pause_ev;
 	struct event *reap_ev;
 	int closer_fd; /* to the thread that closes fds clients sent; -1 until needed */
+	size_t n_clients;
+	int reserve[CTL_RESERVE_FDS]; /* the spare fds, reserve[0..n_reserve-1] */
+	size_t n_reserve;
 };
+
+/* Takes back the spare fds given out, as far as the fds just freed allow. */
+static void ctl_reserve_fill(struct ctl *c)
+{
+	while (c->n_reserve < CTL_RESERVE_FDS) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		c->reserve[c->n_reserve++] = fd;
+	}
+}
 
 static void ctl_outmsg_free(struct outmsg *m)
 {
@@ -87,6 +111,7 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 
 	cl->dead = true;
 	TAILQ_REMOVE(&d->ctl->clients, cl, entry);
+	d->ctl->n_clients--;
 	if (cl->read_ev)
 		d->ctl->ops->gone(d, cl);
 	while ((m = STAILQ_FIRST(&cl->outq))) {
@@ -100,10 +125,13 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 		event_free(cl->read_ev);
 	if (cl->write_ev)
 		event_free(cl->write_ev);
+	if (cl->hello_ev)
+		event_free(cl->hello_ev);
 	free(cl->groups);
 	close(cl->fd);
 	log_debug(d, "client pid %d disconnected", (int)cl->peer.pid);
 	free(cl);
+	ctl_reserve_fill(d->ctl);
 }
 
 /* Dead clients are closed after the callback that found them dead, never under its feet. */
@@ -207,6 +235,45 @@ void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, 
 	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
 	va_end(ap);
 	ctl_send(d, cl, TAPQD_ERROR, seq, &e, sizeof(e), NULL, 0);
+}
+
+void ctl_send_refusal(struct tapqd *d, struct client *cl, uint32_t seq, enum tapqd_refusal why,
+		      int code, const char *fmt, ...)
+{
+	struct tapqd_error e = {.code = -code};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	refuse_note(d, cl->peer.pid, cl->peer.uid, why, e.msg);
+	ctl_send(d, cl, TAPQD_ERROR, seq, &e, sizeof(e), NULL, 0);
+}
+
+/*
+ * An ERROR with seq 0 to a connection tapqd is about to close of its own
+ * accord: sent if the socket takes it now, never queued, since the peer
+ * may be the one that does not read.
+ */
+static void ctl_say_closing(struct tapqd *d, struct client *cl, enum tapqd_refusal why, int code,
+			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void ctl_say_closing(struct tapqd *d, struct client *cl, enum tapqd_refusal why, int code,
+			    const char *fmt, ...)
+{
+	struct tapqd_error e = {.code = -code};
+	char buf[sizeof(struct tapqd_hdr) + sizeof(e)];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	refuse_note(d, cl->peer.pid, cl->peer.uid, why, e.msg);
+	n = tapqd_msg_pack(buf, sizeof(buf), TAPQD_ERROR, 0, &e, sizeof(e));
+	/* whether it arrives changes nothing: the connection closes either way */
+	if (tapqd_fdpass_send(cl->fd, buf, n, NULL, 0, MSG_DONTWAIT) < 0)
+		log_debug(d, "client pid %d: the reason for closing was not sent",
+			  (int)cl->peer.pid);
 }
 
 void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_device *cd,
@@ -350,14 +417,24 @@ static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size
 		       const char *why)
 {
 	struct tapqd_hdr h = {0};
+	char msg[TAPQD_ERRMSG_MAX + 32];
 
 	if (n >= sizeof(h))
 		memcpy(&h, buf, sizeof(h));
-	log_warn(d, "client pid %d uid %u: closing the connection: %s", (int)cl->peer.pid,
-		 (unsigned int)cl->peer.uid, why);
+	snprintf(msg, sizeof(msg), "closing the connection: %s", why);
+	refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_BAD_MESSAGE, msg);
 	if (h.magic == TAPQD_MAGIC)
 		ctl_send_error(d, cl, h.seq, r, "%s", why);
 	ctl_mark_dead(cl);
+}
+
+/* The first request of a connection: it is not an idle one. */
+static void ctl_greeted(struct client *cl)
+{
+	if (!cl->hello_ev)
+		return;
+	event_free(cl->hello_ev);
+	cl->hello_ev = NULL;
 }
 
 static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
@@ -411,6 +488,7 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 			   r < 0 ? why : "fds attached to a request other than RESUME");
 		return;
 	}
+	ctl_greeted(cl);
 	/* the fds are the handler's from here */
 	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
 }
@@ -450,24 +528,113 @@ static void ctl_on_accept_resume(evutil_socket_t fd, short what, void *arg)
 	event_add(d->ctl->listen_ev, NULL);
 }
 
+/*
+ * Any request counts, HELLO or not: tapqctl and the libtapqd of protocol
+ * version 2 send theirs straight away, and a long-lived client (a daemon-mode
+ * holder) must not be cut off for having skipped HELLO.
+ */
+static void ctl_on_hello_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+	struct tapqd *d = cl->d;
+
+	(void)fd;
+	(void)what;
+	if (cl->dead)
+		return;
+	ctl_say_closing(d, cl, TAPQD_REFUSAL_IDLE, -ETIMEDOUT,
+			"closed: no request within hello_timeout (%u ms)", d->conf.hello_timeout_ms);
+	ctl_mark_dead(cl);
+}
+
+static size_t ctl_count_uid(const struct ctl *c, uid_t uid)
+{
+	const struct client *cl;
+	size_t n = 0;
+
+	TAILQ_FOREACH(cl, &c->clients, entry)
+		n += cl->peer.uid == uid;
+	return n;
+}
+
+/*
+ * Whether a new connection (already in the table) may stay. Root always
+ * may; the caps are read here, so a reload changes them for the next peer
+ * and leaves open connections alone. Return: true, or false after saying why.
+ */
+static bool ctl_admit(struct tapqd *d, struct client *cl, bool spare)
+{
+	const struct conf *cf = &d->conf;
+	uid_t uid = cl->peer.uid;
+	size_t mine;
+
+	if (uid == 0)
+		return true;
+	if (spare) {
+		ctl_say_closing(d, cl, TAPQD_REFUSAL_FD_LIMIT, -EMFILE,
+				"refused: tapqd is out of file descriptors; try again later");
+		return false;
+	}
+	if (d->ctl->n_clients > cf->max_connections) {
+		ctl_say_closing(d, cl, TAPQD_REFUSAL_TOTAL_CAP, -EUSERS,
+				"refused: %zu connections are open (max_connections = %u)",
+				d->ctl->n_clients - 1, cf->max_connections);
+		return false;
+	}
+	mine = ctl_count_uid(d->ctl, uid);
+	if (mine > cf->max_connections_per_uid) {
+		ctl_say_closing(d, cl, TAPQD_REFUSAL_UID_CAP, -EUSERS,
+				"refused: uid %u has %zu connections open (max_connections_per_uid "
+				"= %u)",
+				(unsigned int)uid, mine - 1, cf->max_connections_per_uid);
+		return false;
+	}
+	return true;
+}
+
+/* Out of fds, the peer in front is let in through a spare one, far enough to know who it is. */
+static int ctl_accept_fd(struct tapqd *d, int lfd, bool *ret_spare)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	*ret_spare = false;
+	if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || !d->ctl->n_reserve)
+		return fd < 0 ? -errno : fd;
+	close(d->ctl->reserve[--d->ctl->n_reserve]);
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		ctl_reserve_fill(d->ctl);
+		return r;
+	}
+	*ret_spare = true;
+	return fd;
+}
+
 static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct tapqd *d = arg;
+	struct timeval hello = {.tv_sec = d->conf.hello_timeout_ms / 1000,
+				.tv_usec = d->conf.hello_timeout_ms % 1000 * 1000};
 	struct client *cl;
+	bool spare;
 	int fd, r;
 
 	(void)what;
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = ctl_accept_fd(d, lfd, &spare);
 	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE) {
+		if (fd == -EMFILE || fd == -ENFILE) {
 			/* Level-triggered accept would spin: pause until fds are freed. */
 			struct timeval tv = {.tv_sec = CTL_ACCEPT_PAUSE_SEC};
 
-			log_warn(d, "accept: %s, pausing new connections", strerror(errno));
+			log_warn(d, "accept: %s, and the fds kept for root are in use: pausing new "
+				    "connections for %d s",
+				 strerror(-fd), CTL_ACCEPT_PAUSE_SEC);
 			event_del(d->ctl->listen_ev);
 			event_add(d->ctl->accept_pause_ev, &tv);
-		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-			log_warn(d, "accept: %s", strerror(errno));
+		} else if (fd != -EAGAIN && fd != -EINTR && fd != -ECONNABORTED) {
+			log_warn(d, "accept: %s", strerror(-fd));
 		}
 		return;
 	}
@@ -475,27 +642,35 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	if (!cl) {
 		log_warn(d, "accept: out of memory");
 		close(fd);
+		ctl_reserve_fill(d->ctl);
 		return;
 	}
 	cl->fd = fd;
 	cl->d = d;
 	STAILQ_INIT(&cl->outq);
 	TAILQ_INSERT_TAIL(&d->ctl->clients, cl, entry);
+	d->ctl->n_clients++;
 	r = ctl_peer_credentials(cl);
 	if (r < 0) {
 		log_warn(d, "accept: reading peer credentials: %s", strerror(-r));
 		ctl_client_close(d, cl);
 		return;
 	}
+	if (!ctl_admit(d, cl, spare)) {
+		ctl_client_close(d, cl);
+		return;
+	}
 	cl->read_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, ctl_on_readable, cl);
 	cl->write_ev = event_new(d->base, fd, EV_WRITE | EV_PERSIST, ctl_on_writable, cl);
-	if (!cl->read_ev || !cl->write_ev || event_add(cl->read_ev, NULL) < 0) {
+	cl->hello_ev = evtimer_new(d->base, ctl_on_hello_timeout, cl);
+	if (!cl->read_ev || !cl->write_ev || !cl->hello_ev || event_add(cl->read_ev, NULL) < 0 ||
+	    evtimer_add(cl->hello_ev, &hello) < 0) {
 		log_warn(d, "accept: out of memory");
 		ctl_client_close(d, cl);
 		return;
 	}
-	log_debug(d, "client pid %d uid %u connected", (int)cl->peer.pid,
-		  (unsigned int)cl->peer.uid);
+	log_debug(d, "client pid %d uid %u connected%s", (int)cl->peer.pid,
+		  (unsigned int)cl->peer.uid, spare ? " through a spare fd" : "");
 }
 
 /*
@@ -589,6 +764,9 @@ int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t wh
 	c->closer_fd = -1;
 	TAILQ_INIT(&c->clients);
 	d->ctl = c;
+	ctl_reserve_fill(c);
+	if (c->n_reserve < CTL_RESERVE_FDS)
+		return -errno;
 
 	if (d->listen_fd < 0) {
 		r = ctl_bind(d, what, what_size);
@@ -617,6 +795,8 @@ void ctl_stop(struct tapqd *d)
 	if (c) {
 		while ((cl = TAILQ_FIRST(&c->clients)))
 			ctl_client_close(d, cl);
+		while (c->n_reserve)
+			close(c->reserve[--c->n_reserve]);
 		if (c->listen_ev)
 			event_free(c->listen_ev);
 		if (c->accept_pause_ev)

@@ -47,6 +47,13 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 void ctl_send_error(struct tapqd *d, struct client *cl, uint32_t seq, int code, const char *fmt,
 		    ...) __attribute__((format(printf, 5, 6)));
 /*
+ * Refuses a request: counts it under why and logs it with the peer's pid and
+ * uid, at most so often per uid (refuse.c), and answers ERROR code (a
+ * negative errno) with the message. Every refusal goes through here.
+ */
+void ctl_send_refusal(struct tapqd *d, struct client *cl, uint32_t seq, enum tapqd_refusal why,
+		      int code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/*
  * ev to every client subscribed to its device, and to holder (NULL: none)
  * whether or not it is. The pid in it goes only to holder and to those cd's
  * allow lists admit: to anyone else it reads 0, as in STATUS.

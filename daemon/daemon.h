@@ -20,6 +20,7 @@ struct hwloc_topology;
 struct adopt;
 struct ctl;
 struct fdlimit;
+struct refuse;
 
 enum log_target {
 	LOG_TERMINAL, /* stderr, plain */
@@ -68,6 +69,7 @@ struct tapqd {
 	size_t conf_text_len;
 	TAILQ_HEAD(, device) devices;
 	struct ctl *ctl; /* the control socket and its clients (ctl.c) */
+	struct refuse *refuse; /* refusals: their counters and log budget (refuse.c) */
 	int listen_fd;         /* set before ctl_listen() when the service manager passed it */
 	char listen_path[108]; /* unlinked at stop when tapqd created it */
 	struct event *signal_evs[3];

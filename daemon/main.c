@@ -25,6 +25,7 @@
 #include "model.h"
 #include "monitor.h"
 #include "notify.h"
+#include "refuse.h"
 #include "reload.h"
 #include "statefile.h"
 #include "sync.h"
@@ -144,6 +145,7 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 static void main_stop(struct tapqd *d)
 {
 	ctl_stop(d);
+	refuse_fini(d);
 	model_stop(d);
 	for (size_t i = 0; i < sizeof(d->signal_evs) / sizeof(d->signal_evs[0]); i++)
 		if (d->signal_evs[i])
@@ -263,6 +265,8 @@ int main(int argc, char **argv)
 	fdlimit_start(d);
 	adopt_leases(d);
 	model_start(d);
+	if (refuse_init(d) < 0)
+		main_die(d, "out of memory");
 	r = ctl_listen(d, &verbs_ops, what, sizeof(what));
 	if (r < 0)
 		main_die(d, "%s: %s", what, strerror(-r));

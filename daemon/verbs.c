@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
- * RESIZE, SUBSCRIBE, RELOAD, RESUME, HANDOVER. Every refusal is an ERROR reply naming the reason.
+ * RESIZE, SUBSCRIBE, RELOAD, RESUME, HANDOVER. Every refusal is an ERROR reply naming the reason,
+ * counted and logged through ctl_send_refusal().
  */
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "lease.h"
 #include "log.h"
 #include "model.h"
+#include "refuse.h"
 #include "reload.h"
 #include "resize.h"
 #include "status.h"
@@ -47,10 +49,9 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		return NULL;
 	}
 	if (!ctl_peer_permits(cl, &dev->conf)) {
-		log_notice(d, "%s: %s refused to pid %d uid %u: not in allow_users/allow_groups",
-			   dev->conf.name, verb, (int)p->pid, (unsigned int)p->uid);
-		ctl_send_error(d, cl, seq, -EACCES, "uid %u may not use %s", (unsigned int)p->uid,
-			       dev->conf.name);
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_ALLOWED, -EACCES,
+				 "uid %u may not use %s (%s: not in allow_users/allow_groups)",
+				 (unsigned int)p->uid, dev->conf.name, verb);
 		return NULL;
 	}
 	return dev;
@@ -108,8 +109,9 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 }
 
 /*
- * Status answers anyone who may connect, each as verbs_send_status() says.
- * It reads the model and changes nothing; the monitor's
+ * Status answers anyone who may connect, each as verbs_send_status() says,
+ * and counts refusals by reason (no peer named). It reads the model and
+ * changes nothing; the monitor's
  * events run before any client's in a loop round (monitor.c), so a change
  * the kernel already notified is in the model.
  */
@@ -117,7 +119,12 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			 const struct tapqd_name *req)
 {
 	struct device *dev;
+	struct tapqd_daemon_info info = {.known = true};
+	char buf[sizeof(struct tapqd_wire_daemon) + sizeof(info.refusals)];
+	ssize_t n;
 
+	memcpy(info.refusals, refuse_counts(d), sizeof(info.refusals));
+	n = tapqd_daemon_encode(&info, buf, sizeof(buf));
 	if (req->name[0]) {
 		if (!tapqd_name_valid(req->name, sizeof(req->name))) {
 			ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
@@ -129,13 +136,13 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			return;
 		}
 		if (verbs_send_status(d, cl, seq, dev) == 0)
-			ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+			ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
 		return;
 	}
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		if (verbs_send_status(d, cl, seq, dev) < 0)
 			return;
-	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+	ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
 }
 
 /*
@@ -299,10 +306,10 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 		verbs_log_revoke(d, dev, p);
 		model_lease_end(d, dev, "revoked");
 	} else {
-		ctl_send_error(d, cl, seq, -EPERM,
-			       "%s is leased by pid %d: only that process, root or the lease token "
-			       "can release it",
-			       dev->conf.name, (int)holder);
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+				 "%s is leased by pid %d: only that process, root or the lease token "
+				 "can release it",
+				 dev->conf.name, (int)holder);
 		return;
 	}
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
@@ -324,9 +331,8 @@ static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 	if (!dev)
 		goto out;
 	if (!lease_token_matches(dev->lease, req->token)) {
-		log_notice(d, "%s: resume refused to pid %d uid %u: wrong token", dev->conf.name,
-			   (int)p->pid, (unsigned int)p->uid);
-		ctl_send_error(d, cl, seq, -EPERM, "%s: wrong lease token", dev->conf.name);
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TOKEN, -EPERM,
+				 "%s: wrong lease token", dev->conf.name);
 		goto out;
 	}
 	if (dev->state == DEVICE_WAITING && !n_fds) {
@@ -338,10 +344,9 @@ static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 	if (dev->state == DEVICE_WAITING) {
 		r = model_resume(d, dev, p->pid, fds, n_fds, what, sizeof(what));
 		if (r < 0) {
-			log_notice(d, "%s: the fds pid %d resumed with are refused: %s: %s",
-				   dev->conf.name, (int)p->pid, what, strerror(-r));
-			ctl_send_error(d, cl, seq, r, "%s: %s: %s", dev->conf.name, what,
-				       strerror(-r));
+			ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_FDS, r,
+					 "%s: %s: %s", dev->conf.name, what,
+					 strerror(-r));
 			goto out;
 		}
 		n_fds = 0; /* the device's own copies now */
@@ -385,10 +390,10 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 	name = dev->conf.name;
 	was = lease_pid(dev->lease);
 	if (was != p->pid && !lease_token_matches(dev->lease, req->token)) {
-		ctl_send_error(d, cl, seq, -EPERM,
-			       "%s is leased by pid %d: only that process or the lease token can "
-			       "hand it over",
-			       name, (int)was);
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+				 "%s is leased by pid %d: only that process or the lease token can "
+				 "hand it over",
+				 name, (int)was);
 		return;
 	}
 	if (req->pid <= 0) {
@@ -404,27 +409,22 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 	}
 	r = lease_handover(d, dev->lease, req->pid, p->uid, &uid);
 	if (r == -EPERM) {
-		log_notice(d, "%s: handover from pid %d uid %u to pid %d refused: not a process "
-			      "it could signal",
-			   name, (int)p->pid, (unsigned int)p->uid, (int)req->pid);
-		ctl_send_error(d, cl, seq, r,
-			       "%s: uid %u may not hand its lease to pid %d: only to a process of "
-			       "its own uid (real or saved), never to pid 1 or tapqd",
-			       name, (unsigned int)p->uid, (int)req->pid);
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TARGET, r,
+				 "%s: uid %u may not hand its lease to pid %d: only to a process of "
+				 "its own uid (real or saved), never to pid 1 or tapqd",
+				 name, (unsigned int)p->uid, (int)req->pid);
 		return;
 	}
 	if (r == -EACCES) {
-		log_notice(d, "%s: handover from pid %d to pid %d uid %u refused: not in "
-			      "allow_users/allow_groups",
-			   name, (int)p->pid, (int)req->pid, (unsigned int)uid);
-		ctl_send_error(d, cl, seq, r, "uid %u of pid %d may not use %s", (unsigned int)uid,
-			       (int)req->pid, name);
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TARGET, r,
+				 "%s: handover to pid %d: uid %u of pid %d may not use %s "
+				 "(not in allow_users/allow_groups)",
+				 name, (int)req->pid, (unsigned int)uid, (int)req->pid, name);
 		return;
 	}
 	if (r < 0) {
-		log_notice(d, "%s: handover from pid %d to pid %d: %s", name, (int)p->pid,
-			   (int)req->pid, strerror(-r));
-		ctl_send_error(d, cl, seq, r, "%s: pid %d: %s", name, (int)req->pid, strerror(-r));
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TARGET, r,
+				 "%s: handover to pid %d: %s", name, (int)req->pid, strerror(-r));
 		return;
 	}
 	log_info(d, "%s: lease of pid %d handed over to pid %d uid %u by pid %d", name, (int)was,
@@ -470,10 +470,10 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	if (dev->lease && !verbs_may_resize(dev->lease, cl)) {
-		ctl_send_error(d, cl, seq, -EPERM,
-			       "%s is leased in daemon mode by pid %d: only that process, root "
-			       "or a connection that resumed the lease with its token can resize it",
-			       dev->conf.name, (int)lease_pid(dev->lease));
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+				 "%s is leased in daemon mode by pid %d: only that process, root "
+				 "or a connection that resumed the lease with its token can resize it",
+				 dev->conf.name, (int)lease_pid(dev->lease));
 		return;
 	}
 	resize_request(d, cl, seq, dev, n);
@@ -517,9 +517,8 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	if (ctl_peer(cl)->uid != 0) {
-		log_notice(d, "reload refused to pid %d uid %u: only root may reload",
-			   (int)ctl_peer(cl)->pid, (unsigned int)ctl_peer(cl)->uid);
-		ctl_send_error(d, cl, seq, -EPERM, "only root may reload the configuration");
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+				 "only root may reload the configuration");
 		return;
 	}
 	log_info(d, "reload asked by pid %d", (int)ctl_peer(cl)->pid);

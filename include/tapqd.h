@@ -49,7 +49,8 @@
  * Requests (client -> daemon) and what answers them, in order:
  *
  *   HELLO     struct tapqd_hello        -> HELLO (the version chosen) or ERROR
- *   STATUS    struct tapqd_name ("" all) -> DEVICE per device, then OK
+ *   STATUS    struct tapqd_name ("" all) -> DEVICE per device, then OK carrying
+ *                                          struct tapqd_wire_daemon (see below)
  *   ACQUIRE   struct tapqd_acquire      -> LEASE (+ first fds), FDS..., or ERROR
  *   RELEASE   struct tapqd_release      -> OK or ERROR
  *   RESIZE    struct tapqd_resize       -> OK (when applied) or ERROR
@@ -65,6 +66,16 @@
  * unknown non-zero bytes, an unknown type, fds attached to anything but
  * RESUME, more fds than one message carries) is answered with ERROR saying
  * why when the header could be read, and the connection is closed.
+ *
+ * An ERROR with seq 0 answers no request: the daemon refuses or closes the
+ * connection itself (too many connections, out of fds, no request within
+ * its hello_timeout) and says why; the connection is closed after it.
+ *
+ * The OK that ends a STATUS reply carries what the daemon says of itself,
+ * struct tapqd_wire_daemon (info_size bytes), then n_refusals counters
+ * (uint64_t), one per enum tapqd_refusal in its order: the refusals since
+ * the daemon started, every one counted whether or not it was logged. An
+ * older daemon's OK is empty: nothing known. OK to anything else is empty.
  *
  * A lease hands over every queue fd of a device via SCM_RIGHTS: the LEASE
  * message carries the first min(max_queues, TAPQD_FDS_PER_MSG) fds, and
@@ -234,6 +245,24 @@ enum tapqd_handoff {
 	TAPQD_HANDOFF_NAME = 1, /* the client opens the device by name; tapqd holds no queue */
 };
 
+/*
+ * Why a request or a connection was refused, as the daemon counts them
+ * (STATUS). A newer daemon may count more, appended.
+ */
+enum tapqd_refusal {
+	TAPQD_REFUSAL_NOT_ALLOWED = 0, /* the device's allow lists do not name the peer (EACCES) */
+	TAPQD_REFUSAL_NOT_PERMITTED = 1, /* RELEASE, RESIZE, HANDOVER, RELOAD by whom may not (EPERM) */
+	TAPQD_REFUSAL_BAD_TOKEN = 2,     /* RESUME with a wrong lease token */
+	TAPQD_REFUSAL_BAD_FDS = 3,       /* RESUME with fds that are not the device's queues */
+	TAPQD_REFUSAL_BAD_TARGET = 4,    /* HANDOVER to a gone, not allowed or unsignalable process */
+	TAPQD_REFUSAL_BAD_MESSAGE = 5,   /* malformed, oversized, unknown: the connection closed */
+	TAPQD_REFUSAL_UID_CAP = 6,       /* a connection over max_connections_per_uid */
+	TAPQD_REFUSAL_TOTAL_CAP = 7,     /* a connection over max_connections */
+	TAPQD_REFUSAL_FD_LIMIT = 8,      /* a connection while tapqd is out of fds */
+	TAPQD_REFUSAL_IDLE = 9,          /* a connection that sent no request within hello_timeout */
+	TAPQD_REFUSAL_COUNT = 10,        /* the number this header knows */
+};
+
 /* ---- the wire: what travels on the socket, version 2 ---- */
 
 /* The first 16 bytes of every message, in every version. */
@@ -371,6 +400,13 @@ struct tapqd_event {
 	char name[TAPQD_NAME_MAX];
 };
 
+/* The payload of the OK ending STATUS: this struct (info_size bytes), then the counters. */
+struct tapqd_wire_daemon {
+	uint16_t info_size;  /* this struct as the sender wrote it: where the counters start */
+	uint16_t n_refusals; /* uint64_t counters that follow, enum tapqd_refusal order */
+	uint32_t reserved;
+};
+
 /* The size of a whole DEVICE or LEASE message (header included) of n queues. */
 #define TAPQD_DEVICE_MSG_SIZE(n)                                                            \
 	(sizeof(struct tapqd_hdr) + sizeof(struct tapqd_wire_device) +                       \
@@ -471,6 +507,10 @@ TAPQD_WIRE_AT(tapqd_event, active_queues, 2);
 TAPQD_WIRE_AT(tapqd_event, pid, 4);
 TAPQD_WIRE_AT(tapqd_event, name, 8);
 TAPQD_STATIC_ASSERT(sizeof(struct tapqd_event) == 24);
+TAPQD_WIRE_AT(tapqd_wire_daemon, info_size, 0);
+TAPQD_WIRE_AT(tapqd_wire_daemon, n_refusals, 2);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reserved, 4);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_daemon) == 8);
 /* The largest messages, of a 256-queue device, fill half of TAPQD_MSG_MAX: room to double. */
 TAPQD_STATIC_ASSERT(2 * TAPQD_DEVICE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
 TAPQD_STATIC_ASSERT(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
@@ -572,6 +612,13 @@ struct tapqd_event_info {
 	char name[TAPQD_NAME_MAX]; /* NUL-terminated */
 };
 
+/* What the daemon says of itself at the end of STATUS. */
+struct tapqd_daemon_info {
+	bool known; /* false: an older daemon said nothing */
+	/* refusals[r] for enum tapqd_refusal r: counted since the daemon started */
+	uint64_t refusals[TAPQD_REFUSAL_COUNT];
+};
+
 /* libtapqd's shared object exports what is declared from here on, and nothing else. */
 #if defined(__GNUC__)
 #pragma GCC visibility push(default)
@@ -620,6 +667,11 @@ ssize_t tapqd_lease_encode(const struct tapqd_lease_info *l, unsigned int n_fds,
 int tapqd_lease_decode(const void *payload, size_t len, struct tapqd_lease_info *ret,
 		       unsigned int *ret_n_fds);
 int tapqd_event_decode(const void *payload, size_t len, struct tapqd_event_info *ret);
+/* The OK ending STATUS; an empty one (an older daemon) decodes as not known. */
+ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, size_t cap);
+int tapqd_daemon_decode(const void *payload, size_t len, struct tapqd_daemon_info *ret);
+/* "not_allowed", "bad_token", ...: the key of an enum tapqd_refusal; NULL for an unknown one. */
+const char *tapqd_refusal_name(unsigned int refusal);
 
 /* True if name is a NUL-terminated interface name that the kernel would accept. */
 int tapqd_name_valid(const char *name, size_t size);
@@ -643,6 +695,10 @@ int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version);
 /* *ret_devs is malloc'ed; free() it. */
 int tapqd_client_status(struct tapqd_client *c, const char *name,
 			struct tapqd_device_info **ret_devs, size_t *ret_n);
+/* The same, and what the daemon says of itself (ret_daemon may be NULL). */
+int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
+			       struct tapqd_device_info **ret_devs, size_t *ret_n,
+			       struct tapqd_daemon_info *ret_daemon);
 int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int control,
 			 struct tapqd_lease_info *ret);
 int tapqd_client_release(struct tapqd_client *c, const char *name,

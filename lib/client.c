@@ -121,13 +121,20 @@ static int client_send_seq(struct tapqd_client *c, uint16_t type, uint32_t seq,
 	return tapqd_fdpass_send(c->fd, buf, n, fds, n_fds, 0);
 }
 
+static int client_refused(struct tapqd_client *c, int r);
+
 static int client_send(struct tapqd_client *c, uint16_t type, const void *payload, size_t len,
 		       const int *fds, size_t n_fds)
 {
+	int r;
+
 	c->error[0] = '\0';
 	if (++c->seq == 0)
 		c->seq = 1; /* seq 0 marks events */
-	return client_send_seq(c, type, c->seq, payload, len, fds, n_fds);
+	r = client_send_seq(c, type, c->seq, payload, len, fds, n_fds);
+	if (r == -EPIPE || r == -ECONNRESET)
+		r = client_refused(c, r);
+	return r;
 }
 
 /* An ack answers nothing, so it leaves seq alone: a reply may be awaited meanwhile. */
@@ -169,6 +176,16 @@ static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg
 		return -ETIMEDOUT;
 	n = tapqd_fdpass_recv(c->fd, hdrbuf, sizeof(hdrbuf), m->fds, TAPQD_FDS_PER_MSG, &m->n_fds,
 			      0, &flags);
+	/*
+	 * A daemon that refuses the connection says why and closes it with our
+	 * request unread, which the kernel reports as a reset before the reason.
+	 */
+	if (n == -ECONNRESET) {
+		n = tapqd_fdpass_recv(c->fd, hdrbuf, sizeof(hdrbuf), m->fds, TAPQD_FDS_PER_MSG,
+				      &m->n_fds, MSG_DONTWAIT, &flags);
+		if (n == -EAGAIN)
+			n = -ECONNRESET;
+	}
 	if (n < 0)
 		return (int)n;
 	if (n == 0)
@@ -186,6 +203,27 @@ static int client_recv(struct tapqd_client *c, int timeout_ms, struct client_msg
 	}
 	memcpy(m->u.raw, payload, m->hdr.len);
 	return 0;
+}
+
+/*
+ * The daemon closed the connection before the request went out: the ERROR
+ * that says why (seq 0) may wait to be read. Return: its code, or r.
+ */
+static int client_refused(struct tapqd_client *c, int r)
+{
+	struct client_msg *m = malloc(sizeof(*m));
+
+	if (!m)
+		return r;
+	if (client_recv(c, 0, m) == 0 && m->hdr.type == TAPQD_ERROR && m->hdr.seq == 0 &&
+	    m->u.error.code > 0) {
+		snprintf(c->error, sizeof(c->error), "%.*s", (int)sizeof(m->u.error.msg),
+			 m->u.error.msg);
+		r = -m->u.error.code;
+	}
+	client_msg_close_fds(m);
+	free(m);
+	return r;
 }
 
 static long client_ms_left(const struct timespec *deadline)
@@ -236,7 +274,8 @@ static int client_reply(struct tapqd_client *c, struct client_msg *m)
 				return r;
 			continue;
 		}
-		if (m->hdr.seq != c->seq) {
+		/* seq 0: the daemon refuses the connection itself, and says why */
+		if (m->hdr.seq != c->seq && !(m->hdr.type == TAPQD_ERROR && m->hdr.seq == 0)) {
 			client_msg_close_fds(m);
 			return -EPROTO;
 		}
@@ -323,6 +362,13 @@ int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 int tapqd_client_status(struct tapqd_client *c, const char *name,
 			struct tapqd_device_info **ret_devs, size_t *ret_n)
 {
+	return tapqd_client_status_daemon(c, name, ret_devs, ret_n, NULL);
+}
+
+int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
+			       struct tapqd_device_info **ret_devs, size_t *ret_n,
+			       struct tapqd_daemon_info *ret_daemon)
+{
 	struct tapqd_device_info *devs = NULL;
 	struct tapqd_name req;
 	struct client_msg *m;
@@ -344,6 +390,8 @@ int tapqd_client_status(struct tapqd_client *c, const char *name,
 			client_msg_close_fds(m);
 			r = -EPROTO;
 		} else if (m->hdr.type == TAPQD_OK) {
+			if (ret_daemon)
+				r = tapqd_daemon_decode(m->u.raw, m->hdr.len, ret_daemon);
 			break;
 		} else if (m->hdr.type == TAPQD_DEVICE) {
 			struct tapqd_device_info *nd = realloc(devs, (n + 1) * sizeof(*devs));

@@ -313,6 +313,58 @@ int tapqd_event_decode(const void *payload, size_t len, struct tapqd_event_info 
 	return 0;
 }
 
+ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, size_t cap)
+{
+	struct tapqd_wire_daemon w = {
+		.info_size = sizeof(w),
+		.n_refusals = TAPQD_REFUSAL_COUNT,
+	};
+
+	if (cap < sizeof(w) + sizeof(info->refusals))
+		return -EMSGSIZE;
+	memcpy(buf, &w, sizeof(w));
+	memcpy((char *)buf + sizeof(w), info->refusals, sizeof(info->refusals));
+	return (ssize_t)(sizeof(w) + sizeof(info->refusals));
+}
+
+int tapqd_daemon_decode(const void *payload, size_t len, struct tapqd_daemon_info *ret)
+{
+	struct tapqd_wire_daemon w;
+
+	memset(ret, 0, sizeof(*ret));
+	if (len == 0)
+		return 0;
+	if (len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, payload, sizeof(w));
+	if (w.info_size < sizeof(w) || w.info_size > len ||
+	    (len - w.info_size) / sizeof(uint64_t) < w.n_refusals)
+		return -EBADMSG;
+	for (size_t i = 0; i < w.n_refusals && i < TAPQD_REFUSAL_COUNT; i++)
+		memcpy(&ret->refusals[i], (const char *)payload + w.info_size + i * sizeof(uint64_t),
+		       sizeof(uint64_t));
+	ret->known = true;
+	return 0;
+}
+
+const char *tapqd_refusal_name(unsigned int refusal)
+{
+	static const char *const names[TAPQD_REFUSAL_COUNT] = {
+		[TAPQD_REFUSAL_NOT_ALLOWED] = "not_allowed",
+		[TAPQD_REFUSAL_NOT_PERMITTED] = "not_permitted",
+		[TAPQD_REFUSAL_BAD_TOKEN] = "bad_token",
+		[TAPQD_REFUSAL_BAD_FDS] = "bad_fds",
+		[TAPQD_REFUSAL_BAD_TARGET] = "bad_target",
+		[TAPQD_REFUSAL_BAD_MESSAGE] = "bad_message",
+		[TAPQD_REFUSAL_UID_CAP] = "uid_cap",
+		[TAPQD_REFUSAL_TOTAL_CAP] = "total_cap",
+		[TAPQD_REFUSAL_FD_LIMIT] = "fd_limit",
+		[TAPQD_REFUSAL_IDLE] = "idle",
+	};
+
+	return refusal < TAPQD_REFUSAL_COUNT ? names[refusal] : NULL;
+}
+
 int tapqd_name_valid(const char *name, size_t size)
 {
 	size_t n = strnlen(name, size);

@@ -264,6 +264,26 @@ static const struct {
 	 "resize_timeout: \"20001\" is out of range 1-20000"},
 	{D "backend = loop\n", 2, "backend: \"loop\" is not one of none, sink, echo"},
 
+	/* connections */
+	{"[tapqd]\nmax_connections = 0\n", 2, "max_connections: \"0\" is out of range 1-65536"},
+	{"[tapqd]\nmax_connections = 65537\n", 2,
+	 "max_connections: \"65537\" is out of range 1-65536"},
+	{"[tapqd]\nmax_connections = many\n", 2, "max_connections: \"many\" is not a number"},
+	{"[tapqd]\nmax_connections_per_uid = 0\n", 2,
+	 "max_connections_per_uid: \"0\" is out of range 1-65536"},
+	{"[tapqd]\nmax_connections_per_uid = -1\n", 2,
+	 "max_connections_per_uid: \"-1\" is not a number"},
+	{"[tapqd]\nmax_connections_per_uid = 2000\n", 2,
+	 "max_connections_per_uid: 2000 is more than max_connections (1024), which caps every "
+	 "user together"},
+	{"[tapqd]\nmax_connections_per_uid = 20\nmax_connections = 10\n", 3,
+	 "max_connections_per_uid: 20 is more than max_connections (10), which caps every user "
+	 "together"},
+	{"[tapqd]\nhello_timeout = 99\n", 2, "hello_timeout: \"99\" is out of range 100-600000"},
+	{"[tapqd]\nhello_timeout = 600001\n", 2,
+	 "hello_timeout: \"600001\" is out of range 100-600000"},
+	{"[tapqd]\nhello_timeout = 5s\n", 2, "hello_timeout: \"5s\" is not a number"},
+
 	/* handoff: what needs tapqd's own queues makes no sense by name */
 	{D "handoff = path\n", 2, "handoff: \"path\" is not fd or name"},
 	{D "handoff = name\nbackend = echo\n", 3,
@@ -365,6 +385,9 @@ START_TEST(test_defaults)
 	ck_assert(c.cpus_all);
 	ck_assert_int_eq(c.placement, CONF_PLACEMENT_SPREAD);
 	ck_assert_uint_eq(c.resize_timeout_ms, 2000);
+	ck_assert_uint_eq(c.max_connections, 1024);
+	ck_assert_uint_eq(c.max_connections_per_uid, 64);
+	ck_assert_uint_eq(c.hello_timeout_ms, 5000);
 	ck_assert_uint_eq(d->active_queues_line + d->vnet_hdr_size_line + d->offloads_line +
 				  d->mac_line + d->bridge_line,
 			  0);
@@ -389,6 +412,18 @@ START_TEST(test_placement_keys)
 	ck_assert_int_eq(c.placement, CONF_PLACEMENT_NONE);
 	expect_ok("[tapqd]\ncpus = ALL\n", &c);
 	ck_assert(c.cpus_all);
+	expect_ok("[tapqd]\nmax_connections = 1\nmax_connections_per_uid = 1\n"
+		  "hello_timeout = 100\n",
+		  &c);
+	ck_assert_uint_eq(c.max_connections, 1);
+	ck_assert_uint_eq(c.max_connections_per_uid, 1);
+	ck_assert_uint_eq(c.hello_timeout_ms, 100);
+	expect_ok("[tapqd]\nmax_connections = 65536\nmax_connections_per_uid = 65536\n"
+		  "hello_timeout = 600000\n",
+		  &c);
+	ck_assert_uint_eq(c.max_connections, 65536);
+	ck_assert_uint_eq(c.max_connections_per_uid, 65536);
+	ck_assert_uint_eq(c.hello_timeout_ms, 600000);
 	ck_assert_str_eq(conf_placement_name(CONF_PLACEMENT_SPREAD), "spread");
 	ck_assert_str_eq(conf_log_level_name(CONF_LOG_NOTICE), "notice");
 	ck_assert_ptr_null(conf_log_level_name((enum conf_log_level)0));

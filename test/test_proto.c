@@ -655,6 +655,51 @@ START_TEST(test_control_names)
 }
 END_TEST
 
+/* The OK ending STATUS: the refusal counters, and what older and newer daemons send. */
+START_TEST(test_daemon_info)
+{
+	struct tapqd_daemon_info in = {.known = true}, out;
+	struct tapqd_wire_daemon w = {.info_size = 16, .n_refusals = TAPQD_REFUSAL_COUNT + 2};
+	_Alignas(uint64_t) char wire[256] = {0};
+	ssize_t n;
+
+	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++)
+		in.refusals[i] = 1000 + i;
+	n = tapqd_daemon_encode(&in, wire, sizeof(wire));
+	ck_assert_int_eq(n, 8 + 8 * TAPQD_REFUSAL_COUNT);
+	ck_assert_int_eq(tapqd_daemon_decode(wire, (size_t)n, &out), 0);
+	ck_assert(out.known);
+	ck_assert_mem_eq(out.refusals, in.refusals, sizeof(in.refusals));
+	ck_assert_int_eq(tapqd_daemon_encode(&in, wire, (size_t)n - 1), -EMSGSIZE);
+	/* an older daemon's empty OK: nothing known */
+	ck_assert_int_eq(tapqd_daemon_decode(wire, 0, &out), 0);
+	ck_assert(!out.known);
+	/* short, or counters the length does not hold */
+	ck_assert_int_eq(tapqd_daemon_decode(wire, 7, &out), -EBADMSG);
+	ck_assert_int_eq(tapqd_daemon_decode(wire, (size_t)n - 1, &out), -EBADMSG);
+	/* a newer daemon: a longer struct and more counters, the known ones read */
+	memset(wire, 0, sizeof(wire));
+	memcpy(wire, &w, sizeof(w));
+	for (unsigned int i = 0; i < w.n_refusals; i++) {
+		uint64_t v = 7 + i;
+
+		memcpy(wire + 16 + 8 * i, &v, sizeof(v));
+	}
+	ck_assert_int_eq(tapqd_daemon_decode(wire, 16 + 8 * (size_t)w.n_refusals, &out), 0);
+	ck_assert(out.known);
+	ck_assert_uint_eq(out.refusals[0], 7);
+	ck_assert_uint_eq(out.refusals[TAPQD_REFUSAL_COUNT - 1], 7 + TAPQD_REFUSAL_COUNT - 1);
+	w.info_size = 4;
+	memcpy(wire, &w, sizeof(w));
+	ck_assert_int_eq(tapqd_daemon_decode(wire, sizeof(wire), &out), -EBADMSG);
+	/* every reason has a name, and only those */
+	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++)
+		ck_assert_ptr_nonnull(tapqd_refusal_name(i));
+	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_BAD_TOKEN), "bad_token");
+	ck_assert_ptr_null(tapqd_refusal_name(TAPQD_REFUSAL_COUNT));
+}
+END_TEST
+
 static Suite *proto_suite(void)
 {
 	Suite *s = suite_create("proto");
@@ -683,6 +728,7 @@ static Suite *proto_suite(void)
 	tcase_add_test(td, test_malformed_devices);
 	tcase_add_test(td, test_malformed_leases);
 	tcase_add_test(td, test_events);
+	tcase_add_test(td, test_daemon_info);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, td);
 	return s;

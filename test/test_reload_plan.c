@@ -378,6 +378,12 @@ static const struct global_row {
 	{"", "placement = compact\n", PLAN_G_PLACEMENT,
 	 "placement spread -> compact: queues are placed again"},
 	{"", "resize_timeout = 500\n", PLAN_G_RESIZE_TIMEOUT, "resize_timeout 2000 -> 500 ms"},
+	{"", "max_connections = 100\n", PLAN_G_MAX_CONNECTIONS,
+	 "max_connections 1024 -> 100: for new connections; open ones stay"},
+	{"", "max_connections_per_uid = 8\n", PLAN_G_MAX_CONNECTIONS_PER_UID,
+	 "max_connections_per_uid 64 -> 8: for new connections; open ones stay"},
+	{"", "hello_timeout = 1000\n", PLAN_G_HELLO_TIMEOUT,
+	 "hello_timeout 5000 -> 1000 ms: for new connections"},
 };
 
 START_TEST(test_globals)

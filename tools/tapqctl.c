@@ -324,8 +324,38 @@ static void print_text_device(const struct tapqd_device_info *dev)
 	}
 }
 
+/* {"not_allowed":0,...}: every reason this tapqctl knows; null from a daemon that says nothing */
+static json_object *json_refusals(const struct tapqd_daemon_info *info)
+{
+	json_object *o;
+
+	if (!info->known)
+		return NULL;
+	o = json_object_new_object();
+	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++)
+		json_object_object_add(o, tapqd_refusal_name(i),
+				       json_object_new_uint64(info->refusals[i]));
+	return o;
+}
+
+/* One line, only when something was refused: "refused since start: bad_token 2000, ...". */
+static void print_text_refusals(const struct tapqd_daemon_info *info)
+{
+	const char *sep = "refused since tapqd started: ";
+
+	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++) {
+		if (!info->refusals[i])
+			continue;
+		printf("%s%s %" PRIu64, sep, tapqd_refusal_name(i), info->refusals[i]);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		printf("\n");
+}
+
 static int cmd_status(const struct ctl_opts *o)
 {
+	struct tapqd_daemon_info info;
 	struct tapqd_device_info *devs = NULL;
 	char conf_error[TAPQD_ERRMSG_MAX];
 	struct tapqd_client *c;
@@ -334,7 +364,7 @@ static int cmd_status(const struct ctl_opts *o)
 
 	if (connect_or_fail(o, &c))
 		return 1;
-	r = tapqd_client_status(c, o->device, &devs, &n);
+	r = tapqd_client_status_daemon(c, o->device, &devs, &n, &info);
 	if (r < 0) {
 		r = fail(c, "status", r);
 		tapqd_client_free(c);
@@ -353,7 +383,8 @@ static int cmd_status(const struct ctl_opts *o)
 		for (size_t i = 0; i < n; i++)
 			json_object_array_add(list, json_device(&devs[i]));
 		json_object_object_add(root, "devices", list);
-		/* only then: the usual shape stays {"devices":[...]} */
+		json_object_object_add(root, "refusals", json_refusals(&info));
+		/* only then: the usual shape stays {"devices":[...],"refusals":{...}} */
 		if (conf_error[0])
 			json_object_object_add(root, "config_error",
 					       json_object_new_string(conf_error));
@@ -363,6 +394,7 @@ static int cmd_status(const struct ctl_opts *o)
 			printf("config not reloaded, the previous one runs: %s\n", conf_error);
 		for (size_t i = 0; i < n; i++)
 			print_text_device(&devs[i]);
+		print_text_refusals(&info);
 	}
 	free(devs);
 	tapqd_client_free(c);

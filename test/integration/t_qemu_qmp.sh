@@ -181,7 +181,7 @@ wait_until 100 0.1 "nobody's QEMU exits on quit" pid_dead "$Q"
 wait "$Q"
 assert_eq "its exit status" 0 "$?"
 untrack "$Q"
-assert_match "tapqd logged the refusal" 'handover from pid [0-9]+ to pid [0-9]+ uid 65534 refused' "$(cat "$DLOG")"
+assert_match "tapqd logged the refusal" 'refused pid [0-9]+ uid [0-9]+ \(bad_target\): tqroot: handover to pid [0-9]+: uid 65534 of pid [0-9]+ may not use tqroot' "$(cat "$DLOG")"
 
 # ---- a guest that lets the device go late: qmp-del gives up, a retry ends the lease ----
 # Debian's kernel (pciehp built in) and the busybox initramfs, kept up by a

@@ -84,14 +84,14 @@ assert_match "tapqd logs FILE:LINE: message" "$CONF:$BAD_LINE: .*bogus_key" "$(c
 assert_ok "tapqd keeps running" pid_alive "$DPID"
 assert_eq "tqr1 keeps mtu 9000" 9000 "$(link_mtu tqr1)"
 assert_match "status --json: config_error names FILE:LINE" "^$CONF:$BAD_LINE: " "$(config_error)"
-assert_eq "status --json: devices and config_error" '["config_error","devices"]' \
+assert_eq "status --json: devices, refusals and config_error" '["config_error","devices","refusals"]' \
 	"$(jget "$(tq status --json)" 'keys | tojson')"
 assert_match "plain status shows the error" "config not reloaded.*$CONF:$BAD_LINE: " "$(tq status)"
 BROKEN=""
 write_conf
 assert_ok "the fixed file reloads" tq reload
 assert_eq "tqr1: mtu 1400 from the fixed file" 1400 "$(link_mtu tqr1)"
-assert_eq "status --json is {\"devices\":[...]} again" '["devices"]' \
+assert_eq "status --json is {\"devices\":[...],\"refusals\":{...}} again" '["devices","refusals"]' \
 	"$(jget "$(tq status --json)" 'keys | tojson')"
 assert_nomatch "plain status: no error" 'config not reloaded' "$(tq status)"
 

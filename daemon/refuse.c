@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * refuse.c - the one place a refusal is counted and logged. The log is
+ * limited per uid, not per pid: a pid is one fork() away, a uid takes
+ * another account. A hostile peer thus cannot push real messages out of
+ * the journal's own rate limit, and the counters still see every refusal.
+ */
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "ratelimit.h"
+#include "refuse.h"
+
+struct refuse {
+	uint64_t counts[TAPQD_REFUSAL_COUNT];
+	struct ratelimit rl;
+	struct event *timer; /* says what was suppressed once its window is over */
+};
+
+static uint64_t refuse_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void refuse_say_suppressed(struct tapqd *d, const struct ratelimit_flush *f)
+{
+	if (!f->suppressed)
+		return;
+	if (f->key == RATELIMIT_OTHERS)
+		log_notice(d, "refusals of uids past the first %d: %llu more not logged",
+			   RATELIMIT_SLOTS, (unsigned long long)f->suppressed);
+	else
+		log_notice(d, "refusals of uid %llu: %llu more not logged (at most %d every %d s)",
+			   (unsigned long long)f->key, (unsigned long long)f->suppressed,
+			   REFUSE_BURST, REFUSE_INTERVAL_MS / 1000);
+}
+
+static void refuse_arm(struct tapqd *d)
+{
+	uint64_t end = ratelimit_deadline(&d->refuse->rl), now = refuse_now_ms();
+	struct timeval tv = {0};
+
+	if (!end)
+		return;
+	if (end > now) {
+		tv.tv_sec = (time_t)((end - now) / 1000);
+		tv.tv_usec = (suseconds_t)((end - now) % 1000 * 1000);
+	}
+	evtimer_add(d->refuse->timer, &tv);
+}
+
+static void refuse_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+	struct ratelimit_flush f;
+	uint64_t now = refuse_now_ms();
+
+	(void)fd;
+	(void)what;
+	while (ratelimit_expire(&d->refuse->rl, now, &f))
+		refuse_say_suppressed(d, &f);
+	refuse_arm(d);
+}
+
+int refuse_init(struct tapqd *d)
+{
+	struct refuse *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	ratelimit_init(&r->rl, REFUSE_INTERVAL_MS, REFUSE_BURST);
+	r->timer = evtimer_new(d->base, refuse_on_timer, d);
+	if (!r->timer) {
+		free(r);
+		return -ENOMEM;
+	}
+	d->refuse = r;
+	return 0;
+}
+
+/* What is still suppressed is said: a stop must not lose the count. */
+void refuse_fini(struct tapqd *d)
+{
+	struct ratelimit_flush f;
+
+	if (!d->refuse)
+		return;
+	while (ratelimit_expire(&d->refuse->rl, UINT64_MAX / 2, &f))
+		refuse_say_suppressed(d, &f);
+	event_free(d->refuse->timer);
+	free(d->refuse);
+	d->refuse = NULL;
+}
+
+void refuse_note(struct tapqd *d, pid_t pid, uid_t uid, enum tapqd_refusal why, const char *msg)
+{
+	struct refuse *r = d->refuse;
+	struct ratelimit_flush f;
+	bool say;
+
+	r->counts[why]++;
+	say = ratelimit_check(&r->rl, uid, refuse_now_ms(), &f);
+	refuse_say_suppressed(d, &f);
+	if (say)
+		log_notice(d, "refused pid %d uid %u (%s): %s", (int)pid, (unsigned int)uid,
+			   tapqd_refusal_name(why), msg);
+	else if (!evtimer_pending(r->timer, NULL))
+		refuse_arm(d);
+}
+
+const uint64_t *refuse_counts(const struct tapqd *d)
+{
+	return d->refuse->counts;
+}
