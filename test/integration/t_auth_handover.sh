@@ -34,7 +34,8 @@ refused "$DPID" "tapqd itself"
 refused "$ROOTP" "a root process"
 refused "$UP" "uid 12345's process (allowed on tqshare)"
 assert_match "the refusal is logged with the requester's uid" \
-	"handover from pid [0-9]+ uid 65534 to pid $UP refused" "$(cat "$DLOG")"
+	"refused pid [0-9]+ uid 65534 \\(bad_target\\): tqshare: uid 65534 may not hand its lease to pid $UP" \
+	"$(cat "$DLOG")"
 
 OUT=$(tqprobe_nobody acquire tqshare --handover "$NP" 2>&1)
 assert_eq "nobody hands tqshare to a process of its own" 0 "$?"
