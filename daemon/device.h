@@ -58,6 +58,7 @@ struct device {
 	enum device_state state;
 	struct conf_device conf;
 	int ifindex;
+	char ifname[TAPQD_NAME_MAX];     /* the interface's name in the kernel (monitor.c follows renames) */
 	unsigned int tun_flags;
 	int fds[TAPQD_MAX_QUEUES];      /* tapqd's own copy of every queue, -1 once closed */
 	bool attached[TAPQD_MAX_QUEUES]; /* as last read or set */
@@ -115,6 +116,19 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 int device_adopt(struct tapqd *d, struct device *dev, bool leased, char *what, size_t what_size);
 /* The TUNSETIFF flags of every queue of a device of that config. */
 unsigned int device_tun_flags(const struct conf_device *cd);
+/*
+ * After a lease: the holder may have passed its queue files on, and a
+ * detached file can still inject frames and attach itself again (README,
+ * "Between two leases"). Every queue gets a fresh file opened by the
+ * interface's name, attached as the old one was, and the config's tun
+ * settings; the old files are detached and tapqd's copies closed.
+ * Return: 0 when no old file is open anywhere else; -EBUSY when some still
+ * are (ret_left says how many: only deleting the interface cuts them off);
+ * another -errno (-E2BIG: those files fill the kernel's 256 queues), what
+ * says which step. On failure some queues may be fresh and some old.
+ */
+int device_renew_queues(struct tapqd *d, struct device *dev, unsigned int *ret_left, char *what,
+			size_t what_size);
 /* Stops its workers, gives its cores back, closes tapqd's copies and frees it. */
 void device_free(struct tapqd *d, struct device *dev);
 struct device *device_find(struct tapqd *d, const char *name);

@@ -313,6 +313,44 @@ static void model_orphan(struct tapqd *d, struct device *dev, pid_t was)
 	sync_device(d, dev);
 }
 
+/*
+ * Whatever files the lease handed out reach nothing of the next one: fresh
+ * queues, or, when the old files are still open elsewhere (passed on by the
+ * holder), the interface deleted and created again, a new ifindex. Under a
+ * service manager its store holds every old file too, and tapqd cannot tell
+ * those from a process's: the interface is created again at once.
+ * Return: the device to go on with, NULL when it could not be created again.
+ */
+static struct device *model_cut_off(struct tapqd *d, struct device *dev, pid_t was)
+{
+	struct conf_device cd = dev->conf;
+	unsigned int left = 0;
+	char what[160] = "", why[300];
+	int r = -ECANCELED;
+
+	if (!d->fdstore) {
+		r = device_renew_queues(d, dev, &left, what, sizeof(what));
+		if (r == 0)
+			return dev;
+	}
+	if (r == -ECANCELED)
+		snprintf(why, sizeof(why), "the lease of pid %d ended, and the service manager's "
+					   "fd store keeps its queue files: created again so that "
+					   "they reach nothing",
+			 (int)was);
+	else if (r == -EBUSY)
+		snprintf(why, sizeof(why), "the lease of pid %d ended and %u of its queue files "
+					   "are still open elsewhere: created again so that they "
+					   "reach nothing",
+			 (int)was, left);
+	else
+		snprintf(why, sizeof(why), "the lease of pid %d ended, and fresh queues failed: "
+					   "%s: %s: created again",
+			 (int)was, what, strerror(-r));
+	model_destroy(d, dev, MODEL_DELETE, why);
+	return model_create(d, &cd, "created again");
+}
+
 void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 {
 	pid_t was = lease_pid(dev->lease);
@@ -346,6 +384,9 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 			return;
 		}
 	}
+	dev = model_cut_off(d, dev, was);
+	if (!dev)
+		return;
 	model_restore_active(d, dev);
 	sync_device(d, dev);
 }
