@@ -40,6 +40,8 @@ struct tapqd_hooks {
 	void (*link_gone)(struct tapqd *d, struct device *dev);
 	/* RTM_NEWLINK, or the poll of a down link: the queues may have changed */
 	void (*queues_changed)(struct tapqd *d, struct device *dev);
+	/* RTM_NEWLINK named the interface otherwise than tapqd last knew it */
+	void (*link_renamed)(struct tapqd *d, struct device *dev, const char *name);
 	/* the lease holder's pidfd polls readable */
 	void (*holder_exited)(struct tapqd *d, struct device *dev);
 };

@@ -490,6 +490,11 @@ struct device *device_find(struct tapqd *d, const char *name)
 	return NULL;
 }
 
+bool device_renamed(const struct device *dev)
+{
+	return strncmp(dev->ifname, dev->conf.name, sizeof(dev->ifname)) != 0;
+}
+
 /* Reads every queue's state from the kernel: a client may have changed it. */
 int device_refresh(struct device *dev)
 {

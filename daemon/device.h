@@ -134,6 +134,8 @@ void device_free(struct tapqd *d, struct device *dev);
 struct device *device_find(struct tapqd *d, const char *name);
 struct device *device_find_ifindex(struct tapqd *d, int ifindex);
 int device_refresh(struct device *dev);
+/* Its interface has another name than the config's (renamed outside tapqd). */
+bool device_renamed(const struct device *dev);
 int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue);
 unsigned int device_active_count(const struct device *dev);
 /*

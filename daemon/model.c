@@ -216,6 +216,29 @@ static void model_on_queues_changed(struct tapqd *d, struct device *dev)
 	sync_device(d, dev);
 }
 
+/*
+ * Renamed outside tapqd (the link must be down for that): tapqd goes on by
+ * ifindex, and refuses to hand out or resize it by a name that is no longer
+ * its own (verbs.c), since another interface may take that name. A holder
+ * keeps its queues. Renamed back, it is served again.
+ */
+static void model_on_link_renamed(struct tapqd *d, struct device *dev, const char *name)
+{
+	char was[sizeof(dev->ifname)];
+
+	memcpy(was, dev->ifname, sizeof(was));
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", name);
+	if (!device_renamed(dev))
+		log_info(d, "%s: renamed back from %s (ifindex %d): served again", dev->conf.name,
+			 was, dev->ifindex);
+	else
+		log_warn(d, "%s: renamed to %s outside tapqd (ifindex %d): ACQUIRE and RESIZE of "
+			    "%s are refused until it is renamed back%s",
+			 dev->conf.name, name, dev->ifindex, dev->conf.name,
+			 dev->lease ? "; its holder keeps its queues" : "");
+	sync_global(d);
+}
+
 static void model_on_holder_exited(struct tapqd *d, struct device *dev)
 {
 	model_lease_end(d, dev, "holder exited");
@@ -225,6 +248,7 @@ void model_init(struct tapqd *d)
 {
 	d->hooks.link_gone = model_on_link_gone;
 	d->hooks.queues_changed = model_on_queues_changed;
+	d->hooks.link_renamed = model_on_link_renamed;
 	d->hooks.holder_exited = model_on_holder_exited;
 }
 
@@ -280,10 +304,12 @@ int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
  */
 static void model_orphan(struct tapqd *d, struct device *dev, pid_t was)
 {
+	char ifname[IF_NAMESIZE];
 	struct link_tun tun;
 
 	model_set_state(d, dev, DEVICE_ORPHANED);
-	if (if_nametoindex(dev->conf.name) != (unsigned int)dev->ifindex) {
+	/* by ifindex: renamed, it is still there, and another may have its name */
+	if (!if_indextoname((unsigned int)dev->ifindex, ifname)) {
 		model_on_link_gone(d, dev);
 		return;
 	}

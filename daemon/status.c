@@ -69,6 +69,7 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 		info->pending = TAPQD_PENDING_REMOVE;
 	else if (dev->conf_pending)
 		info->pending = TAPQD_PENDING_RECONFIGURE;
+	info->renamed = device_renamed(dev);
 	info->txqueuelen = dev->txqueuelen;
 	info->txqueuelen_pending = dev->txqueuelen_pending;
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;

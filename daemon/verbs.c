@@ -63,6 +63,21 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 	return dev;
 }
 
+/*
+ * Another interface may have taken the name of one renamed outside tapqd:
+ * nothing is handed out or changed by that name until it is renamed back.
+ */
+static bool verbs_renamed(struct tapqd *d, struct client *cl, uint32_t seq,
+			  const struct device *dev)
+{
+	if (!device_renamed(dev))
+		return false;
+	ctl_send_error(d, cl, seq, -ENODEV,
+		       "%s was renamed to %s outside tapqd (ifindex %d); rename it back", dev->conf.name,
+		       dev->ifname, dev->ifindex);
+	return true;
+}
+
 static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
 			const struct tapqd_hello *req)
 {
@@ -187,7 +202,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	dev = verbs_device(d, cl, seq, req->name, "acquire");
-	if (!dev)
+	if (!dev || verbs_renamed(d, cl, seq, dev))
 		return;
 	/* a followed device is QEMU's, and QEMU never acknowledges a shrink */
 	if (control == TAPQD_CONTROL_DAEMON && dev->conf.follow_qmp[0]) {
@@ -426,7 +441,7 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 	struct device *dev = verbs_device(d, cl, seq, req->name, "resize");
 	unsigned int n = req->active_queues;
 
-	if (!dev)
+	if (!dev || verbs_renamed(d, cl, seq, dev))
 		return;
 	if (!device_has_queues(dev)) {
 		ctl_send_error(d, cl, seq, -EBUSY, "%s has no queue fds since tapqd restarted",
