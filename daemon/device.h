@@ -11,6 +11,7 @@
 struct lease;
 struct shrink;
 struct follow;
+struct model_retry;
 
 /*
  * The life of a device. Every change goes through device_set_state(), which
@@ -67,6 +68,8 @@ struct device {
 	struct lease *lease;            /* LEASED and WAITING: the holder's (lease.c), else NULL */
 	struct shrink *shrink;          /* a shrink waiting for the holder's ack (resize.c) */
 	struct follow *follow;          /* the vCPUs of the QEMU that holds it (follow.c) */
+	struct model_retry *retry;      /* in d->retrying: its next attempt (model.c), else NULL */
+	int create_error;               /* in d->retrying: errno of the last failed attempt */
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
 	bool link_up;                   /* as the last RTM_NEWLINK said */
 	bool follow_dirty;              /* notified since its queues were last read */

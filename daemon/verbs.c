@@ -41,6 +41,13 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		return NULL;
 	}
 	dev = device_find(d, name);
+	if (!dev && (dev = model_find_retrying(d, name))) {
+		ctl_send_error(d, cl, seq, -EAGAIN,
+			       "%s: its interface is gone and creating it again failed (%s): tapqd "
+			       "retries",
+			       name, strerror(dev->create_error));
+		return NULL;
+	}
 	if (!dev) {
 		ctl_send_error(d, cl, seq, -ENOENT, "no device %s", name);
 		return NULL;
@@ -139,6 +146,8 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			return;
 		}
 		dev = device_find(d, req->name);
+		if (!dev)
+			dev = model_find_retrying(d, req->name);
 		if (!dev) {
 			ctl_send_error(d, cl, seq, -ENOENT, "no device %s", req->name);
 			return;
@@ -148,6 +157,9 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	TAILQ_FOREACH(dev, &d->devices, entry)
+		if (verbs_send_status(d, cl, seq, dev) < 0)
+			return;
+	TAILQ_FOREACH(dev, &d->retrying, entry)
 		if (verbs_send_status(d, cl, seq, dev) < 0)
 			return;
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);

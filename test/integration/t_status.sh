@@ -12,7 +12,7 @@ assert_eq "one line of JSON" 1 "$(printf '%s\n' "$ALL" | grep -c .)"
 assert_eq "top level: only devices" '["devices"]' "$(jget "$ALL" 'keys | tojson')"
 assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
 	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
-KEYS='["active_queues","backend","control","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","ring_worst_case_bytes","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
+KEYS='["active_queues","backend","control","create_error","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","renamed_to","ring_worst_case_bytes","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
 for d in tqa tqv tqnobody tqroot tqgroup; do
 	D=$(jget "$ALL" ".devices[] | select(.name == \"$d\") | tojson")
 	assert_eq "$d: keys" "$KEYS" "$(jget "$D" 'keys | tojson')"
