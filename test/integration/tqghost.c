@@ -6,6 +6,10 @@
  *   tqghost spawn DEV      acquire DEV (client mode), fork the ghost, exit;
  *                          prints "ghost PID fds N"
  *   tqghost byname DEV     open DEV by name as a client of the kernel alone
+ *   tqghost facts DEV UID  (root, in a namespace of its own) the kernel facts
+ *                          README relies on: creates DEV with 2 queues, owner
+ *                          root, detaches the second, and UID, holding it,
+ *                          tries it; then the same after RTM_DELLINK
  *
  * The ghost waits (60 s at most) for SIGUSR1, then tries to attach each file
  * again, to inject one frame through each, and reads whatever reaches them
@@ -15,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
@@ -23,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,17 +136,101 @@ static int spawn(const char *dev)
 	return 0;
 }
 
-static int byname(const char *dev)
+/* Return: 0 when dev could be opened by name (the file is closed again), -1 with errno. */
+static int queue_try(const char *dev)
 {
 	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), r;
 
 	if (fd < 0)
-		return 1;
+		return -1;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	r = ioctl(fd, TUNSETIFF, &ifr);
-	printf("byname %s %s\n", dev, result(r));
+	if (r < 0) {
+		r = errno;
+		close(fd);
+		errno = r;
+		return -1;
+	}
 	close(fd);
+	return 0;
+}
+
+static int byname(const char *dev)
+{
+	printf("byname %s %s\n", dev, result(queue_try(dev)));
+	return 0;
+}
+
+static int queue_open(const char *dev)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE};
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		printf("FAIL open %s: %s\n", dev, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* What UID can do with a detached file of a tap owned by root. */
+static void facts_try(const char *dev, int fd, const char *when)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_ATTACH_QUEUE};
+	char buf[2048];
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	printf("%s: read %s\n", when, result((int)read(fd, buf, sizeof(buf))));
+	printf("%s: inject %s\n", when, result(inject(fd)));
+	printf("%s: attach %s\n", when, result(ioctl(fd, TUNSETQUEUE, &ifr)));
+	fflush(stdout);
+	(void)dev;
+}
+
+static int facts(const char *dev, uid_t uid)
+{
+	int q0 = queue_open(dev), q1 = queue_open(dev), st;
+	struct ifreq ifr = {.ifr_flags = IFF_DETACH_QUEUE};
+	char cmd[128];
+	pid_t pid;
+
+	if (ioctl(q0, TUNSETOWNER, (unsigned long)0) < 0 || ioctl(q1, TUNSETQUEUE, &ifr) < 0)
+		return 1;
+	snprintf(cmd, sizeof(cmd), "ip link set %s up", dev);
+	if (system(cmd) != 0)
+		return 1;
+	printf("detached by root, owner root\n");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		printf("uid %u: byname %s\n", (unsigned int)uid, result(queue_try(dev)));
+		facts_try(dev, q1, "detached");
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	snprintf(cmd, sizeof(cmd), "ip -d link show %s | grep -o 'numqueues [0-9]* numdisabled [0-9]*'",
+		 dev);
+	if (system(cmd) != 0)
+		return 1;
+	snprintf(cmd, sizeof(cmd), "ip link del %s", dev);
+	if (system(cmd) != 0)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		facts_try(dev, q1, "after ip link del");
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	close(q0);
+	close(q1);
 	return 0;
 }
 
@@ -150,6 +240,8 @@ int main(int argc, char **argv)
 		return spawn(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "byname"))
 		return byname(argv[2]);
-	fprintf(stderr, "usage: tqghost spawn|byname DEV\n");
+	if (argc == 4 && !strcmp(argv[1], "facts"))
+		return facts(argv[2], (uid_t)strtoul(argv[3], NULL, 10));
+	fprintf(stderr, "usage: tqghost spawn|byname DEV | facts DEV UID\n");
 	return 2;
 }
