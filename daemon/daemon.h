@@ -65,8 +65,8 @@ struct tapqd {
 	char state_path[128]; /* the lease state file (statefile.c) */
 	uint64_t state_gen;   /* generation of the last lease state saved */
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
-	TAILQ_HEAD(, device) devices;
-	TAILQ_HEAD(, device) retrying; /* gone, and not created again yet: retried (model.c) */
+	TAILQ_HEAD(device_list, device) devices;
+	struct device_list retrying; /* gone, and not created again yet: retried (model.c) */
 	struct ctl *ctl; /* the control socket and its clients (ctl.c) */
 	int listen_fd;         /* set before ctl_listen() when the service manager passed it */
 	char listen_path[108]; /* unlinked at stop when tapqd created it */

@@ -480,14 +480,19 @@ struct device *device_find_ifindex(struct tapqd *d, int ifindex)
 	return NULL;
 }
 
-struct device *device_find(struct tapqd *d, const char *name)
+struct device *device_find_in(struct device_list *list, const char *name)
 {
 	struct device *dev;
 
-	TAILQ_FOREACH(dev, &d->devices, entry)
+	TAILQ_FOREACH(dev, list, entry)
 		if (!strncmp(dev->conf.name, name, TAPQD_NAME_MAX))
 			return dev;
 	return NULL;
+}
+
+struct device *device_find(struct tapqd *d, const char *name)
+{
+	return device_find_in(&d->devices, name);
 }
 
 bool device_renamed(const struct device *dev)

@@ -135,6 +135,7 @@ int device_renew_queues(struct tapqd *d, struct device *dev, unsigned int *ret_l
 /* Stops its workers, gives its cores back, closes tapqd's copies and frees it. */
 void device_free(struct tapqd *d, struct device *dev);
 struct device *device_find(struct tapqd *d, const char *name);
+struct device *device_find_in(struct device_list *list, const char *name);
 struct device *device_find_ifindex(struct tapqd *d, int ifindex);
 int device_refresh(struct device *dev);
 /* Its interface has another name than the config's (renamed outside tapqd). */

@@ -61,12 +61,7 @@ static struct device *model_create(struct tapqd *d, const struct conf_device *cd
 
 struct device *model_find_retrying(struct tapqd *d, const char *name)
 {
-	struct device *dev;
-
-	TAILQ_FOREACH(dev, &d->retrying, entry)
-		if (!strncmp(dev->conf.name, name, TAPQD_NAME_MAX))
-			return dev;
-	return NULL;
+	return device_find_in(&d->retrying, name);
 }
 
 static void model_retry_free(struct tapqd *d, struct device *dev)
