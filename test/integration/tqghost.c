@@ -112,19 +112,27 @@ static int spawn(const char *dev)
 	pid_t pid;
 	int r;
 
-	if (!l || tapqd_client_connect(NULL, &c) < 0)
+	if (!l || tapqd_client_connect(NULL, &c) < 0) {
+		free(l);
 		return 1;
+	}
 	r = tapqd_client_acquire(c, dev, TAPQD_CONTROL_CLIENT, l);
 	if (r < 0) {
 		printf("FAIL acquire %s: %s\n", dev, strerror(-r));
+		tapqd_client_free(c);
+		free(l);
 		return 1;
 	}
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	fflush(stdout);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		tapqd_lease_close_fds(l);
+		tapqd_client_free(c);
+		free(l);
 		return 1;
+	}
 	if (pid == 0) {
 		/* the ghost: the files, and no connection to tapqd */
 		tapqd_client_free(c);
@@ -133,6 +141,11 @@ static int spawn(const char *dev)
 		_exit(0);
 	}
 	printf("ghost %d fds %zu ifindex %d\n", (int)pid, l->n_fds, (int)l->dev.ifindex);
+	fflush(stdout);
+	/* the ghost has its own copies: this holder exits, and its lease ends */
+	tapqd_lease_close_fds(l);
+	tapqd_client_free(c);
+	free(l);
 	return 0;
 }
 
