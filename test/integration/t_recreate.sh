@@ -33,6 +33,7 @@ prlimit -p "$TP" --nofile="$SOFT:$HARD"
 wait_until 200 0.1 "tqc comes back by itself, without a reload" link_exists tqc
 wait_until 50 0.1 "status: nothing pending" pending_is null
 LOG=$(cat "$DLOG")
+say "       $(printf '%s\n' "$LOG" | grep -E 'tqc: (not created again|created again after)' | tr '\n' ' ')"
 assert_eq "the failure is logged once" 1 "$(printf '%s\n' "$LOG" | grep -c 'tqc: not created again: .*Too many open files; retrying')"
 assert_match "the success once, with the attempts" 'tqc: created again after [2-9][0-9]* failed attempts' "$LOG"
 assert_ne "a new interface" "$IFX" "$(link_ifindex tqc)"
