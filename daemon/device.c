@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* device.c - creating a multiqueue tap with all its queues, its active set, and its state table */
+/*
+ * device.c - creating a multiqueue tap with all its queues, fresh ones after
+ * a lease, its active set, and its state table
+ */
 
 #include <errno.h>
 #include <event2/event.h>

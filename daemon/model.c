@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * model.c - the devices of a tapqd and their life: creation, take-over at
- * start, lease begin and end, resume, teardown. Each transition changes the
- * state through device_set_state(), does what that transition alone takes,
- * and leaves the rest to sync_device(). The monitor and the lease watcher
- * report here through the hooks model_init() registers.
+ * model.c - the devices of a tapqd and their life: creation (and retries
+ * of it), take-over at start, lease begin and end, resume, teardown. Each
+ * transition changes the state through device_set_state(), does what that
+ * transition alone takes, and leaves the rest to sync_device(). The monitor
+ * and the lease watcher report here through the hooks model_init() registers.
  */
 
 #include <errno.h>
@@ -53,7 +53,6 @@ struct model_retry {
 	struct event *timer;
 	unsigned int delay_ms;
 	unsigned int attempts;
-	char what[160]; /* the failure last logged, with dev->create_error */
 };
 
 static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
@@ -95,7 +94,7 @@ static void model_on_retry(evutil_socket_t fd, short what, void *arg)
 	model_create(d, cd, "created again", true);
 }
 
-/* Creating cd again failed with r: a retry is (re)armed; a new kind of failure is logged. */
+/* Creating cd again failed with r: a retry is (re)armed; a new errno is logged. */
 static void model_retry_arm(struct tapqd *d, const struct conf_device *cd, int r,
 			    const char *what)
 {
@@ -127,11 +126,11 @@ static void model_retry_arm(struct tapqd *d, const struct conf_device *cd, int r
 								      : rt->delay_ms * 2;
 	}
 	rt->attempts++;
-	if (dev->create_error != -r || strcmp(rt->what, what)) {
+	/* the kind is the errno: which queue ran out of fds first says nothing new */
+	if (dev->create_error != -r) {
 		log_err(d, "%s: not created again: %s: %s; retrying every %u s at most",
 			cd->name, what, strerror(-r), MODEL_RETRY_MAX_MS / 1000);
 		dev->create_error = -r;
-		snprintf(rt->what, sizeof(rt->what), "%s", what);
 	}
 	tv.tv_sec = rt->delay_ms / 1000;
 	tv.tv_usec = (rt->delay_ms % 1000) * 1000;
