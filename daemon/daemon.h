@@ -41,6 +41,8 @@ struct tapqd_hooks {
 	void (*link_gone)(struct tapqd *d, struct device *dev);
 	/* RTM_NEWLINK, or the poll of a down link: the queues may have changed */
 	void (*queues_changed)(struct tapqd *d, struct device *dev);
+	/* RTM_NEWLINK named the interface otherwise than tapqd last knew it */
+	void (*link_renamed)(struct tapqd *d, struct device *dev, const char *name);
 	/* the lease holder's pidfd polls readable */
 	void (*holder_exited)(struct tapqd *d, struct device *dev);
 };
@@ -67,7 +69,8 @@ struct tapqd {
 	char conf_error[300]; /* why the last reload was refused, "" when it was not */
 	char *conf_text;      /* the config file last applied, for the stored state (statefile.c) */
 	size_t conf_text_len;
-	TAILQ_HEAD(, device) devices;
+	TAILQ_HEAD(device_list, device) devices;
+	struct device_list retrying; /* gone, and not created again yet: retried (model.c) */
 	struct ctl *ctl; /* the control socket and its clients (ctl.c) */
 	struct refuse *refuse; /* refusals: their counters and log budget (refuse.c) */
 	int listen_fd;         /* set before ctl_listen() when the service manager passed it */

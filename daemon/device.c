@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* device.c - creating a multiqueue tap with all its queues, its active set, and its state table */
+/*
+ * device.c - creating a multiqueue tap with all its queues, fresh ones after
+ * a lease, its active set, and its state table
+ */
 
 #include <errno.h>
 #include <event2/event.h>
@@ -37,10 +40,24 @@ unsigned int device_tun_flags(const struct conf_device *cd)
 	return flags;
 }
 
+/*
+ * A tap with neither owner nor group lets any uid attach a queue by name
+ * (TUNSETIFF) and so read a tenant's traffic; one owned by tapqd's uid
+ * leaves that to CAP_NET_ADMIN. Owner and group from the config grant it
+ * to those on purpose (README, "Between two leases"). -1: leave it unset.
+ */
+static uid_t device_owner(const struct conf_device *cd)
+{
+	if (cd->has_owner)
+		return cd->owner;
+	return cd->has_group ? (uid_t)-1 : geteuid();
+}
+
 /* Device-wide settings go through the first queue; the kernel applies them to the device. */
 static int device_setup_tun(struct device *dev, char *what, size_t what_size)
 {
 	const struct conf_device *cd = &dev->conf;
+	uid_t owner = device_owner(cd);
 	int fd = dev->fds[0], r = 0;
 
 	if (cd->vnet_hdr) {
@@ -55,8 +72,8 @@ static int device_setup_tun(struct device *dev, char *what, size_t what_size)
 			return r;
 		}
 	}
-	if (cd->has_owner && (r = tap_set_owner(fd, cd->owner)) < 0) {
-		snprintf(what, what_size, "TUNSETOWNER %u", (unsigned int)cd->owner);
+	if (owner != (uid_t)-1 && (r = tap_set_owner(fd, owner)) < 0) {
+		snprintf(what, what_size, "TUNSETOWNER %u", (unsigned int)owner);
 		return r;
 	}
 	if (cd->has_group && (r = tap_set_group(fd, cd->group)) < 0) {
@@ -73,6 +90,7 @@ struct device *device_new(const struct conf_device *cd)
 	if (!dev)
 		return NULL;
 	dev->conf = *cd;
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", cd->name);
 	dev->tun_flags = device_tun_flags(cd);
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		dev->fds[i] = -1;
@@ -288,6 +306,87 @@ fail:
 	return r;
 }
 
+/*
+ * Queue i gets the fresh file fd in place of the old one, which is detached
+ * and closed: the fresh one comes attached, so the one of the two that goes
+ * detached is the one that keeps the active set as it was.
+ */
+static int device_swap_queue(struct device *dev, unsigned int i, int fd)
+{
+	int old = dev->fds[i], r;
+
+	dev->tunsetqueue_calls++;
+	r = tap_queue_set_attached(dev->attached[i] ? old : fd, false);
+	if (r < 0)
+		return r;
+	dev->fds[i] = fd;
+	close(old);
+	return 0;
+}
+
+/* A file opened by name belongs to the interface that has the name now: ours, or not. */
+static int device_open_fresh(struct device *dev, unsigned int i, char *what, size_t what_size)
+{
+	char name[IF_NAMESIZE];
+	int fd = tap_queue_open(dev->ifname, dev->tun_flags), r;
+
+	if (fd < 0) {
+		snprintf(what, what_size, "opening a fresh queue %u (TUNSETIFF)", i);
+		return fd;
+	}
+	r = tap_queue_name(fd, name, NULL);
+	if (r == 0 && if_nametoindex(name) != (unsigned int)dev->ifindex)
+		r = -ENODEV;
+	if (r < 0) {
+		snprintf(what, what_size, "fresh queue %u: not of ifindex %d (renamed meanwhile?)",
+			 i, dev->ifindex);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int device_renew_queues(struct tapqd *d, struct device *dev, unsigned int *ret_left, char *what,
+			size_t what_size)
+{
+	unsigned int max = dev->conf.max_queues;
+	struct link_tun t;
+	int r = device_refresh(dev);
+
+	if (r < 0) {
+		snprintf(what, what_size, "reading its queue states (TUNGETIFF)");
+		return r;
+	}
+	for (unsigned int i = 0; i < max; i++) {
+		int fd = device_open_fresh(dev, i, what, what_size);
+
+		if (fd < 0)
+			return fd;
+		r = device_swap_queue(dev, i, fd);
+		if (r < 0) {
+			snprintf(what, what_size, "detaching queue %u (TUNSETQUEUE)", i);
+			close(fd);
+			return r;
+		}
+	}
+	r = device_setup_tun(dev, what, what_size);
+	if (r < 0)
+		return r;
+	/* tapqd's copies are closed: what the kernel counts beyond its own is open elsewhere */
+	r = link_get_tun(d->nl, dev->ifindex, &t);
+	if (r < 0) {
+		snprintf(what, what_size, "counting its queues (rtnetlink)");
+		return r;
+	}
+	*ret_left = t.num_queues + t.num_disabled > max ? t.num_queues + t.num_disabled - max : 0;
+	if (*ret_left) {
+		snprintf(what, what_size, "%u of its old queue files are still open elsewhere",
+			 *ret_left);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int device_adopt(struct tapqd *d, struct device *dev, bool leased, char *what, size_t what_size)
 {
 	int r = device_refresh(dev);
@@ -384,14 +483,24 @@ struct device *device_find_ifindex(struct tapqd *d, int ifindex)
 	return NULL;
 }
 
-struct device *device_find(struct tapqd *d, const char *name)
+struct device *device_find_in(struct device_list *list, const char *name)
 {
 	struct device *dev;
 
-	TAILQ_FOREACH(dev, &d->devices, entry)
+	TAILQ_FOREACH(dev, list, entry)
 		if (!strncmp(dev->conf.name, name, TAPQD_NAME_MAX))
 			return dev;
 	return NULL;
+}
+
+struct device *device_find(struct tapqd *d, const char *name)
+{
+	return device_find_in(&d->devices, name);
+}
+
+bool device_renamed(const struct device *dev)
+{
+	return strncmp(dev->ifname, dev->conf.name, sizeof(dev->ifname)) != 0;
 }
 
 /* Reads every queue's state from the kernel: a client may have changed it. */

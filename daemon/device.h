@@ -11,6 +11,7 @@
 struct lease;
 struct shrink;
 struct follow;
+struct model_retry;
 
 /*
  * The life of a device. Every change goes through device_set_state(), which
@@ -58,6 +59,7 @@ struct device {
 	enum device_state state;
 	struct conf_device conf;
 	int ifindex;
+	char ifname[TAPQD_NAME_MAX];     /* the interface's name in the kernel (monitor.c follows renames) */
 	unsigned int tun_flags;
 	int fds[TAPQD_MAX_QUEUES];      /* tapqd's own copy of every queue, -1 once closed */
 	bool attached[TAPQD_MAX_QUEUES]; /* as last read or set */
@@ -66,6 +68,8 @@ struct device {
 	struct lease *lease;            /* LEASED and WAITING: the holder's (lease.c), else NULL */
 	struct shrink *shrink;          /* a shrink waiting for the holder's ack (resize.c) */
 	struct follow *follow;          /* the vCPUs of the QEMU that holds it (follow.c) */
+	struct model_retry *retry;      /* in d->retrying: its next attempt (model.c), else NULL */
+	int create_error;               /* in d->retrying: errno of the last failed attempt */
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
 	bool link_up;                   /* as the last RTM_NEWLINK said */
 	bool follow_dirty;              /* notified since its queues were last read */
@@ -115,11 +119,27 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 int device_adopt(struct tapqd *d, struct device *dev, bool leased, char *what, size_t what_size);
 /* The TUNSETIFF flags of every queue of a device of that config. */
 unsigned int device_tun_flags(const struct conf_device *cd);
+/*
+ * After a lease: the holder may have passed its queue files on, and a
+ * detached file can still inject frames and attach itself again (README,
+ * "Between two leases"). Every queue gets a fresh file opened by the
+ * interface's name, attached as the old one was, and the config's tun
+ * settings; the old files are detached and tapqd's copies closed.
+ * Return: 0 when no old file is open anywhere else; -EBUSY when some still
+ * are (ret_left says how many: only deleting the interface cuts them off);
+ * another -errno (-E2BIG: those files fill the kernel's 256 queues), what
+ * says which step. On failure some queues may be fresh and some old.
+ */
+int device_renew_queues(struct tapqd *d, struct device *dev, unsigned int *ret_left, char *what,
+			size_t what_size);
 /* Stops its workers, gives its cores back, closes tapqd's copies and frees it. */
 void device_free(struct tapqd *d, struct device *dev);
 struct device *device_find(struct tapqd *d, const char *name);
+struct device *device_find_in(struct device_list *list, const char *name);
 struct device *device_find_ifindex(struct tapqd *d, int ifindex);
 int device_refresh(struct device *dev);
+/* Its interface has another name than the config's (renamed outside tapqd). */
+bool device_renamed(const struct device *dev);
 int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue);
 unsigned int device_active_count(const struct device *dev);
 /*

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * model.c - the devices of a tapqd and their life: creation, take-over at
- * start, lease begin and end, resume, teardown. Each transition changes the
- * state through device_set_state(), does what that transition alone takes,
- * and leaves the rest to sync_device(). The monitor and the lease watcher
- * report here through the hooks model_init() registers.
+ * model.c - the devices of a tapqd and their life: creation (and retries
+ * of it), take-over at start, lease begin and end, resume, teardown. Each
+ * transition changes the state through device_set_state(), does what that
+ * transition alone takes, and leaves the rest to sync_device(). The monitor
+ * and the lease watcher report here through the hooks model_init() registers.
  */
 
 #include <errno.h>
+#include <event2/event.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adopt.h"
@@ -36,18 +38,137 @@ static int model_set_state(struct tapqd *d, struct device *dev, enum device_stat
 	return r;
 }
 
-/* "created", or "created again": the log says which. */
-static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how)
+/*
+ * A device of the config whose interface went and could not be created
+ * again (at the fd limit, say): it waits in d->retrying, where status finds
+ * it, and is tried again with a growing delay. Each kind of failure is
+ * logged once, and the success.
+ */
+#define MODEL_RETRY_FIRST_MS 500
+#define MODEL_RETRY_MAX_MS 8000
+
+struct model_retry {
+	struct tapqd *d;
+	struct device *dev; /* the config and the failure, for status; no interface, no fds */
+	struct event *timer;
+	unsigned int delay_ms;
+	unsigned int attempts;
+};
+
+static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
+				   bool retry);
+
+struct device *model_find_retrying(struct tapqd *d, const char *name)
+{
+	return device_find_in(&d->retrying, name);
+}
+
+static void model_retry_free(struct tapqd *d, struct device *dev)
+{
+	TAILQ_REMOVE(&d->retrying, dev, entry);
+	if (dev->retry->timer)
+		event_free(dev->retry->timer);
+	free(dev->retry);
+	dev->retry = NULL;
+	device_free(d, dev);
+}
+
+static void model_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct model_retry *rt = arg;
+	struct tapqd *d = rt->d;
+	struct device *dev = rt->dev;
+	const struct conf_device *cd = conf_find_device(&d->conf, dev->conf.name);
+
+	(void)fd;
+	(void)what;
+	/* a reload may have removed it, or created it */
+	if (!cd || device_find(d, dev->conf.name)) {
+		if (!cd)
+			log_info(d, "%s: no longer in the config: not created again",
+				 dev->conf.name);
+		model_retry_free(d, dev);
+		sync_global(d);
+		return;
+	}
+	model_create(d, cd, "created again", true);
+}
+
+/* Creating cd again failed with r: a retry is (re)armed; a new errno is logged. */
+static void model_retry_arm(struct tapqd *d, const struct conf_device *cd, int r,
+			    const char *what)
+{
+	struct device *dev = model_find_retrying(d, cd->name);
+	struct model_retry *rt;
+	struct timeval tv;
+
+	if (!dev) {
+		dev = device_new(cd);
+		rt = calloc(1, sizeof(*rt));
+		if (!dev || !rt || !(rt->timer = evtimer_new(d->base, model_on_retry, rt))) {
+			log_err(d, "%s: not created again: %s: %s; and out of memory to retry: "
+				   "reload to create it",
+				cd->name, what, strerror(-r));
+			free(rt);
+			if (dev)
+				device_free(d, dev);
+			return;
+		}
+		rt->d = d;
+		rt->dev = dev;
+		rt->delay_ms = MODEL_RETRY_FIRST_MS;
+		dev->retry = rt;
+		TAILQ_INSERT_TAIL(&d->retrying, dev, entry);
+	} else {
+		rt = dev->retry;
+		dev->conf = *cd;
+		rt->delay_ms = rt->delay_ms * 2 > MODEL_RETRY_MAX_MS ? MODEL_RETRY_MAX_MS
+								      : rt->delay_ms * 2;
+	}
+	rt->attempts++;
+	/* the kind is the errno: which queue ran out of fds first says nothing new */
+	if (dev->create_error != -r) {
+		log_err(d, "%s: not created again: %s: %s; retrying every %u s at most",
+			cd->name, what, strerror(-r), MODEL_RETRY_MAX_MS / 1000);
+		dev->create_error = -r;
+	}
+	tv.tv_sec = rt->delay_ms / 1000;
+	tv.tv_usec = (rt->delay_ms % 1000) * 1000;
+	if (evtimer_add(rt->timer, &tv) < 0)
+		log_err(d, "%s: arming the retry timer failed: reload to create it", cd->name);
+	sync_global(d);
+}
+
+/* Created: a retry of it is over, and said so. */
+static void model_retry_done(struct tapqd *d, const char *name)
+{
+	struct device *dev = model_find_retrying(d, name);
+
+	if (!dev)
+		return;
+	log_info(d, "%s: created again after %u failed attempt%s", name, dev->retry->attempts,
+		 dev->retry->attempts == 1 ? "" : "s");
+	model_retry_free(d, dev);
+}
+
+/* "created", or "created again" (retried on failure when retry): the log says which. */
+static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
+				   bool retry)
 {
 	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
 	struct device *dev;
 	char what[160] = "";
 	int r = device_create(d, cd, &dev, what, sizeof(what));
 
+	if (r < 0 && retry) {
+		model_retry_arm(d, cd, r, what);
+		return NULL;
+	}
 	if (r < 0) {
 		log_err(d, "%s: not created: %s: %s", cd->name, what, strerror(-r));
 		return NULL;
 	}
+	model_retry_done(d, cd->name);
 	model_set_state(d, dev, by_name ? DEVICE_BY_NAME : DEVICE_READY);
 	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
 	fdstore_add_device(d, dev);
@@ -65,7 +186,7 @@ static struct device *model_create(struct tapqd *d, const struct conf_device *cd
 
 struct device *model_add(struct tapqd *d, const struct conf_device *cd)
 {
-	return model_create(d, cd, "created");
+	return model_create(d, cd, "created", false);
 }
 
 /* What SIGTERM leaves of a device, as it is: the log says that, nothing else. */
@@ -159,7 +280,7 @@ static void model_on_link_gone(struct tapqd *d, struct device *dev)
 			removal ? ": removed, as the config says since the last reload" : "");
 	model_destroy(d, dev, MODEL_GONE, NULL);
 	if (!removal)
-		model_create(d, &cd, "created again");
+		model_create(d, &cd, "created again", true);
 }
 
 /*
@@ -216,6 +337,29 @@ static void model_on_queues_changed(struct tapqd *d, struct device *dev)
 	sync_device(d, dev);
 }
 
+/*
+ * Renamed outside tapqd (the link must be down for that): tapqd goes on by
+ * ifindex, and refuses to hand out or resize it by a name that is no longer
+ * its own (verbs.c), since another interface may take that name. A holder
+ * keeps its queues. Renamed back, it is served again.
+ */
+static void model_on_link_renamed(struct tapqd *d, struct device *dev, const char *name)
+{
+	char was[sizeof(dev->ifname)];
+
+	memcpy(was, dev->ifname, sizeof(was));
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", name);
+	if (!device_renamed(dev))
+		log_info(d, "%s: renamed back from %s (ifindex %d): served again", dev->conf.name,
+			 was, dev->ifindex);
+	else
+		log_warn(d, "%s: renamed to %s outside tapqd (ifindex %d): ACQUIRE and RESIZE of "
+			    "%s are refused until it is renamed back%s",
+			 dev->conf.name, name, dev->ifindex, dev->conf.name,
+			 dev->lease ? "; its holder keeps its queues" : "");
+	sync_global(d);
+}
+
 static void model_on_holder_exited(struct tapqd *d, struct device *dev)
 {
 	model_lease_end(d, dev, "holder exited");
@@ -223,8 +367,10 @@ static void model_on_holder_exited(struct tapqd *d, struct device *dev)
 
 void model_init(struct tapqd *d)
 {
+	TAILQ_INIT(&d->retrying);
 	d->hooks.link_gone = model_on_link_gone;
 	d->hooks.queues_changed = model_on_queues_changed;
+	d->hooks.link_renamed = model_on_link_renamed;
 	d->hooks.holder_exited = model_on_holder_exited;
 }
 
@@ -280,10 +426,12 @@ int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
  */
 static void model_orphan(struct tapqd *d, struct device *dev, pid_t was)
 {
+	char ifname[IF_NAMESIZE];
 	struct link_tun tun;
 
 	model_set_state(d, dev, DEVICE_ORPHANED);
-	if (if_nametoindex(dev->conf.name) != (unsigned int)dev->ifindex) {
+	/* by ifindex: renamed, it is still there, and another may have its name */
+	if (!if_indextoname((unsigned int)dev->ifindex, ifname)) {
 		model_on_link_gone(d, dev);
 		return;
 	}
@@ -311,6 +459,44 @@ static void model_orphan(struct tapqd *d, struct device *dev, pid_t was)
 	log_info(d, "%s: waiting for its interface to go with the fds pid %d left",
 		 dev->conf.name, (int)was);
 	sync_device(d, dev);
+}
+
+/*
+ * Whatever files the lease handed out reach nothing of the next one: fresh
+ * queues, or, when the old files are still open elsewhere (passed on by the
+ * holder), the interface deleted and created again, a new ifindex. Under a
+ * service manager its store holds every old file too, and tapqd cannot tell
+ * those from a process's: the interface is created again at once.
+ * Return: the device to go on with, NULL when it could not be created again.
+ */
+static struct device *model_cut_off(struct tapqd *d, struct device *dev, pid_t was)
+{
+	struct conf_device cd = dev->conf;
+	unsigned int left = 0;
+	char what[160] = "", why[300];
+	int r = -ECANCELED;
+
+	if (!d->fdstore) {
+		r = device_renew_queues(d, dev, &left, what, sizeof(what));
+		if (r == 0)
+			return dev;
+	}
+	if (r == -ECANCELED)
+		snprintf(why, sizeof(why), "the lease of pid %d ended, and the service manager's "
+					   "fd store keeps its queue files: created again so that "
+					   "they reach nothing",
+			 (int)was);
+	else if (r == -EBUSY)
+		snprintf(why, sizeof(why), "the lease of pid %d ended and %u of its queue files "
+					   "are still open elsewhere: created again so that they "
+					   "reach nothing",
+			 (int)was, left);
+	else
+		snprintf(why, sizeof(why), "the lease of pid %d ended, and fresh queues failed: "
+					   "%s: %s: created again",
+			 (int)was, what, strerror(-r));
+	model_destroy(d, dev, MODEL_DELETE, why);
+	return model_create(d, &cd, "created again", true);
 }
 
 void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
@@ -346,6 +532,9 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 			return;
 		}
 	}
+	dev = model_cut_off(d, dev, was);
+	if (!dev)
+		return;
 	model_restore_active(d, dev);
 	sync_device(d, dev);
 }
@@ -415,4 +604,6 @@ void model_stop(struct tapqd *d)
 
 	while ((dev = TAILQ_FIRST(&d->devices)))
 		model_destroy(d, dev, MODEL_STOP, "tapqd stops");
+	while ((dev = TAILQ_FIRST(&d->retrying)))
+		model_retry_free(d, dev);
 }

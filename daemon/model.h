@@ -53,6 +53,11 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why);
  */
 int model_resume(struct tapqd *d, struct device *dev, pid_t from, const int *fds, size_t n,
 		 char *what, size_t what_size);
+/*
+ * A device of the config whose interface is gone and could not be created
+ * again: tapqd retries it (pending create in its status). NULL when none.
+ */
+struct device *model_find_retrying(struct tapqd *d, const char *name);
 /* tapqd stops: every device goes (MODEL_STOP). */
 void model_stop(struct tapqd *d);
 

@@ -4,14 +4,15 @@
  * attaches and detaches its queues itself; every such change sends an
  * RTM_NEWLINK while the link is up. While the link is down no notification
  * comes, so leased devices are polled instead. The monitor only reports,
- * through d->hooks: "the queues may have changed" and "the link is gone";
- * what follows is the model's (model.c).
+ * through d->hooks: "the queues may have changed", "the link is gone" and
+ * "it has another name"; what follows is the model's (model.c).
  */
 
 #include <errno.h>
 #include <event2/event.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
@@ -33,6 +34,19 @@
  * they wait for it.
  */
 #define MONITOR_BATCH 512
+
+/* "ip link set NAME name OTHER" sends an RTM_NEWLINK with the new IFLA_IFNAME, same ifindex. */
+static void monitor_check_name(struct tapqd *d, struct device *dev, struct nlmsghdr *h)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+	char name[IF_NAMESIZE];
+
+	if (nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_IFNAME])
+		return;
+	nla_strlcpy(name, tb[IFLA_IFNAME], sizeof(name));
+	if (strcmp(name, dev->ifname))
+		d->hooks.link_renamed(d, dev, name);
+}
 
 static int monitor_on_msg(struct nl_msg *msg, void *arg)
 {
@@ -59,6 +73,7 @@ static int monitor_on_msg(struct nl_msg *msg, void *arg)
 			return NL_OK;
 		d->hooks.link_gone(d, dev);
 	} else {
+		monitor_check_name(d, dev, h);
 		dev->link_up = ifi->ifi_flags & IFF_UP;
 		dev->follow_dirty = true;
 	}

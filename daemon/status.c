@@ -69,6 +69,10 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 		info->pending = TAPQD_PENDING_REMOVE;
 	else if (dev->conf_pending)
 		info->pending = TAPQD_PENDING_RECONFIGURE;
+	else if (dev->create_error)
+		info->pending = TAPQD_PENDING_CREATE;
+	info->create_error = (unsigned int)dev->create_error;
+	info->renamed = device_renamed(dev);
 	info->txqueuelen = dev->txqueuelen;
 	info->txqueuelen_pending = dev->txqueuelen_pending;
 	info->queue_memory = dev->conf.txqueuelen ? 0 : dev->conf.queue_memory;

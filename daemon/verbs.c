@@ -36,6 +36,13 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		return NULL;
 	}
 	dev = device_find(d, name);
+	if (!dev && (dev = model_find_retrying(d, name))) {
+		ctl_send_error(d, cl, seq, -EAGAIN,
+			       "%s: its interface is gone and creating it again failed (%s): tapqd "
+			       "retries",
+			       name, strerror(dev->create_error));
+		return NULL;
+	}
 	if (!dev) {
 		ctl_send_error(d, cl, seq, -ENOENT, "no device %s", name);
 		return NULL;
@@ -55,6 +62,21 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		return NULL;
 	}
 	return dev;
+}
+
+/*
+ * Another interface may have taken the name of one renamed outside tapqd:
+ * nothing is handed out or changed by that name until it is renamed back.
+ */
+static bool verbs_renamed(struct tapqd *d, struct client *cl, uint32_t seq,
+			  const struct device *dev)
+{
+	if (!device_renamed(dev))
+		return false;
+	ctl_send_error(d, cl, seq, -ENODEV,
+		       "%s was renamed to %s outside tapqd (ifindex %d); rename it back", dev->conf.name,
+		       dev->ifname, dev->ifindex);
+	return true;
 }
 
 static void verbs_hello(struct tapqd *d, struct client *cl, uint32_t seq,
@@ -131,6 +153,8 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			return;
 		}
 		dev = device_find(d, req->name);
+		if (!dev)
+			dev = model_find_retrying(d, req->name);
 		if (!dev) {
 			ctl_send_error(d, cl, seq, -ENOENT, "no device %s", req->name);
 			return;
@@ -142,7 +166,10 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		if (verbs_send_status(d, cl, seq, dev) < 0)
 			return;
-	ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
+	TAILQ_FOREACH(dev, &d->retrying, entry)
+		if (verbs_send_status(d, cl, seq, dev) < 0)
+			return;
+		ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
 }
 
 /*
@@ -194,7 +221,7 @@ static void verbs_acquire(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	dev = verbs_device(d, cl, seq, req->name, "acquire");
-	if (!dev)
+	if (!dev || verbs_renamed(d, cl, seq, dev))
 		return;
 	/* a followed device is QEMU's, and QEMU never acknowledges a shrink */
 	if (control == TAPQD_CONTROL_DAEMON && dev->conf.follow_qmp[0]) {
@@ -450,7 +477,7 @@ static void verbs_resize(struct tapqd *d, struct client *cl, uint32_t seq,
 	struct device *dev = verbs_device(d, cl, seq, req->name, "resize");
 	unsigned int n = req->active_queues;
 
-	if (!dev)
+	if (!dev || verbs_renamed(d, cl, seq, dev))
 		return;
 	if (!device_has_queues(dev)) {
 		ctl_send_error(d, cl, seq, -EBUSY, "%s has no queue fds since tapqd restarted",

@@ -221,6 +221,7 @@ enum tapqd_pending {
 	TAPQD_PENDING_NONE = 0,
 	TAPQD_PENDING_REMOVE = 1,      /* gone from the config: deleted at release */
 	TAPQD_PENDING_RECONFIGURE = 2, /* config changes applied at release */
+	TAPQD_PENDING_CREATE = 3,      /* its interface is gone and creating it again failed: retrying */
 };
 
 /* Following the vCPUs of the QEMU that holds a device (config: follow = qmp:PATH). */
@@ -371,9 +372,9 @@ struct tapqd_wire_device {
 	uint8_t waiting;
 	uint8_t handoff;
 	uint8_t follow;
-	uint8_t reserved0;
+	uint8_t renamed;
 	uint16_t vcpus;
-	uint16_t reserved1;
+	uint16_t create_error;
 	uint64_t queue_memory;
 	uint64_t tunsetqueue_calls;
 };
@@ -486,9 +487,9 @@ TAPQD_WIRE_AT(tapqd_wire_device, pending, 55);
 TAPQD_WIRE_AT(tapqd_wire_device, waiting, 56);
 TAPQD_WIRE_AT(tapqd_wire_device, handoff, 57);
 TAPQD_WIRE_AT(tapqd_wire_device, follow, 58);
-TAPQD_WIRE_AT(tapqd_wire_device, reserved0, 59);
+TAPQD_WIRE_AT(tapqd_wire_device, renamed, 59);
 TAPQD_WIRE_AT(tapqd_wire_device, vcpus, 60);
-TAPQD_WIRE_AT(tapqd_wire_device, reserved1, 62);
+TAPQD_WIRE_AT(tapqd_wire_device, create_error, 62);
 TAPQD_WIRE_AT(tapqd_wire_device, queue_memory, 64);
 TAPQD_WIRE_AT(tapqd_wire_device, tunsetqueue_calls, 72);
 TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_device) == 80);
@@ -550,6 +551,17 @@ struct tapqd_device_info {
 	uint32_t offloads;          /* TUN_F_* bits set with TUNSETOFFLOAD */
 	unsigned int backend;       /* enum tapqd_backend */
 	unsigned int pending;       /* enum tapqd_pending */
+	/*
+	 * Its interface was renamed outside tapqd: ifindex is still the
+	 * device's, under another name, and ACQUIRE and RESIZE by this name are
+	 * refused until it is renamed back (another interface may have the name).
+	 */
+	bool renamed;
+	/*
+	 * pending TAPQD_PENDING_CREATE: the errno of the last failed attempt to
+	 * create it again; tapqd retries with a growing delay. 0 otherwise.
+	 */
+	unsigned int create_error;
 	/*
 	 * tapqd restarted without a service manager's fd store and found the
 	 * interface alive, held by the lease holder_pid of the tapqd before

@@ -180,7 +180,7 @@ int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
 	X(n_queues) X(max_queues) X(ifindex) X(active_queues) X(vnet_hdr_size) X(holder_pid)         \
 	X(tun_flags) X(offloads) X(txqueuelen) X(txqueuelen_pending) X(leased) X(control)            \
 	X(backend) X(pending) X(waiting) X(handoff) X(follow) X(vcpus) X(queue_memory)               \
-	X(tunsetqueue_calls)
+	X(tunsetqueue_calls) X(renamed) X(create_error)
 #define PROTO_COPY(field) to->field = from->field;
 
 static void proto_queue_encode(const struct tapqd_queue_info *from, struct tapqd_wire_queue *to)

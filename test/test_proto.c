@@ -306,6 +306,8 @@ static void device_fill(struct tapqd_device_info *d, unsigned int n)
 	d->tunsetqueue_calls = 0x123456789ull;
 	d->vcpus = 300;
 	d->follow = TAPQD_FOLLOW_UP;
+	d->renamed = true;
+	d->create_error = 24;
 	d->n_queues = n;
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		struct tapqd_queue_info *q = &d->queues[i];
@@ -459,9 +461,9 @@ START_TEST(test_device_wire_layout)
 	wire_device_at(52, 1, 1);    /* leased */
 	wire_device_at(53, 1, TAPQD_CONTROL_DAEMON);
 	wire_device_at(58, 1, TAPQD_FOLLOW_UP);
-	wire_device_at(59, 1, 0);    /* reserved0 */
+	wire_device_at(59, 1, 1);    /* renamed */
 	wire_device_at(60, 2, 300);  /* vcpus */
-	wire_device_at(62, 2, 0);    /* reserved1 */
+	wire_device_at(62, 2, 24);   /* create_error */
 	wire_device_at(72, 8, 0x123456789ull);
 	wire_device_at(80 + 48 + 2, 2, 0); /* queue 1's cpu */
 	wire_device_at(80 + 48 + 8, 8, 1001);

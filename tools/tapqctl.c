@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -157,6 +158,8 @@ static const char *pending_name(unsigned int pending)
 		return "remove";
 	case TAPQD_PENDING_RECONFIGURE:
 		return "reconfigure";
+	case TAPQD_PENDING_CREATE:
+		return "create";
 	}
 	return NULL;
 }
@@ -193,8 +196,20 @@ static unsigned int outside_over_max(const struct tapqd_device_info *dev, unsign
 	return held > dev->max_queues ? held - dev->max_queues : 0;
 }
 
+/*
+ * A renamed device's interface as this network namespace names it (tapqctl
+ * runs in tapqd's): "?" when it has no such ifindex. NULL when not renamed.
+ */
+static const char *kernel_name(const struct tapqd_device_info *dev, char buf[IF_NAMESIZE])
+{
+	if (!dev->renamed)
+		return NULL;
+	return if_indextoname(dev->ifindex, buf) ? buf : "?";
+}
+
 static json_object *json_device(const struct tapqd_device_info *dev)
 {
+	char ifname[IF_NAMESIZE];
 	json_object *o = json_object_new_object();
 	bool follows = follow_name(dev->follow);
 
@@ -233,6 +248,11 @@ static json_object *json_device(const struct tapqd_device_info *dev)
 		json_object_object_add(o, "outside", outside);
 	}
 	json_object_object_add(o, "pending", json_string_or_null(pending_name(dev->pending)));
+	json_object_object_add(o, "create_error",
+			       json_string_or_null(dev->pending == TAPQD_PENDING_CREATE
+							   ? strerror((int)dev->create_error)
+							   : NULL));
+	json_object_object_add(o, "renamed_to", json_string_or_null(kernel_name(dev, ifname)));
 	json_object_object_add(o, "follow", json_string_or_null(follow_name(dev->follow)));
 	json_object_object_add(o, "vcpus", follows ? json_object_new_int64(dev->vcpus) : NULL);
 	json_object_object_add(o, "queues", json_queues(dev));
@@ -256,6 +276,8 @@ static void print_text_ring(const struct tapqd_device_info *dev)
 
 static void print_text_device(const struct tapqd_device_info *dev)
 {
+	char ifname[IF_NAMESIZE];
+
 	printf("%.*s  ifindex %u  queues %u/%u active  ", (int)sizeof(dev->name), dev->name,
 	       dev->ifindex, dev->active_queues, dev->max_queues);
 	if (dev->handoff == TAPQD_HANDOFF_NAME)
@@ -273,8 +295,15 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		       "unknown)\n");
 	else if (dev->waiting)
 		printf("  waiting for its interface to go with the fds of its last holder\n");
+	if (dev->renamed)
+		printf("  renamed to %s outside tapqd: acquire and resize refused until it is "
+		       "renamed back\n",
+		       kernel_name(dev, ifname));
 	if (dev->pending == TAPQD_PENDING_REMOVE)
 		printf("  removed from the config: deleted when the lease ends\n");
+	else if (dev->pending == TAPQD_PENDING_CREATE)
+		printf("  its interface is gone, and creating it again failed (%s): retrying\n",
+		       strerror((int)dev->create_error));
 	else if (dev->pending == TAPQD_PENDING_RECONFIGURE && dev->handoff == TAPQD_HANDOFF_NAME)
 		printf("  config changes wait until no queue is open (then reload)\n");
 	else if (dev->pending == TAPQD_PENDING_RECONFIGURE)

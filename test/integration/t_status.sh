@@ -15,7 +15,7 @@ assert_eq "refusals: a count for every reason, none yet" \
 	"$(jget "$ALL" '.refusals | tojson' | jq -cS .)"
 assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
 	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
-KEYS='["active_queues","backend","control","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","ring_worst_case_bytes","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
+KEYS='["active_queues","backend","control","create_error","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","renamed_to","ring_worst_case_bytes","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
 for d in tqa tqv tqnobody tqroot tqgroup; do
 	D=$(jget "$ALL" ".devices[] | select(.name == \"$d\") | tojson")
 	assert_eq "$d: keys" "$KEYS" "$(jget "$D" 'keys | tojson')"
