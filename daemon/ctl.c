@@ -2,7 +2,8 @@
 /*
  * ctl.c - the control socket: creating it (or refusing when another tapqd
  * owns it), accepting peers with their credentials, reading one message at
- * a time, and sending replies without ever blocking on a slow client
+ * a time, taking fds only when asked for and never closing one where it can
+ * stall the loop, and sending replies without ever blocking on a slow client
  */
 
 #include <errno.h>
@@ -31,6 +32,17 @@
 #define CTL_BACKLOG 128
 #define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
 #define CTL_ACCEPT_PAUSE_SEC 1
+/*
+ * fds waiting for the closer thread while it is stuck in a close: past this
+ * (less one message's worth) tapqd stops reading from peers that could send
+ * more, rather than close one on the loop or hold them without end
+ */
+#define CTL_PARKED_MAX 4096
+
+/* Linux 6.16: without it on the receiving socket, a sender's SCM_RIGHTS fails with EPERM */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
 
 /* One queued outgoing message; it owns duplicates of the fds it carries. */
 struct outmsg {
@@ -55,6 +67,10 @@ struct client {
 	size_t out_len;                 /* queued messages */
 	STAILQ_HEAD(, outmsg) outq;
 	bool dead; /* closed by the reaper, after the current callback */
+	bool fds_asked; /* SO_PASSRIGHTS is on for the one message ctl_ask_fds() asked for */
+	bool fds_queued; /* messages with fds may wait unread: closing the socket releases them */
+	bool stalled;   /* not read while the closer thread is behind */
+	uint16_t version; /* of its last request: what it is answered in */
 };
 
 struct ctl {
@@ -64,6 +80,11 @@ struct ctl {
 	struct event *accept_pause_ev;
 	struct event *reap_ev;
 	int closer_fd; /* to the thread that closes fds clients sent; -1 until needed */
+	struct event *closer_ev; /* the pipe has room again: the parked fds go */
+	int *parked;             /* fds the closer thread has no room for yet */
+	size_t n_parked, parked_cap;
+	size_t parked_total; /* since parking began, for the one line that says so */
+	bool passrights;     /* fds arrive only when asked for */
 };
 
 static void ctl_outmsg_free(struct outmsg *m)
@@ -72,6 +93,214 @@ static void ctl_outmsg_free(struct outmsg *m)
 		close(m->fds[i]);
 	free(m->fds);
 	free(m);
+}
+
+/* Dead clients are closed after the callback that found them dead, never under its feet. */
+static void ctl_mark_dead(struct client *cl)
+{
+	cl->dead = true;
+	event_active(cl->d->ctl->reap_ev, 0, 0);
+}
+
+static void ctl_on_closer_room(evutil_socket_t fd, short what, void *arg);
+
+/* The closer thread: closes what the main thread gives it, until the pipe closes. */
+static void *ctl_closer_main(void *arg)
+{
+	int rfd = (int)(intptr_t)arg, fd;
+
+	while (read(rfd, &fd, sizeof(fd)) == sizeof(fd))
+		close(fd);
+	close(rfd);
+	return NULL;
+}
+
+/*
+ * Detached, signals blocked, a small stack: it only ever sits in read() or
+ * close(). The loop's end of the pipe does not block: a close that hangs
+ * fills the pipe, and the loop then parks what it cannot hand over.
+ */
+int ctl_closer_start(struct tapqd *d)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int p[2], r;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
+		r = errno;
+		goto fail;
+	}
+	r = pthread_attr_init(&attr);
+	if (r == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, CTL_CLOSER_STACK);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		r = pthread_create(&t, &attr, ctl_closer_main, (void *)(intptr_t)p[0]);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	if (r)
+		goto fail;
+	d->ctl->closer_ev = event_new(d->base, p[1], EV_WRITE | EV_PERSIST, ctl_on_closer_room, d);
+	if (!d->ctl->closer_ev) {
+		/* the thread ends when it reads the end of the pipe */
+		close(p[1]);
+		return -ENOMEM;
+	}
+	d->ctl->closer_fd = p[1];
+	return 0;
+fail:
+	close(p[0]);
+	close(p[1]);
+	return -r;
+}
+
+/* A tun queue never waits on anyone when closed (and the loop has to see it go at once). */
+static bool ctl_is_tap(int fd)
+{
+	struct statx stx;
+
+	/* fstat() may ask a FUSE server; the cached type and device number are enough */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+		return false;
+	return S_ISCHR(stx.stx_mode) && stx.stx_rdev_major == 10 && stx.stx_rdev_minor == 200;
+}
+
+/* Room to read one more message's fds without parking past CTL_PARKED_MAX. */
+static bool ctl_parked_full(const struct ctl *c)
+{
+	return c->n_parked + TAPQD_FDS_PER_MSG > CTL_PARKED_MAX;
+}
+
+/*
+ * A connection that can send fds tapqd did not ask for: on a kernel without
+ * SO_PASSRIGHTS any but root's (root may do everything anyway).
+ */
+static bool ctl_may_send_fds(const struct ctl *c, const struct client *cl)
+{
+	return cl->fds_queued || (!c->passrights && cl->peer.uid != 0);
+}
+
+static void ctl_unstall(struct tapqd *d)
+{
+	struct client *cl;
+
+	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
+		if (!cl->stalled || cl->dead)
+			continue;
+		cl->stalled = false;
+		if (event_add(cl->read_ev, NULL) < 0)
+			ctl_mark_dead(cl);
+	}
+}
+
+static void ctl_on_closer_room(evutil_socket_t fd, short what, void *arg)
+{
+	struct tapqd *d = arg;
+	struct ctl *c = d->ctl;
+	size_t i = 0;
+
+	(void)what;
+	while (i < c->n_parked && write(fd, &c->parked[i], sizeof(int)) == sizeof(int))
+		i++;
+	memmove(c->parked, c->parked + i, (c->n_parked - i) * sizeof(int));
+	c->n_parked -= i;
+	if (!ctl_parked_full(c))
+		ctl_unstall(d);
+	if (c->n_parked)
+		return;
+	event_del(c->closer_ev);
+	log_notice(d, "the thread that closes fds clients sent is moving again: the %zu fds held "
+		      "meanwhile are closed",
+		   c->parked_total);
+}
+
+/*
+ * Gives fd to the closer thread, or keeps it until the thread has room: never
+ * closed here, where a close that waits would stall every client. Parking
+ * begins and ends with one log line each.
+ * Return: 0 handed over, 1 parked.
+ */
+static int ctl_discard(struct tapqd *d, int fd)
+{
+	struct ctl *c = d->ctl;
+
+	if (!c->n_parked && c->closer_fd >= 0 && write(c->closer_fd, &fd, sizeof(fd)) == sizeof(fd))
+		return 0;
+	if (c->n_parked == c->parked_cap) {
+		size_t cap = c->parked_cap ? 2 * c->parked_cap : 64;
+		int *p = realloc(c->parked, cap * sizeof(*p));
+
+		if (!p) {
+			/* nowhere to keep it: the one case left where the loop risks the wait */
+			log_err(d, "out of memory holding fd %d a client sent: closing it here", fd);
+			close(fd);
+			return 1;
+		}
+		c->parked = p;
+		c->parked_cap = cap;
+	}
+	if (!c->n_parked) {
+		c->parked_total = 0;
+		log_warn(d, "the thread that closes fds clients sent is stuck in a close (a file "
+			    "whose close waits on someone): holding such fds meanwhile and dropping "
+			    "the clients that send them");
+		if (c->closer_ev)
+			event_add(c->closer_ev, NULL);
+	}
+	c->parked[c->n_parked++] = fd;
+	c->parked_total++;
+	return 1;
+}
+
+/* The connection's socket: messages with fds may wait in it, and closing it would release them. */
+static void ctl_close_socket(struct tapqd *d, struct client *cl)
+{
+	if (ctl_may_send_fds(d->ctl, cl))
+		ctl_discard(d, cl->fd);
+	else
+		close(cl->fd);
+}
+
+void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n)
+{
+	bool parked = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ctl_is_tap(fds[i]))
+			close(fds[i]);
+		else if (ctl_discard(d, fds[i]))
+			parked = true;
+	}
+	if (parked && !cl->dead) {
+		log_debug(d, "client pid %d uid %u: dropping the connection: the fds it sends cannot "
+			     "be closed as fast",
+			  (int)cl->peer.pid, (unsigned int)cl->peer.uid);
+		ctl_mark_dead(cl);
+	}
+}
+
+static int ctl_passrights(int fd, int on)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &on, sizeof(on)) < 0)
+		return -errno;
+	return 0;
+}
+
+int ctl_ask_fds(struct tapqd *d, struct client *cl)
+{
+	int r = d->ctl->passrights ? ctl_passrights(cl->fd, 1) : 0;
+
+	if (r < 0)
+		return r;
+	cl->fds_asked = true;
+	/* the peer may queue more than the one message until it is off again */
+	cl->fds_queued = true;
+	return 0;
 }
 
 /*
@@ -99,16 +328,9 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 	if (cl->write_ev)
 		event_free(cl->write_ev);
 	free(cl->groups);
-	close(cl->fd);
+	ctl_close_socket(d, cl);
 	log_debug(d, "client pid %d disconnected", (int)cl->peer.pid);
 	free(cl);
-}
-
-/* Dead clients are closed after the callback that found them dead, never under its feet. */
-static void ctl_mark_dead(struct client *cl)
-{
-	cl->dead = true;
-	event_active(cl->d->ctl->reap_ev, 0, 0);
 }
 
 static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
@@ -175,7 +397,7 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 
 	if (cl->dead)
 		return -ECONNRESET;
-	n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
+	n = tapqd_msg_pack_version(buf, sizeof(buf), cl->version, type, seq, payload, len);
 	if (!n)
 		return -EMSGSIZE;
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
@@ -264,68 +486,6 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 	event_del(cl->write_ev);
 }
 
-/* The closer thread: closes what the main thread gives it, until the pipe closes. */
-static void *ctl_closer_main(void *arg)
-{
-	int rfd = (int)(intptr_t)arg, fd;
-
-	while (read(rfd, &fd, sizeof(fd)) == sizeof(fd))
-		close(fd);
-	close(rfd);
-	return NULL;
-}
-
-/* Detached, signals blocked, a small stack: it only ever sits in read() or close(). */
-int ctl_closer_start(struct tapqd *d)
-{
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
-	int p[2], r;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	r = pthread_attr_init(&attr);
-	if (r == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, CTL_CLOSER_STACK);
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		r = pthread_create(&t, &attr, ctl_closer_main, (void *)(intptr_t)p[0]);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_attr_destroy(&attr);
-	}
-	if (r) {
-		close(p[0]);
-		close(p[1]);
-		return -r;
-	}
-	d->ctl->closer_fd = p[1];
-	return 0;
-}
-
-/*
- * Closes fds a client sent. A tap queue is closed here; anything else may be
- * a file whose close waits on someone (a FUSE server's flush that never
- * answers), so the closer thread does it and the loop never waits.
- */
-void ctl_close_fds(struct tapqd *d, const int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-
-		if (fstat(fds[i], &st) == 0 && S_ISCHR(st.st_mode) &&
-		    st.st_rdev == makedev(10, 200)) {
-			close(fds[i]);
-			continue;
-		}
-		/* without the thread (it could not start), here then */
-		if (!d->ctl || d->ctl->closer_fd < 0 ||
-		    write(d->ctl->closer_fd, &fds[i], sizeof(fds[i])) != sizeof(fds[i]))
-			close(fds[i]);
-	}
-}
-
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
 static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size_t n, int r,
 		       const char *why)
@@ -341,6 +501,30 @@ static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size
 	ctl_mark_dead(cl);
 }
 
+/*
+ * Fds come with the RESUME_FDS that ctl_ask_fds() asked for, and on a kernel
+ * without SO_PASSRIGHTS with a v2 RESUME; each must be a tap queue, since the
+ * handler asks each one with an ioctl. Return: NULL when they may come, else why not.
+ */
+static const char *ctl_fds_refused(const struct ctl *c, bool asked, const struct tapqd_hdr *h,
+				   const int *fds, size_t n_fds)
+{
+	if (h->type == TAPQD_RESUME_FDS && !asked)
+		return "RESUME_FDS that no RESUME asked for";
+	if (!n_fds)
+		return NULL;
+	if (h->type != TAPQD_RESUME_FDS && (h->type != TAPQD_RESUME || c->passrights))
+		return "fds attached to a request that takes none";
+	for (size_t i = 0; i < n_fds; i++)
+		if (!ctl_is_tap(fds[i]))
+			return "fds that are not tap queues";
+	return NULL;
+}
+
+/*
+ * One message per call: libevent's loop goes round every ready peer before
+ * this one is read again, so no peer has the loop to itself.
+ */
 static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
@@ -350,8 +534,10 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	struct tapqd_hdr h;
 	const void *payload;
 	char why[TAPQD_ERRMSG_MAX];
+	const char *refused;
 	int fds[TAPQD_FDS_PER_MSG];
 	size_t n_fds, kept;
+	bool asked;
 	int flags;
 	ssize_t n;
 	int r;
@@ -359,25 +545,42 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (cl->dead)
 		return;
-	/* only RESUME may carry fds (a holder's queues), and one message's worth at most */
+	if (ctl_may_send_fds(d->ctl, cl) && ctl_parked_full(d->ctl)) {
+		event_del(cl->read_ev);
+		cl->stalled = true;
+		return;
+	}
 	n = tapqd_fdpass_recv(fd, buf, sizeof(buf), fds, TAPQD_FDS_PER_MSG, &n_fds, MSG_DONTWAIT,
 			      &flags);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	kept = n_fds < TAPQD_FDS_PER_MSG ? n_fds : TAPQD_FDS_PER_MSG;
+	asked = cl->fds_asked;
+	if (asked) {
+		/* one message was asked for; a peer that sent more is dropped below */
+		cl->fds_asked = false;
+		r = d->ctl->passrights ? ctl_passrights(fd, 0) : 0;
+		if (r < 0) {
+			ctl_close_fds(d, cl, fds, kept);
+			log_warn(d, "client pid %d: dropping the connection: SO_PASSRIGHTS: %s",
+				 (int)cl->peer.pid, strerror(-r));
+			ctl_mark_dead(cl);
+			return;
+		}
+	}
 	if (n <= 0) {
-		ctl_close_fds(d, fds, kept);
+		ctl_close_fds(d, cl, fds, kept);
 		ctl_client_close(d, cl);
 		return;
 	}
 	if (n_fds > TAPQD_FDS_PER_MSG || (flags & MSG_CTRUNC)) {
-		ctl_close_fds(d, fds, kept);
+		ctl_close_fds(d, cl, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -E2BIG,
 			   "more fds than one message carries (253, SCM_MAX_FD)");
 		return;
 	}
 	if (flags & MSG_TRUNC) {
-		ctl_close_fds(d, fds, kept);
+		ctl_close_fds(d, cl, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
 		return;
 	}
@@ -386,12 +589,18 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 		r = -EOPNOTSUPP;
 		snprintf(why, sizeof(why), "a reply or an event is no request");
 	}
-	if (r < 0 || (kept && h.type != TAPQD_RESUME)) {
-		ctl_close_fds(d, fds, kept);
-		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG,
-			   r < 0 ? why : "fds attached to a request other than RESUME");
+	if (r == 0 && asked && h.type != TAPQD_RESUME_FDS) {
+		r = -EBADMSG;
+		snprintf(why, sizeof(why), "RESUME_FDS was asked for, another request came");
+	}
+	refused = r < 0 ? why : ctl_fds_refused(d->ctl, asked, &h, fds, kept);
+	if (refused) {
+		ctl_close_fds(d, cl, fds, kept);
+		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG, refused);
 		return;
 	}
+	if (h.type != TAPQD_HELLO)
+		cl->version = h.version;
 	/* the fds are the handler's from here */
 	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
 }
@@ -420,6 +629,25 @@ static int ctl_peer_credentials(struct client *cl)
 	cl->peer.groups = cl->groups;
 	cl->peer.n_groups = len / sizeof(gid_t);
 	return 0;
+}
+
+/*
+ * A peer that connected before the listener had SO_PASSRIGHTS off (to a
+ * socket the service manager made) has it on, and may have sent fds already.
+ */
+static int ctl_rights_off(struct tapqd *d, struct client *cl)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	if (!d->ctl->passrights)
+		return 0;
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PASSRIGHTS, &on, &len) < 0)
+		return -errno;
+	if (!on)
+		return 0;
+	cl->fds_queued = true;
+	return ctl_passrights(cl->fd, 0);
 }
 
 static void ctl_on_accept_resume(evutil_socket_t fd, short what, void *arg)
@@ -460,11 +688,14 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 	cl->fd = fd;
 	cl->d = d;
+	cl->version = TAPQD_VERSION_MIN; /* until it says: what every client reads */
 	STAILQ_INIT(&cl->outq);
 	TAILQ_INSERT_TAIL(&d->ctl->clients, cl, entry);
 	r = ctl_peer_credentials(cl);
+	if (r == 0)
+		r = ctl_rights_off(d, cl);
 	if (r < 0) {
-		log_warn(d, "accept: reading peer credentials: %s", strerror(-r));
+		log_warn(d, "accept: setting up the connection: %s", strerror(-r));
 		ctl_client_close(d, cl);
 		return;
 	}
@@ -508,6 +739,26 @@ static int ctl_claim_path(const struct sockaddr_un *sa, char *what, size_t what_
 	return 0;
 }
 
+/*
+ * Fds reach tapqd only when it asks for them (SO_PASSRIGHTS, Linux 6.16):
+ * any other could be a file whose close never returns. An older kernel is
+ * said once, with what it leaves open.
+ */
+static int ctl_listener_rights(struct tapqd *d, int fd)
+{
+	int r = ctl_passrights(fd, 0);
+
+	d->ctl->passrights = r == 0;
+	if (r == -ENOPROTOOPT || r == -EINVAL) {
+		log_warn(d, "this kernel has no SO_PASSRIGHTS (Linux 6.16+): any client can send fds "
+			    "to tapqd; they are closed on a thread of their own, a client whose fds "
+			    "pile up is dropped, and unprivileged clients are not read while they "
+			    "do; see the README");
+		return 0;
+	}
+	return r;
+}
+
 static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -531,6 +782,12 @@ static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	/* before listen(): a peer's connection inherits the listener's setting when it connects */
+	r = ctl_listener_rights(d, fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
 	memcpy(d->listen_path, path, sizeof(d->listen_path));
@@ -575,6 +832,9 @@ int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t wh
 		flags = fcntl(d->listen_fd, F_GETFL);
 		if (flags < 0 || fcntl(d->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 			return -errno;
+		r = ctl_listener_rights(d, d->listen_fd);
+		if (r < 0)
+			return r;
 	}
 	c->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
 	c->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
@@ -598,9 +858,15 @@ void ctl_stop(struct tapqd *d)
 			event_free(c->accept_pause_ev);
 		if (c->reap_ev)
 			event_free(c->reap_ev);
-		/* the closer thread ends once it has closed what it was given */
+		/*
+		 * The closer thread ends once it has closed what it was given. Parked
+		 * fds stay open until the exit: closing them here could hang the stop.
+		 */
+		if (c->closer_ev)
+			event_free(c->closer_ev);
 		if (c->closer_fd >= 0)
 			close(c->closer_fd);
+		free(c->parked);
 		free(c);
 		d->ctl = NULL;
 	}

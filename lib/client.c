@@ -22,6 +22,7 @@
 struct tapqd_client {
 	int fd;
 	uint32_t seq;
+	uint16_t version; /* what HELLO chose; the newest until then */
 	char error[TAPQD_ERRMSG_MAX];
 	/* events that arrived while a reply was awaited, oldest first */
 	size_t n_events;
@@ -70,6 +71,7 @@ int tapqd_client_connect(const char *path, struct tapqd_client **ret)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->version = TAPQD_VERSION;
 	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int r = -errno;
@@ -114,7 +116,7 @@ static int client_send_seq(struct tapqd_client *c, uint16_t type, uint32_t seq,
 			   const void *payload, size_t len, const int *fds, size_t n_fds)
 {
 	char buf[TAPQD_MSG_MAX];
-	size_t n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
+	size_t n = tapqd_msg_pack_version(buf, sizeof(buf), c->version, type, seq, payload, len);
 
 	if (!n)
 		return -EMSGSIZE;
@@ -314,6 +316,8 @@ int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 			 m->u.hello.version, TAPQD_VERSION_MIN, TAPQD_VERSION);
 		r = -EPROTO;
 	}
+	if (r == 0)
+		c->version = m->u.hello.version;
 	if (r == 0 && ret_version)
 		*ret_version = m->u.hello.version;
 	free(m);
@@ -450,10 +454,17 @@ int tapqd_client_resume(struct tapqd_client *c, const char *name,
 	return tapqd_client_resume_fds(c, name, token, NULL, 0);
 }
 
+/*
+ * Version 3 asks before fds come: the OK to RESUME says whether the daemon
+ * wants them, and they follow in RESUME_FDS (none from tapqd_client_resume(),
+ * which the daemon then refuses with EAGAIN, as version 2 did).
+ */
 int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 			    const uint8_t token[TAPQD_TOKEN_LEN], const int *fds, size_t n)
 {
 	struct tapqd_resume req;
+	struct tapqd_resume_reply rep = {0};
+	struct client_msg *m;
 	int r = client_name(req.name, name);
 
 	if (r < 0 || !name || !token || (n && !fds))
@@ -461,7 +472,24 @@ int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 	if (n > TAPQD_FDS_PER_MSG)
 		return -E2BIG;
 	memcpy(req.token, token, TAPQD_TOKEN_LEN);
-	return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
+	if (c->version < 3)
+		return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->n_fds = 0;
+	r = client_send(c, TAPQD_RESUME, &req, sizeof(req), NULL, 0);
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && (m->hdr.type != TAPQD_OK || m->n_fds))
+		r = -EPROTO;
+	client_msg_close_fds(m);
+	if (r == 0 && m->hdr.len >= sizeof(rep))
+		memcpy(&rep, m->u.raw, sizeof(rep));
+	free(m);
+	if (r < 0 || !(rep.flags & TAPQD_RESUME_SEND_FDS))
+		return r;
+	return client_simple(c, TAPQD_RESUME_FDS, &req, sizeof(req), fds, n);
 }
 
 int tapqd_client_handover(struct tapqd_client *c, const char *name,

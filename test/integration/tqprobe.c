@@ -886,6 +886,13 @@ static enum outcome raw_case(const char *name, const void *buf, size_t len, cons
 	if (fd < 0)
 		return OUT_BAD;
 	r = raw_send(fd, buf, len, fds, n_fds);
+	if (r == -EPERM && n_fds && (accept_mask & (1u << OUT_CLOSED))) {
+		/* SO_PASSRIGHTS off (Linux 6.16+): fds the daemon did not ask for never leave */
+		printf("case %s: send refused by the kernel: %s\n", name, strerror(-r));
+		fflush(stdout);
+		close(fd);
+		return OUT_CLOSED;
+	}
 	if (r < 0) {
 		failf("case %s: send: %s", name, strerror(-r));
 		close(fd);
@@ -1128,6 +1135,20 @@ static int cmd_garbage(int argc, char **argv)
 		if (poll(&pfd, 1, 3000) != 1 || !(pfd.revents & POLLHUP))
 			failf("fds-with-garbage: the daemon still holds the pipe it was sent");
 		close(p[0]);
+	}
+
+	/* RESUME_FDS only after the OK to a RESUME asked for it */
+	{
+		struct tapqd_resume rs = {.name = "tqa"};
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_RESUME_FDS, sizeof(rs), &rs,
+			     sizeof(rs));
+		raw_case("resume-fds-unasked", buf, n, NULL, 0, ACCEPT_REFUSED);
+		raw_case("resume-fds-unasked-with-fds", buf, n, &nul, 1, ACCEPT_REFUSED);
+		close(nul);
+		n = pack_raw(buf, TAPQD_MAGIC, 2, TAPQD_RESUME_FDS, sizeof(rs), &rs, sizeof(rs));
+		raw_case("resume-fds-v2", buf, n, NULL, 0, ACCEPT_REFUSED);
 	}
 
 	/* Well-formed but invalid requests: an ERROR reply. */
