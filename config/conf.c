@@ -42,7 +42,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 26
+#define CONF_KEYS 27
 
 struct conf_parser {
 	const char *buf;
@@ -730,8 +730,12 @@ static int conf_key_cpus(struct conf_parser *p, const char *key, const char *v)
 	return -1;
 }
 
-/* Bytes, with an optional binary suffix: 65536, 512K, 4M, 1G. */
-static int conf_key_queue_memory(struct conf_parser *p, const char *key, const char *v)
+/*
+ * Bytes, with an optional binary suffix: 65536, 512K, 4M, 1G; min and max
+ * say the range in the same words ("64K", "1024G").
+ */
+static int conf_parse_size(struct conf_parser *p, const char *key, const char *v, uint64_t min,
+			   uint64_t max, const char *range, uint64_t *ret)
 {
 	struct conf_quoted q;
 	char digits[32];
@@ -739,7 +743,6 @@ static int conf_key_queue_memory(struct conf_parser *p, const char *key, const c
 	unsigned int shift = 0;
 	uint64_t bytes;
 
-	p->dev->queue_memory_line = p->line;
 	if (n && strchr("kKmMgG", v[n - 1])) {
 		shift = strchr("kK", v[n - 1]) ? 10 : strchr("mM", v[n - 1]) ? 20 : 30;
 		n--;
@@ -751,15 +754,29 @@ static int conf_key_queue_memory(struct conf_parser *p, const char *key, const c
 	if (conf_parse_u64(digits, &bytes) < 0 || bytes > (UINT64_C(1) << 40) >> shift)
 		goto bad;
 	bytes <<= shift;
-	if (bytes < (64u << 10) || bytes > (UINT64_C(1) << 40)) {
-		conf_fail(p, "%s: %s is out of range 64K-1024G", key, conf_quote(&q, v));
+	if (bytes < min || bytes > max) {
+		conf_fail(p, "%s: %s is out of range %s", key, conf_quote(&q, v), range);
 		return -1;
 	}
-	p->dev->queue_memory = bytes;
+	*ret = bytes;
 	return 0;
 bad:
 	conf_fail(p, "%s: %s is not a size like 65536, 512K, 4M or 1G", key, conf_quote(&q, v));
 	return -1;
+}
+
+static int conf_key_queue_memory(struct conf_parser *p, const char *key, const char *v)
+{
+	p->dev->queue_memory_line = p->line;
+	return conf_parse_size(p, key, v, 64u << 10, UINT64_C(1) << 40, "64K-1024G",
+			       &p->dev->queue_memory);
+}
+
+/* At least two of the largest message, at most 1G: a bound, not a buffer anyone fills. */
+static int conf_key_client_output_max(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_size(p, key, v, CONF_CLIENT_OUTPUT_MIN, CONF_CLIENT_OUTPUT_MAX,
+			       "64K-1G", &p->c->client_output_max);
 }
 
 /* "qmp:PATH", the only source so far; the prefix leaves room for others. */
@@ -789,6 +806,7 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"cpus", CONF_SECTION_TAPQD, false, conf_key_cpus},
 	{"placement", CONF_SECTION_TAPQD, false, conf_key_placement},
 	{"resize_timeout", CONF_SECTION_TAPQD, false, conf_key_resize_timeout},
+	{"client_output_max", CONF_SECTION_TAPQD, false, conf_key_client_output_max},
 	{"max_queues", CONF_SECTION_DEVICE, false, conf_key_max_queues},
 	{"active_queues", CONF_SECTION_DEVICE, false, conf_key_active_queues},
 	{"vnet_hdr", CONF_SECTION_DEVICE, false, conf_key_vnet_hdr},
@@ -830,6 +848,7 @@ void conf_init(struct conf *c)
 	c->log_level = CONF_LOG_INFO;
 	c->cpus_all = true;
 	c->resize_timeout_ms = CONF_RESIZE_TIMEOUT_DEFAULT;
+	c->client_output_max = CONF_CLIENT_OUTPUT_DEFAULT;
 }
 
 /*

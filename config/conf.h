@@ -17,6 +17,15 @@
 #define CONF_CPUS_MAX 1024   /* cpus = lists CPU numbers below this */
 #define CONF_QUEUE_MEMORY_DEFAULT (4u << 20)
 #define CONF_RESIZE_TIMEOUT_DEFAULT 2000 /* ms */
+/*
+ * Replies and events queued for one connection, in bytes. 1M holds the
+ * largest answer to one request whole, STATUS of 64 devices of 256 queues
+ * (64 x 12,384 bytes), with nothing read; 100 connections that never read
+ * hold 100M at most.
+ */
+#define CONF_CLIENT_OUTPUT_DEFAULT (1u << 20)
+#define CONF_CLIENT_OUTPUT_MIN (64u << 10) /* two of the largest message, TAPQD_MSG_MAX */
+#define CONF_CLIENT_OUTPUT_MAX (1u << 30)
 #define CONF_PATH_MAX 108    /* sizeof(sun_path), NUL included */
 
 enum conf_log_level {
@@ -115,6 +124,7 @@ struct conf {
 	uint64_t cpus[CONF_CPUS_MAX / 64]; /* otherwise: bit n = CPU n */
 	enum conf_placement placement;
 	unsigned int resize_timeout_ms; /* how long a shrink waits for the holder's ack */
+	uint64_t client_output_max;     /* bytes queued for one connection before it is dropped */
 	size_t n_devices;
 	struct conf_device devices[CONF_MAX_DEVICES];
 };

@@ -409,6 +409,8 @@ static unsigned int plan_globals(const struct conf *old, const struct conf *next
 		g |= PLAN_G_PLACEMENT;
 	if (old->resize_timeout_ms != next->resize_timeout_ms)
 		g |= PLAN_G_RESIZE_TIMEOUT;
+	if (old->client_output_max != next->client_output_max)
+		g |= PLAN_G_CLIENT_OUTPUT_MAX;
 	return g;
 }
 
@@ -649,6 +651,11 @@ const char *plan_global_text(unsigned int global, const struct conf *old, const 
 	case PLAN_G_RESIZE_TIMEOUT:
 		snprintf(buf, size, "resize_timeout %u -> %u ms", old->resize_timeout_ms,
 			 next->resize_timeout_ms);
+		break;
+	case PLAN_G_CLIENT_OUTPUT_MAX:
+		snprintf(buf, size, "client_output_max %llu -> %llu bytes",
+			 (unsigned long long)old->client_output_max,
+			 (unsigned long long)next->client_output_max);
 		break;
 	default:
 		snprintf(buf, size, "?");

@@ -153,6 +153,8 @@ enum plan_global {
 	PLAN_G_CPUS = 1u << 4,
 	PLAN_G_PLACEMENT = 1u << 5,
 	PLAN_G_RESIZE_TIMEOUT = 1u << 6, /* read by the next shrink */
+	PLAN_G_CLIENT_OUTPUT_MAX = 1u << 7, /* read by the next message queued */
+	PLAN_G_LAST = PLAN_G_CLIENT_OUTPUT_MAX,
 };
 
 /*

@@ -30,7 +30,6 @@
 #define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
 
 #define CTL_BACKLOG 128
-#define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
 #define CTL_ACCEPT_PAUSE_SEC 1
 /*
  * fds waiting for the closer thread while it is stuck in a close: past this
@@ -64,7 +63,7 @@ struct client {
 	gid_t *groups; /* malloc'ed, NULL when none; peer.groups points here */
 	bool subscribed;
 	char sub_name[TAPQD_NAME_MAX]; /* "" = every device */
-	size_t out_len;                 /* queued messages */
+	size_t out_bytes; /* queued, as ctl_outmsg_size() counts them */
 	STAILQ_HEAD(, outmsg) outq;
 	bool dead; /* closed by the reaper, after the current callback */
 	bool fds_asked; /* SO_PASSRIGHTS is on for the one message ctl_ask_fds() asked for */
@@ -348,13 +347,24 @@ static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
 }
 
 
-/* Keeps a message for later; it holds duplicates, so the device may go away meanwhile. */
+/* What a queued message costs tapqd: what client_output_max bounds. */
+static size_t ctl_outmsg_size(size_t len, size_t n_fds)
+{
+	return sizeof(struct outmsg) + len + n_fds * sizeof(int);
+}
+
+/*
+ * Keeps a message for later; it holds duplicates, so the device may go away
+ * meanwhile. A peer that lets more than client_output_max pile up is not
+ * reading (the largest answer to one request fits in the default).
+ */
 static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int *fds,
 		       size_t n_fds, uint64_t cookie)
 {
+	size_t size = ctl_outmsg_size(len, n_fds);
 	struct outmsg *m;
 
-	if (cl->out_len >= CTL_OUTQ_MAX)
+	if (cl->out_bytes + size > cl->d->conf.client_output_max)
 		return -ENOBUFS;
 	m = malloc(sizeof(*m) + len);
 	if (!m)
@@ -383,7 +393,7 @@ static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int
 		m->fds[m->n_fds++] = fd;
 	}
 	STAILQ_INSERT_TAIL(&cl->outq, m, entry);
-	cl->out_len++;
+	cl->out_bytes += size;
 	event_add(cl->write_ev, NULL);
 	return 0;
 }
@@ -403,11 +413,17 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
-	if (r < 0) {
-		log_warn(d, "client pid %d: dropping the connection: %s", (int)cl->peer.pid,
-			 r == -ENOBUFS ? "it does not read its replies" : strerror(-r));
+	/* once: a dead client is sent nothing more, events included */
+	if (r == -ENOBUFS)
+		log_warn(d, "client pid %d uid %u: dropping the connection: it does not read: %zu "
+			    "bytes queued for it, client_output_max is %llu",
+			 (int)cl->peer.pid, (unsigned int)cl->peer.uid, cl->out_bytes,
+			 (unsigned long long)d->conf.client_output_max);
+	else if (r < 0)
+		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
+			 (unsigned int)cl->peer.uid, strerror(-r));
+	if (r < 0)
 		ctl_mark_dead(cl);
-	}
 	return r;
 }
 
@@ -472,7 +488,7 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 		if (r == -EAGAIN)
 			return;
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
-		cl->out_len--;
+		cl->out_bytes -= ctl_outmsg_size(m->len, m->n_fds);
 		if (r < 0) {
 			/* dead first: what the layer above does next sends nothing more here */
 			ctl_mark_dead(cl);

@@ -107,7 +107,7 @@ static void reload_globals(struct tapqd *d, const struct conf *prev, unsigned in
 {
 	char line[256];
 
-	for (unsigned int g = PLAN_G_SOCKET_PATH; g <= PLAN_G_RESIZE_TIMEOUT; g <<= 1)
+	for (unsigned int g = PLAN_G_SOCKET_PATH; g <= PLAN_G_LAST; g <<= 1)
 		if ((globals & g) && !(g & (PLAN_G_SOCKET_PATH | PLAN_G_SOCKET_MODE |
 					    PLAN_G_SOCKET_GROUP)))
 			reload_note(d, 0, "%s",

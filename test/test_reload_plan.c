@@ -378,6 +378,8 @@ static const struct global_row {
 	{"", "placement = compact\n", PLAN_G_PLACEMENT,
 	 "placement spread -> compact: queues are placed again"},
 	{"", "resize_timeout = 500\n", PLAN_G_RESIZE_TIMEOUT, "resize_timeout 2000 -> 500 ms"},
+	{"", "client_output_max = 4M\n", PLAN_G_CLIENT_OUTPUT_MAX,
+	 "client_output_max 1048576 -> 4194304 bytes"},
 };
 
 START_TEST(test_globals)
