@@ -8,7 +8,7 @@
 # holding no fd of the attacker's. On Linux 6.16+ the kernel refuses the
 # attacker's sends (SO_PASSRIGHTS off on tapqd's socket).
 . "$(dirname "$0")/lib.sh"
-TQLINGER=$BUILD/test/integration/tqlinger
+TQHOSTILE=$BUILD/test/integration/tqhostile
 tq_init
 start_daemon "$TQ_DIR/basic.conf" || finish
 
@@ -18,7 +18,7 @@ fd_back() { [ "$(daemon_fd_count)" -le "$FD0" ]; }
 
 ATT=$TQ_TMP/attacker
 bg "$ATT" nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$TQLINGER" "$TQ_SOCK" 20 150
+	"$TQHOSTILE" "$TQ_SOCK" linger 20 150
 APID=$BGPID
 
 # root's status, 20 times, each given 3 s; three slow ones are enough to tell

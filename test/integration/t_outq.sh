@@ -7,7 +7,7 @@
 # one log line; tapqd's memory stays bounded (100 x 1M at most) and root's
 # status answers meanwhile.
 . "$(dirname "$0")/lib.sh"
-TQFLOOD=$BUILD/test/integration/tqflood
+TQHOSTILE=$BUILD/test/integration/tqhostile
 tq_init
 CONF=$TQ_TMP/outq.conf
 cp "$TQ_DIR/outq.conf" "$CONF"
@@ -16,7 +16,7 @@ start_daemon "$CONF" || finish
 kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$DPID/status"; }
 flood_nobody() {
 	bg "$1" nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$TQFLOOD" "$TQ_SOCK" "$2" "$3" "$4" 60
+		"$TQHOSTILE" "$TQ_SOCK" "$2" "$3" "$4" 60
 }
 count() { _n=$(sed -n "s/^$2 //p" "$1"); printf '%s' "${_n:-0}"; }
 drops_logged() { grep -c 'dropping the connection: it does not read' "$DLOG"; }
@@ -64,7 +64,7 @@ SPID=$BGPID
 wait_until 100 0.1 "5 subscribers connected" file_has "$SUB" '^sent 5$'
 D0=$(drops_logged)
 assert_ok "root resizes tqa 2000 times" timeout 120 nsenter -t "$DPID" -m -n \
-	"$TQFLOOD" "$TQ_SOCK" resize tqa 2000
+	"$TQHOSTILE" "$TQ_SOCK" resize tqa 2000
 wait_until 600 0.1 "the subscribers are done" file_has "$SUB" '^dropped '
 sed 's/^/       subscribers: /' "$SUB"
 assert_eq "every subscriber that never read was dropped" 5 "$(count "$SUB" dropped)"
