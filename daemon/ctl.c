@@ -267,12 +267,21 @@ static void ctl_close_socket(struct tapqd *d, struct client *cl)
 
 void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n)
 {
+	const struct linger no_linger = {.l_onoff = 0};
 	bool parked = false;
 
 	for (size_t i = 0; i < n; i++) {
-		if (ctl_is_tap(fds[i]))
+		if (ctl_is_tap(fds[i])) {
 			close(fds[i]);
-		else if (ctl_discard(d, fds[i]))
+			continue;
+		}
+		/*
+		 * A TCP socket's close waits out the linger time its sender chose;
+		 * without one, the closer thread is not held up by it. Anything but
+		 * a socket says ENOTSOCK, and that is all right.
+		 */
+		(void)setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
+		if (ctl_discard(d, fds[i]))
 			parked = true;
 	}
 	if (parked && !cl->dead) {
