@@ -666,7 +666,11 @@ void tapqd_client_free(struct tapqd_client *c);
 int tapqd_client_fd(const struct tapqd_client *c);
 const char *tapqd_client_error(const struct tapqd_client *c);
 
-/* Negotiates the version: *ret_version; -EPROTO when the daemon speaks none of the library's. */
+/*
+ * Negotiates the version: *ret_version; -EPROTO when the daemon speaks none of
+ * the library's. Until then the library writes TAPQD_VERSION_MIN, which
+ * every daemon reads.
+ */
 int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version);
 /* *ret_devs is malloc'ed; free() it. */
 int tapqd_client_status(struct tapqd_client *c, const char *name,
@@ -683,7 +687,8 @@ int tapqd_client_resume(struct tapqd_client *c, const char *name,
  * The same, handing tapqd the lease's queue fds again (n of them, queue i at
  * fds[i], n == max_queues <= TAPQD_FDS_PER_MSG): how a holder gives a tapqd
  * restarted without systemd its device back, in RESUME_FDS when the daemon
- * asks for them (version 3), with RESUME in version 2. The caller keeps its fds.
+ * asks for them (version 3), with RESUME in version 2 (it says HELLO first
+ * when c has not, to know which). The caller keeps its fds.
  * Return: as tapqd_client_resume(); -E2BIG for more than one message's fds.
  */
 int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,

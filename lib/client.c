@@ -22,7 +22,12 @@
 struct tapqd_client {
 	int fd;
 	uint32_t seq;
-	uint16_t version; /* what HELLO chose; the newest until then */
+	/*
+	 * What HELLO chose; 0 until then, and requests are written in
+	 * TAPQD_VERSION_MIN, which has every request but RESUME_FDS, so that a
+	 * client that never says HELLO is understood by every tapqd.
+	 */
+	uint16_t version;
 	char error[TAPQD_ERRMSG_MAX];
 	/* events that arrived while a reply was awaited, oldest first */
 	size_t n_events;
@@ -71,7 +76,6 @@ int tapqd_client_connect(const char *path, struct tapqd_client **ret)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->version = TAPQD_VERSION;
 	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int r = -errno;
@@ -116,7 +120,8 @@ static int client_send_seq(struct tapqd_client *c, uint16_t type, uint32_t seq,
 			   const void *payload, size_t len, const int *fds, size_t n_fds)
 {
 	char buf[TAPQD_MSG_MAX];
-	size_t n = tapqd_msg_pack_version(buf, sizeof(buf), c->version, type, seq, payload, len);
+	size_t n = tapqd_msg_pack_version(buf, sizeof(buf), c->version ? c->version : TAPQD_VERSION_MIN,
+					  type, seq, payload, len);
 
 	if (!n)
 		return -EMSGSIZE;
@@ -457,7 +462,8 @@ int tapqd_client_resume(struct tapqd_client *c, const char *name,
 /*
  * Version 3 asks before fds come: the OK to RESUME says whether the daemon
  * wants them, and they follow in RESUME_FDS (none from tapqd_client_resume(),
- * which the daemon then refuses with EAGAIN, as version 2 did).
+ * which the daemon then refuses with EAGAIN, as version 2 did). A client
+ * that has not said HELLO says it first, to know the daemon's version.
  */
 int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 			    const uint8_t token[TAPQD_TOKEN_LEN], const int *fds, size_t n)
@@ -472,6 +478,12 @@ int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 	if (n > TAPQD_FDS_PER_MSG)
 		return -E2BIG;
 	memcpy(req.token, token, TAPQD_TOKEN_LEN);
+	/* which way the fds go depends on the daemon's version */
+	if (!c->version) {
+		r = tapqd_client_hello(c, NULL);
+		if (r < 0)
+			return r;
+	}
 	if (c->version < 3)
 		return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
 	m = malloc(sizeof(*m));
