@@ -20,8 +20,9 @@
  * HELLO and ERROR read the same in every version, so a peer takes them
  * whatever version their header names and negotiation, or its refusal,
  * always gets through; any other message in a version the receiver does not
- * speak is refused with EPROTO. This header speaks TAPQD_VERSION_MIN to
- * TAPQD_VERSION.
+ * speak is refused with EPROTO. The daemon answers a request in the version
+ * it was written in, and writes events in that of the connection's last
+ * request. This header speaks TAPQD_VERSION_MIN to TAPQD_VERSION.
  *
  * Growing. A newer version may append fields to any struct; an older peer
  * reads what it knows:
@@ -37,7 +38,7 @@
  * know. The device of DEVICE and LEASE is sized by its queues, not by
  * TAPQD_MAX_QUEUES:
  *
- *   DEVICE  struct tapqd_wire_device  (info_size bytes, 80 in version 2)
+ *   DEVICE  struct tapqd_wire_device  (info_size bytes, 80 in versions 2 and 3)
  *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 48)
  *   LEASE   struct tapqd_wire_lease  (lease_size bytes, 24), then a DEVICE payload
  *
@@ -67,10 +68,12 @@
  * take (bad magic, a version it does not speak, a size that does not fit,
  * unknown non-zero bytes, an unknown type, fds it did not ask for, more fds
  * than one message carries) is answered with ERROR saying why when the
- * header could be read, and the connection is closed. The daemon never
- * takes an fd it did not ask for: on Linux 6.16+ its socket has
- * SO_PASSRIGHTS off, and a client's sendmsg() with SCM_RIGHTS fails with
- * EPERM, except for the one RESUME_FDS it asked for.
+ * header could be read, and the connection is closed. So is a connection
+ * that lets more replies and events pile up unread than the daemon's
+ * client_output_max (1 MiB by default; the whole answer to any one request
+ * fits). The daemon never takes an fd it did not ask for: on Linux 6.16+
+ * its socket has SO_PASSRIGHTS off, and a client's sendmsg() with
+ * SCM_RIGHTS fails with EPERM, except for the one RESUME_FDS it asked for.
  *
  * A lease hands over every queue fd of a device via SCM_RIGHTS: the LEASE
  * message carries the first min(max_queues, TAPQD_FDS_PER_MSG) fds, and
@@ -252,7 +255,7 @@ enum tapqd_handoff {
 	TAPQD_HANDOFF_NAME = 1, /* the client opens the device by name; tapqd holds no queue */
 };
 
-/* ---- the wire: what travels on the socket, version 2 ---- */
+/* ---- the wire: what travels on the socket, version 3 (2 without RESUME_FDS) ---- */
 
 /* The first 16 bytes of every message, in every version. */
 struct tapqd_hdr {
@@ -405,7 +408,7 @@ struct tapqd_event {
 	 (size_t)(n) * sizeof(struct tapqd_wire_queue))
 #define TAPQD_LEASE_MSG_SIZE(n) (sizeof(struct tapqd_wire_lease) + TAPQD_DEVICE_MSG_SIZE(n))
 
-/* The layout of version 2, byte by byte: every field where it is, no hole anywhere. */
+/* The layout of versions 2 and 3, byte by byte: every field where it is, no hole anywhere. */
 #define TAPQD_WIRE_AT(type, field, offset)                                                  \
 	TAPQD_STATIC_ASSERT(offsetof(struct type, field) == (offset))
 TAPQD_WIRE_AT(tapqd_hdr, magic, 0);
