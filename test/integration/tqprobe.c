@@ -517,6 +517,8 @@ static int foreign_taps(const char *dev, size_t n, int *fds, int *sock)
 	return 0;
 }
 
+static void pong_resume_extra(const char *dev, const struct tapqd_lease_info *l);
+
 /*
  * What a holder does once a tapqd restarted without systemd: a new
  * connection (tapqd may still be starting: 10 s at most), then RESUME with
@@ -567,6 +569,7 @@ static int pong_resume(const char *dev, struct tapqd_client **c, const struct ta
 			close(sock);
 		}
 	}
+	pong_resume_extra(dev, l);
 	r = tapqd_client_resume_fds(*c, dev, l->token, l->fds, l->n_fds);
 	if (r < 0) {
 		failf("resume %s with %zu fds: %s: %s", dev, l->n_fds, strerror(-r),
@@ -906,6 +909,69 @@ static enum outcome raw_case(const char *name, const void *buf, size_t len, cons
 		failf("case %s: %s %s", name, outcome_name(o), msg);
 	fflush(stdout);
 	return o;
+}
+
+/*
+ * A holder that sends more than the one RESUME_FDS it was asked for, while
+ * tapqd takes fds on its connection: one fd too few (refused), and at once a
+ * HELLO with a pipe's write end. The second closes the connection, and tapqd
+ * closes the pipe end (off its loop: it could be a file whose close waits),
+ * which shows here as a hang-up. When tapqd read the first before the second
+ * was sent, the kernel refuses the second (EPERM): tried again, 5 times.
+ */
+static void pong_resume_extra(const char *dev, const struct tapqd_lease_info *l)
+{
+	struct tapqd_hello hello = {.version_min = TAPQD_VERSION_MIN, .version_max = TAPQD_VERSION};
+	struct tapqd_resume rs = {.name = ""};
+	char buf[256], msg[300];
+
+	snprintf(rs.name, sizeof(rs.name), "%s", dev);
+	memcpy(rs.token, l->token, sizeof(rs.token));
+	for (int attempt = 1; attempt <= 5; attempt++) {
+		struct pollfd pfd;
+		enum outcome o;
+		int p[2], r, fd = raw_connect();
+		long t0;
+		size_t n;
+
+		if (fd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+			failf("resume with an extra message: %s", strerror(errno));
+			return;
+		}
+		n = tapqd_msg_pack(buf, sizeof(buf), TAPQD_RESUME, 1, &rs, sizeof(rs));
+		r = raw_send(fd, buf, n, NULL, 0);
+		o = r < 0 ? OUT_BAD : raw_outcome(fd, 2000, msg, sizeof(msg));
+		if (o != OUT_REPLY) {
+			failf("resume with an extra message: RESUME: %s %s", outcome_name(o), msg);
+			close(fd);
+			return;
+		}
+		n = tapqd_msg_pack(buf, sizeof(buf), TAPQD_RESUME_FDS, 2, &rs, sizeof(rs));
+		r = raw_send(fd, buf, n, l->fds, l->n_fds - 1);
+		n = tapqd_msg_pack(buf, sizeof(buf), TAPQD_HELLO, 3, &hello, sizeof(hello));
+		if (r == 0)
+			r = raw_send(fd, buf, n, &p[1], 1);
+		close(p[1]);
+		if (r == -EPERM) {
+			printf("resume with an extra message, attempt %d: tapqd was quicker, the "
+			       "kernel refused it\n", attempt);
+			close(p[0]);
+			close(fd);
+			continue;
+		}
+		o = r < 0 ? OUT_BAD : raw_outcome(fd, 2000, msg, sizeof(msg));
+		close(fd);
+		pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
+		t0 = now_ms();
+		r = poll(&pfd, 1, 3000) == 1 && (pfd.revents & POLLHUP);
+		printf("resume with an extra message: %s %s; the extra fd %s\n", outcome_name(o),
+		       msg, r ? "closed by tapqd" : "still held by tapqd 3 s later");
+		if (r)
+			printf("extra fd closed after %ld ms\n", now_ms() - t0);
+		close(p[0]);
+		return;
+	}
+	failf("resume with an extra message: tapqd read the first one first, 5 times of 5");
 }
 
 #define ACCEPT_REFUSED ((1u << OUT_CLOSED) | (1u << OUT_ERROR_CLOSED))
