@@ -11,33 +11,22 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdarg.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "closer.h"
 #include "ctl.h"
 #include "log.h"
 #include "tapqd-fdpass.h"
 
-#define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
-
 #define CTL_BACKLOG 128
 #define CTL_ACCEPT_PAUSE_SEC 1
-/*
- * fds waiting for the closer thread while it is stuck in a close: past this
- * (less one message's worth) tapqd stops reading from peers that could send
- * more, rather than close one on the loop or hold them without end
- */
-#define CTL_PARKED_MAX 4096
-
 /* Linux 6.16: without it on the receiving socket, a sender's SCM_RIGHTS fails with EPERM */
 #ifndef SO_PASSRIGHTS
 #define SO_PASSRIGHTS 83
@@ -78,12 +67,8 @@ struct ctl {
 	struct event *listen_ev;
 	struct event *accept_pause_ev;
 	struct event *reap_ev;
-	int closer_fd; /* to the thread that closes fds clients sent; -1 until needed */
-	struct event *closer_ev; /* the pipe has room again: the parked fds go */
-	int *parked;             /* fds the closer thread has no room for yet */
-	size_t n_parked, parked_cap;
-	size_t parked_total; /* since parking began, for the one line that says so */
-	bool passrights;     /* fds arrive only when asked for */
+	struct closer *closer; /* closes the fds clients sent, off the loop */
+	bool passrights;       /* fds arrive only when asked for */
 };
 
 static void ctl_outmsg_free(struct outmsg *m)
@@ -101,61 +86,9 @@ static void ctl_mark_dead(struct client *cl)
 	event_active(cl->d->ctl->reap_ev, 0, 0);
 }
 
-static void ctl_on_closer_room(evutil_socket_t fd, short what, void *arg);
-
-/* The closer thread: closes what the main thread gives it, until the pipe closes. */
-static void *ctl_closer_main(void *arg)
-{
-	int rfd = (int)(intptr_t)arg, fd;
-
-	while (read(rfd, &fd, sizeof(fd)) == sizeof(fd))
-		close(fd);
-	close(rfd);
-	return NULL;
-}
-
-/*
- * Detached, signals blocked, a small stack: it only ever sits in read() or
- * close(). The loop's end of the pipe does not block: a close that hangs
- * fills the pipe, and the loop then parks what it cannot hand over.
- */
 int ctl_closer_start(struct tapqd *d)
 {
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
-	int p[2], r;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
-		r = errno;
-		goto fail;
-	}
-	r = pthread_attr_init(&attr);
-	if (r == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, CTL_CLOSER_STACK);
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		r = pthread_create(&t, &attr, ctl_closer_main, (void *)(intptr_t)p[0]);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_attr_destroy(&attr);
-	}
-	if (r)
-		goto fail;
-	d->ctl->closer_ev = event_new(d->base, p[1], EV_WRITE | EV_PERSIST, ctl_on_closer_room, d);
-	if (!d->ctl->closer_ev) {
-		/* the thread ends when it reads the end of the pipe */
-		close(p[1]);
-		return -ENOMEM;
-	}
-	d->ctl->closer_fd = p[1];
-	return 0;
-fail:
-	close(p[0]);
-	close(p[1]);
-	return -r;
+	return closer_start(d->ctl->closer);
 }
 
 /* A tun queue never waits on anyone when closed (and the loop has to see it go at once). */
@@ -169,12 +102,6 @@ static bool ctl_is_tap(int fd)
 	return S_ISCHR(stx.stx_mode) && stx.stx_rdev_major == 10 && stx.stx_rdev_minor == 200;
 }
 
-/* Room to read one more message's fds without parking past CTL_PARKED_MAX. */
-static bool ctl_parked_full(const struct ctl *c)
-{
-	return c->n_parked + TAPQD_FDS_PER_MSG > CTL_PARKED_MAX;
-}
-
 /*
  * A connection that can send fds tapqd did not ask for: on a kernel without
  * SO_PASSRIGHTS any but root's (root may do everything anyway).
@@ -184,10 +111,13 @@ static bool ctl_may_send_fds(const struct ctl *c, const struct client *cl)
 	return cl->fds_queued || (!c->passrights && cl->peer.uid != 0);
 }
 
+/* The closer thread has room again: read again whom it stopped. */
 static void ctl_unstall(struct tapqd *d)
 {
 	struct client *cl;
 
+	if (closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG))
+		return;
 	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
 		if (!cl->stalled || cl->dead)
 			continue;
@@ -197,70 +127,11 @@ static void ctl_unstall(struct tapqd *d)
 	}
 }
 
-static void ctl_on_closer_room(evutil_socket_t fd, short what, void *arg)
-{
-	struct tapqd *d = arg;
-	struct ctl *c = d->ctl;
-	size_t i = 0;
-
-	(void)what;
-	while (i < c->n_parked && write(fd, &c->parked[i], sizeof(int)) == sizeof(int))
-		i++;
-	memmove(c->parked, c->parked + i, (c->n_parked - i) * sizeof(int));
-	c->n_parked -= i;
-	if (!ctl_parked_full(c))
-		ctl_unstall(d);
-	if (c->n_parked)
-		return;
-	event_del(c->closer_ev);
-	log_notice(d, "the thread that closes fds clients sent is moving again: the %zu fds held "
-		      "meanwhile are closed",
-		   c->parked_total);
-}
-
-/*
- * Gives fd to the closer thread, or keeps it until the thread has room: never
- * closed here, where a close that waits would stall every client. Parking
- * begins and ends with one log line each.
- * Return: 0 handed over, 1 parked.
- */
-static int ctl_discard(struct tapqd *d, int fd)
-{
-	struct ctl *c = d->ctl;
-
-	if (!c->n_parked && c->closer_fd >= 0 && write(c->closer_fd, &fd, sizeof(fd)) == sizeof(fd))
-		return 0;
-	if (c->n_parked == c->parked_cap) {
-		size_t cap = c->parked_cap ? 2 * c->parked_cap : 64;
-		int *p = realloc(c->parked, cap * sizeof(*p));
-
-		if (!p) {
-			/* nowhere to keep it: the one case left where the loop risks the wait */
-			log_err(d, "out of memory holding fd %d a client sent: closing it here", fd);
-			close(fd);
-			return 1;
-		}
-		c->parked = p;
-		c->parked_cap = cap;
-	}
-	if (!c->n_parked) {
-		c->parked_total = 0;
-		log_warn(d, "the thread that closes fds clients sent is stuck in a close (a file "
-			    "whose close waits on someone): holding such fds meanwhile and dropping "
-			    "the clients that send them");
-		if (c->closer_ev)
-			event_add(c->closer_ev, NULL);
-	}
-	c->parked[c->n_parked++] = fd;
-	c->parked_total++;
-	return 1;
-}
-
 /* The connection's socket: messages with fds may wait in it, and closing it would release them. */
 static void ctl_close_socket(struct tapqd *d, struct client *cl)
 {
 	if (ctl_may_send_fds(d->ctl, cl))
-		ctl_discard(d, cl->fd);
+		closer_give(d->ctl->closer, cl->fd);
 	else
 		close(cl->fd);
 }
@@ -268,7 +139,7 @@ static void ctl_close_socket(struct tapqd *d, struct client *cl)
 void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n)
 {
 	const struct linger no_linger = {.l_onoff = 0};
-	bool parked = false;
+	bool held = false;
 
 	for (size_t i = 0; i < n; i++) {
 		if (ctl_is_tap(fds[i])) {
@@ -281,10 +152,10 @@ void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n)
 		 * a socket says ENOTSOCK, and that is all right.
 		 */
 		(void)setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
-		if (ctl_discard(d, fds[i]))
-			parked = true;
+		if (closer_give(d->ctl->closer, fds[i]))
+			held = true;
 	}
-	if (parked && !cl->dead) {
+	if (held && !cl->dead) {
 		log_debug(d, "client pid %d uid %u: dropping the connection: the fds it sends cannot "
 			     "be closed as fast",
 			  (int)cl->peer.pid, (unsigned int)cl->peer.uid);
@@ -570,7 +441,7 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (cl->dead)
 		return;
-	if (ctl_may_send_fds(d->ctl, cl) && ctl_parked_full(d->ctl)) {
+	if (ctl_may_send_fds(d->ctl, cl) && closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG)) {
 		event_del(cl->read_ev);
 		cl->stalled = true;
 		return;
@@ -843,9 +714,11 @@ int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t wh
 	if (!c)
 		return -ENOMEM;
 	c->ops = ops;
-	c->closer_fd = -1;
 	TAILQ_INIT(&c->clients);
 	d->ctl = c;
+	c->closer = closer_new(d, ctl_unstall);
+	if (!c->closer)
+		return -ENOMEM;
 
 	if (d->listen_fd < 0) {
 		r = ctl_bind(d, what, what_size);
@@ -883,15 +756,7 @@ void ctl_stop(struct tapqd *d)
 			event_free(c->accept_pause_ev);
 		if (c->reap_ev)
 			event_free(c->reap_ev);
-		/*
-		 * The closer thread ends once it has closed what it was given. Parked
-		 * fds stay open until the exit: closing them here could hang the stop.
-		 */
-		if (c->closer_ev)
-			event_free(c->closer_ev);
-		if (c->closer_fd >= 0)
-			close(c->closer_fd);
-		free(c->parked);
+		closer_free(c->closer);
 		free(c);
 		d->ctl = NULL;
 	}
