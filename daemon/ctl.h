@@ -53,7 +53,10 @@ void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
 const struct ctl_peer *ctl_peer(const struct client *cl);
 /* The connection's socket: for SO_PEERPIDFD. */
 int ctl_client_fd(const struct client *cl);
-/* Starts the thread that closes fds clients sent (closer.c), after daemon(): threads do not survive fork. */
+/*
+ * Starts the thread that closes fds clients sent (closer.c), after daemon():
+ * threads do not survive fork.
+ */
 int ctl_closer_start(struct tapqd *d);
 /*
  * Closes fds cl sent, never on the loop unless they are tap queues; cl is
