@@ -43,7 +43,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 29
+#define CONF_KEYS 30
 
 struct conf_parser {
 	const char *buf;
@@ -749,8 +749,12 @@ static int conf_key_cpus(struct conf_parser *p, const char *key, const char *v)
 	return -1;
 }
 
-/* Bytes, with an optional binary suffix: 65536, 512K, 4M, 1G. */
-static int conf_key_queue_memory(struct conf_parser *p, const char *key, const char *v)
+/*
+ * Bytes, with an optional binary suffix: 65536, 512K, 4M, 1G; min and max
+ * say the range in the same words ("64K", "1024G").
+ */
+static int conf_parse_size(struct conf_parser *p, const char *key, const char *v, uint64_t min,
+			   uint64_t max, const char *range, uint64_t *ret)
 {
 	struct conf_quoted q;
 	char digits[32];
@@ -758,7 +762,6 @@ static int conf_key_queue_memory(struct conf_parser *p, const char *key, const c
 	unsigned int shift = 0;
 	uint64_t bytes;
 
-	p->dev->queue_memory_line = p->line;
 	if (n && strchr("kKmMgG", v[n - 1])) {
 		shift = strchr("kK", v[n - 1]) ? 10 : strchr("mM", v[n - 1]) ? 20 : 30;
 		n--;
@@ -770,15 +773,29 @@ static int conf_key_queue_memory(struct conf_parser *p, const char *key, const c
 	if (conf_parse_u64(digits, &bytes) < 0 || bytes > (UINT64_C(1) << 40) >> shift)
 		goto bad;
 	bytes <<= shift;
-	if (bytes < (64u << 10) || bytes > (UINT64_C(1) << 40)) {
-		conf_fail(p, "%s: %s is out of range 64K-1024G", key, conf_quote(&q, v));
+	if (bytes < min || bytes > max) {
+		conf_fail(p, "%s: %s is out of range %s", key, conf_quote(&q, v), range);
 		return -1;
 	}
-	p->dev->queue_memory = bytes;
+	*ret = bytes;
 	return 0;
 bad:
 	conf_fail(p, "%s: %s is not a size like 65536, 512K, 4M or 1G", key, conf_quote(&q, v));
 	return -1;
+}
+
+static int conf_key_queue_memory(struct conf_parser *p, const char *key, const char *v)
+{
+	p->dev->queue_memory_line = p->line;
+	return conf_parse_size(p, key, v, 64u << 10, UINT64_C(1) << 40, "64K-1024G",
+			       &p->dev->queue_memory);
+}
+
+/* At least two of the largest message, at most 1G: a bound, not a buffer anyone fills. */
+static int conf_key_client_output_max(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_size(p, key, v, CONF_CLIENT_OUTPUT_MIN, CONF_CLIENT_OUTPUT_MAX,
+			       "64K-1G", &p->c->client_output_max);
 }
 
 /* "qmp:PATH", the only source so far; the prefix leaves room for others. */
@@ -811,6 +828,7 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"max_connections", CONF_SECTION_TAPQD, false, conf_key_max_connections},
 	{"max_connections_per_uid", CONF_SECTION_TAPQD, false, conf_key_max_connections_per_uid},
 	{"hello_timeout", CONF_SECTION_TAPQD, false, conf_key_hello_timeout},
+	{"client_output_max", CONF_SECTION_TAPQD, false, conf_key_client_output_max},
 	{"max_queues", CONF_SECTION_DEVICE, false, conf_key_max_queues},
 	{"active_queues", CONF_SECTION_DEVICE, false, conf_key_active_queues},
 	{"vnet_hdr", CONF_SECTION_DEVICE, false, conf_key_vnet_hdr},
@@ -855,6 +873,7 @@ void conf_init(struct conf *c)
 	c->max_connections = CONF_MAX_CONNECTIONS_DEFAULT;
 	c->max_connections_per_uid = CONF_MAX_CONNECTIONS_PER_UID_DEFAULT;
 	c->hello_timeout_ms = CONF_HELLO_TIMEOUT_DEFAULT;
+	c->client_output_max = CONF_CLIENT_OUTPUT_DEFAULT;
 }
 
 /*

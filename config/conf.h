@@ -21,6 +21,15 @@
 #define CONF_MAX_CONNECTIONS_PER_UID_DEFAULT 64
 #define CONF_CONNECTIONS_MAX 65536    /* the largest cap either key takes */
 #define CONF_HELLO_TIMEOUT_DEFAULT 5000 /* ms */
+/*
+ * Replies and events queued for one connection, in bytes. 1M holds the
+ * largest answer to one request whole, STATUS of 64 devices of 256 queues
+ * (64 x 12,384 bytes), with nothing read; 100 connections that never read
+ * hold 100M at most.
+ */
+#define CONF_CLIENT_OUTPUT_DEFAULT (1u << 20)
+#define CONF_CLIENT_OUTPUT_MIN (64u << 10) /* two of the largest message, TAPQD_MSG_MAX */
+#define CONF_CLIENT_OUTPUT_MAX (1u << 30)
 #define CONF_PATH_MAX 108    /* sizeof(sun_path), NUL included */
 
 enum conf_log_level {
@@ -126,6 +135,7 @@ struct conf {
 	/* where the two caps were set, for conf_validate()'s error; 0 when not */
 	unsigned int max_connections_line;
 	unsigned int max_connections_per_uid_line;
+	uint64_t client_output_max;     /* bytes queued for one connection before it is dropped */
 	size_t n_devices;
 	struct conf_device devices[CONF_MAX_DEVICES];
 };

@@ -415,6 +415,8 @@ static unsigned int plan_globals(const struct conf *old, const struct conf *next
 		g |= PLAN_G_MAX_CONNECTIONS_PER_UID;
 	if (old->hello_timeout_ms != next->hello_timeout_ms)
 		g |= PLAN_G_HELLO_TIMEOUT;
+	if (old->client_output_max != next->client_output_max)
+		g |= PLAN_G_CLIENT_OUTPUT_MAX;
 	return g;
 }
 
@@ -668,6 +670,11 @@ const char *plan_global_text(unsigned int global, const struct conf *old, const 
 	case PLAN_G_HELLO_TIMEOUT:
 		snprintf(buf, size, "hello_timeout %u -> %u ms: for new connections",
 			 old->hello_timeout_ms, next->hello_timeout_ms);
+		break;
+	case PLAN_G_CLIENT_OUTPUT_MAX:
+		snprintf(buf, size, "client_output_max %llu -> %llu bytes",
+			 (unsigned long long)old->client_output_max,
+			 (unsigned long long)next->client_output_max);
 		break;
 	default:
 		snprintf(buf, size, "?");

@@ -157,7 +157,8 @@ enum plan_global {
 	PLAN_G_MAX_CONNECTIONS = 1u << 7,
 	PLAN_G_MAX_CONNECTIONS_PER_UID = 1u << 8,
 	PLAN_G_HELLO_TIMEOUT = 1u << 9, /* for connections accepted from then on */
-	PLAN_G_LAST = PLAN_G_HELLO_TIMEOUT,
+	PLAN_G_CLIENT_OUTPUT_MAX = 1u << 10, /* read by the next message queued */
+	PLAN_G_LAST = PLAN_G_CLIENT_OUTPUT_MAX,
 };
 
 /*

@@ -2,8 +2,9 @@
 /*
  * ctl.c - the control socket: creating it (or refusing when another tapqd
  * owns it), accepting peers with their credentials within the connection
- * caps, reading one message at a time, and sending replies without ever
- * blocking on a slow client
+ * caps, reading one message at a time, taking fds only when asked for and
+ * never closing one where it can stall the loop, and sending replies without
+ * ever blocking on a slow client
  */
 
 #include <errno.h>
@@ -11,29 +12,24 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdarg.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "acl.h"
+#include "closer.h"
 #include "ctl.h"
 #include "log.h"
 #include "sockfile.h"
 #include "refuse.h"
 #include "tapqd-fdpass.h"
 
-#define CTL_CLOSER_STACK (256u << 10) /* room for the sanitizers too */
-
 #define CTL_BACKLOG 128
-#define CTL_OUTQ_MAX 1024 /* queued messages before a client is dropped as too slow */
 #define CTL_ACCEPT_PAUSE_SEC 1
 /*
  * Spare fds kept for root: out of fds, tapqd closes one to accept a peer,
@@ -41,6 +37,10 @@
  * connections beyond the fd limit.
  */
 #define CTL_RESERVE_FDS 4
+/* Linux 6.16: without it on the receiving socket, a sender's SCM_RIGHTS fails with EPERM */
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83
+#endif
 
 /* One queued outgoing message; it owns duplicates of the fds it carries. */
 struct outmsg {
@@ -62,10 +62,14 @@ struct client {
 	gid_t *groups; /* malloc'ed, NULL when none; peer.groups points here */
 	bool subscribed;
 	char sub_name[TAPQD_NAME_MAX]; /* "" = every device */
-	size_t out_len;                 /* queued messages */
+	size_t out_bytes; /* queued, as ctl_outmsg_size() counts them */
 	STAILQ_HEAD(, outmsg) outq;
 	bool dead; /* closed by the reaper, after the current callback */
 	struct event *hello_ev; /* closes it if no request comes first; NULL once one did */
+	bool fds_asked; /* SO_PASSRIGHTS is on for the one message ctl_ask_fds() asked for */
+	bool fds_queued; /* messages with fds may wait unread: closing the socket releases them */
+	bool stalled;   /* not read while the closer thread is behind */
+	uint16_t version; /* of its last request: what it is answered in */
 };
 
 struct ctl {
@@ -74,10 +78,11 @@ struct ctl {
 	struct event *listen_ev;
 	struct event *accept_pause_ev;
 	struct event *reap_ev;
-	int closer_fd; /* to the thread that closes fds clients sent; -1 until needed */
 	size_t n_clients;
 	int reserve[CTL_RESERVE_FDS]; /* the spare fds, reserve[0..n_reserve-1] */
 	size_t n_reserve;
+	struct closer *closer; /* closes the fds clients sent, off the loop */
+	bool passrights;       /* fds arrive only when asked for */
 };
 
 /* Takes back the spare fds given out, as far as the fds just freed allow. */
@@ -98,6 +103,109 @@ static void ctl_outmsg_free(struct outmsg *m)
 		close(m->fds[i]);
 	free(m->fds);
 	free(m);
+}
+
+/* Dead clients are closed after the callback that found them dead, never under its feet. */
+static void ctl_mark_dead(struct client *cl)
+{
+	cl->dead = true;
+	event_active(cl->d->ctl->reap_ev, 0, 0);
+}
+
+int ctl_closer_start(struct tapqd *d)
+{
+	return closer_start(d->ctl->closer);
+}
+
+/* A tun queue never waits on anyone when closed (and the loop has to see it go at once). */
+static bool ctl_is_tap(int fd)
+{
+	struct statx stx;
+
+	/* fstat() may ask a FUSE server; the cached type and device number are enough */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+		return false;
+	return S_ISCHR(stx.stx_mode) && stx.stx_rdev_major == 10 && stx.stx_rdev_minor == 200;
+}
+
+/*
+ * A connection that can send fds tapqd did not ask for: on a kernel without
+ * SO_PASSRIGHTS any but root's (root may do everything anyway).
+ */
+static bool ctl_may_send_fds(const struct ctl *c, const struct client *cl)
+{
+	return cl->fds_queued || (!c->passrights && cl->peer.uid != 0);
+}
+
+/* The closer thread has room again: read again whom it stopped. */
+static void ctl_unstall(struct tapqd *d)
+{
+	struct client *cl;
+
+	if (closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG))
+		return;
+	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
+		if (!cl->stalled || cl->dead)
+			continue;
+		cl->stalled = false;
+		if (event_add(cl->read_ev, NULL) < 0)
+			ctl_mark_dead(cl);
+	}
+}
+
+/* The connection's socket: messages with fds may wait in it, and closing it would release them. */
+static void ctl_close_socket(struct tapqd *d, struct client *cl)
+{
+	if (ctl_may_send_fds(d->ctl, cl))
+		closer_give(d->ctl->closer, cl->fd);
+	else
+		close(cl->fd);
+}
+
+void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n)
+{
+	const struct linger no_linger = {.l_onoff = 0};
+	bool held = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ctl_is_tap(fds[i])) {
+			close(fds[i]);
+			continue;
+		}
+		/*
+		 * A TCP socket's close waits out the linger time its sender chose;
+		 * without one, the closer thread is not held up by it. Anything but
+		 * a socket says ENOTSOCK, and that is all right.
+		 */
+		(void)setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
+		if (closer_give(d->ctl->closer, fds[i]))
+			held = true;
+	}
+	if (held && !cl->dead) {
+		log_debug(d, "client pid %d uid %u: dropping the connection: the fds it sends cannot "
+			     "be closed as fast",
+			  (int)cl->peer.pid, (unsigned int)cl->peer.uid);
+		ctl_mark_dead(cl);
+	}
+}
+
+static int ctl_passrights(int fd, int on)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &on, sizeof(on)) < 0)
+		return -errno;
+	return 0;
+}
+
+int ctl_ask_fds(struct tapqd *d, struct client *cl)
+{
+	int r = d->ctl->passrights ? ctl_passrights(cl->fd, 1) : 0;
+
+	if (r < 0)
+		return r;
+	cl->fds_asked = true;
+	/* the peer may queue more than the one message until it is off again */
+	cl->fds_queued = true;
+	return 0;
 }
 
 /*
@@ -128,17 +236,10 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 	if (cl->hello_ev)
 		event_free(cl->hello_ev);
 	free(cl->groups);
-	close(cl->fd);
+	ctl_close_socket(d, cl);
 	log_debug(d, "client pid %d disconnected", (int)cl->peer.pid);
 	free(cl);
 	ctl_reserve_fill(d->ctl);
-}
-
-/* Dead clients are closed after the callback that found them dead, never under its feet. */
-static void ctl_mark_dead(struct client *cl)
-{
-	cl->dead = true;
-	event_active(cl->d->ctl->reap_ev, 0, 0);
 }
 
 static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
@@ -156,13 +257,24 @@ static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
 }
 
 
-/* Keeps a message for later; it holds duplicates, so the device may go away meanwhile. */
+/* What a queued message costs tapqd: what client_output_max bounds. */
+static size_t ctl_outmsg_size(size_t len, size_t n_fds)
+{
+	return sizeof(struct outmsg) + len + n_fds * sizeof(int);
+}
+
+/*
+ * Keeps a message for later; it holds duplicates, so the device may go away
+ * meanwhile. A peer that lets more than client_output_max pile up is not
+ * reading (the largest answer to one request fits in the default).
+ */
 static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int *fds,
 		       size_t n_fds, uint64_t cookie)
 {
+	size_t size = ctl_outmsg_size(len, n_fds);
 	struct outmsg *m;
 
-	if (cl->out_len >= CTL_OUTQ_MAX)
+	if (cl->out_bytes + size > cl->d->conf.client_output_max)
 		return -ENOBUFS;
 	m = malloc(sizeof(*m) + len);
 	if (!m)
@@ -191,7 +303,7 @@ static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int
 		m->fds[m->n_fds++] = fd;
 	}
 	STAILQ_INSERT_TAIL(&cl->outq, m, entry);
-	cl->out_len++;
+	cl->out_bytes += size;
 	event_add(cl->write_ev, NULL);
 	return 0;
 }
@@ -205,17 +317,23 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 
 	if (cl->dead)
 		return -ECONNRESET;
-	n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
+	n = tapqd_msg_pack_version(buf, sizeof(buf), cl->version, type, seq, payload, len);
 	if (!n)
 		return -EMSGSIZE;
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
-	if (r < 0) {
-		log_warn(d, "client pid %d: dropping the connection: %s", (int)cl->peer.pid,
-			 r == -ENOBUFS ? "it does not read its replies" : strerror(-r));
+	/* once: a dead client is sent nothing more, events included */
+	if (r == -ENOBUFS)
+		log_warn(d, "client pid %d uid %u: dropping the connection: it does not read: %zu "
+			    "bytes queued for it, client_output_max is %llu",
+			 (int)cl->peer.pid, (unsigned int)cl->peer.uid, cl->out_bytes,
+			 (unsigned long long)d->conf.client_output_max);
+	else if (r < 0)
+		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
+			 (unsigned int)cl->peer.uid, strerror(-r));
+	if (r < 0)
 		ctl_mark_dead(cl);
-	}
 	return r;
 }
 
@@ -336,7 +454,7 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 		if (r == -EAGAIN)
 			return;
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
-		cl->out_len--;
+		cl->out_bytes -= ctl_outmsg_size(m->len, m->n_fds);
 		if (r < 0) {
 			/* dead first: what the layer above does next sends nothing more here */
 			ctl_mark_dead(cl);
@@ -348,68 +466,6 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 			return;
 	}
 	event_del(cl->write_ev);
-}
-
-/* The closer thread: closes what the main thread gives it, until the pipe closes. */
-static void *ctl_closer_main(void *arg)
-{
-	int rfd = (int)(intptr_t)arg, fd;
-
-	while (read(rfd, &fd, sizeof(fd)) == sizeof(fd))
-		close(fd);
-	close(rfd);
-	return NULL;
-}
-
-/* Detached, signals blocked, a small stack: it only ever sits in read() or close(). */
-int ctl_closer_start(struct tapqd *d)
-{
-	pthread_attr_t attr;
-	sigset_t all, old;
-	pthread_t t;
-	int p[2], r;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	r = pthread_attr_init(&attr);
-	if (r == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_attr_setstacksize(&attr, CTL_CLOSER_STACK);
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		r = pthread_create(&t, &attr, ctl_closer_main, (void *)(intptr_t)p[0]);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		pthread_attr_destroy(&attr);
-	}
-	if (r) {
-		close(p[0]);
-		close(p[1]);
-		return -r;
-	}
-	d->ctl->closer_fd = p[1];
-	return 0;
-}
-
-/*
- * Closes fds a client sent. A tap queue is closed here; anything else may be
- * a file whose close waits on someone (a FUSE server's flush that never
- * answers), so the closer thread does it and the loop never waits.
- */
-void ctl_close_fds(struct tapqd *d, const int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-
-		if (fstat(fds[i], &st) == 0 && S_ISCHR(st.st_mode) &&
-		    st.st_rdev == makedev(10, 200)) {
-			close(fds[i]);
-			continue;
-		}
-		/* without the thread (it could not start), here then */
-		if (!d->ctl || d->ctl->closer_fd < 0 ||
-		    write(d->ctl->closer_fd, &fds[i], sizeof(fds[i])) != sizeof(fds[i]))
-			close(fds[i]);
-	}
 }
 
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
@@ -437,6 +493,31 @@ static void ctl_greeted(struct client *cl)
 	cl->hello_ev = NULL;
 }
 
+
+/*
+ * Fds come with the RESUME_FDS that ctl_ask_fds() asked for, and on a kernel
+ * without SO_PASSRIGHTS with a v2 RESUME; each must be a tap queue, since the
+ * handler asks each one with an ioctl. Return: NULL when they may come, else why not.
+ */
+static const char *ctl_fds_refused(const struct ctl *c, bool asked, const struct tapqd_hdr *h,
+				   const int *fds, size_t n_fds)
+{
+	if (h->type == TAPQD_RESUME_FDS && !asked)
+		return "RESUME_FDS that no RESUME asked for";
+	if (!n_fds)
+		return NULL;
+	if (h->type != TAPQD_RESUME_FDS && (h->type != TAPQD_RESUME || c->passrights))
+		return "fds attached to a request that takes none";
+	for (size_t i = 0; i < n_fds; i++)
+		if (!ctl_is_tap(fds[i]))
+			return "fds that are not tap queues";
+	return NULL;
+}
+
+/*
+ * One message per call: libevent's loop goes round every ready peer before
+ * this one is read again, so no peer has the loop to itself.
+ */
 static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
@@ -446,8 +527,10 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	struct tapqd_hdr h;
 	const void *payload;
 	char why[TAPQD_ERRMSG_MAX];
+	const char *refused;
 	int fds[TAPQD_FDS_PER_MSG];
 	size_t n_fds, kept;
+	bool asked;
 	int flags;
 	ssize_t n;
 	int r;
@@ -455,25 +538,42 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (cl->dead)
 		return;
-	/* only RESUME may carry fds (a holder's queues), and one message's worth at most */
+	if (ctl_may_send_fds(d->ctl, cl) && closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG)) {
+		event_del(cl->read_ev);
+		cl->stalled = true;
+		return;
+	}
 	n = tapqd_fdpass_recv(fd, buf, sizeof(buf), fds, TAPQD_FDS_PER_MSG, &n_fds, MSG_DONTWAIT,
 			      &flags);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	kept = n_fds < TAPQD_FDS_PER_MSG ? n_fds : TAPQD_FDS_PER_MSG;
+	asked = cl->fds_asked;
+	if (asked) {
+		/* one message was asked for; a peer that sent more is dropped below */
+		cl->fds_asked = false;
+		r = d->ctl->passrights ? ctl_passrights(fd, 0) : 0;
+		if (r < 0) {
+			ctl_close_fds(d, cl, fds, kept);
+			log_warn(d, "client pid %d: dropping the connection: SO_PASSRIGHTS: %s",
+				 (int)cl->peer.pid, strerror(-r));
+			ctl_mark_dead(cl);
+			return;
+		}
+	}
 	if (n <= 0) {
-		ctl_close_fds(d, fds, kept);
+		ctl_close_fds(d, cl, fds, kept);
 		ctl_client_close(d, cl);
 		return;
 	}
 	if (n_fds > TAPQD_FDS_PER_MSG || (flags & MSG_CTRUNC)) {
-		ctl_close_fds(d, fds, kept);
+		ctl_close_fds(d, cl, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -E2BIG,
 			   "more fds than one message carries (253, SCM_MAX_FD)");
 		return;
 	}
 	if (flags & MSG_TRUNC) {
-		ctl_close_fds(d, fds, kept);
+		ctl_close_fds(d, cl, fds, kept);
 		ctl_refuse(d, cl, buf, (size_t)n, -EMSGSIZE, "message too large");
 		return;
 	}
@@ -482,13 +582,19 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 		r = -EOPNOTSUPP;
 		snprintf(why, sizeof(why), "a reply or an event is no request");
 	}
-	if (r < 0 || (kept && h.type != TAPQD_RESUME)) {
-		ctl_close_fds(d, fds, kept);
-		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG,
-			   r < 0 ? why : "fds attached to a request other than RESUME");
+	if (r == 0 && asked && h.type != TAPQD_RESUME_FDS) {
+		r = -EBADMSG;
+		snprintf(why, sizeof(why), "RESUME_FDS was asked for, another request came");
+	}
+	refused = r < 0 ? why : ctl_fds_refused(d->ctl, asked, &h, fds, kept);
+	if (refused) {
+		ctl_close_fds(d, cl, fds, kept);
+		ctl_refuse(d, cl, buf, (size_t)n, r < 0 ? r : -EBADMSG, refused);
 		return;
 	}
 	ctl_greeted(cl);
+	if (h.type != TAPQD_HELLO)
+		cl->version = h.version;
 	/* the fds are the handler's from here */
 	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
 }
@@ -517,6 +623,25 @@ static int ctl_peer_credentials(struct client *cl)
 	cl->peer.groups = cl->groups;
 	cl->peer.n_groups = len / sizeof(gid_t);
 	return 0;
+}
+
+/*
+ * A peer that connected before the listener had SO_PASSRIGHTS off (to a
+ * socket the service manager made) has it on, and may have sent fds already.
+ */
+static int ctl_rights_off(struct tapqd *d, struct client *cl)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	if (!d->ctl->passrights)
+		return 0;
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PASSRIGHTS, &on, &len) < 0)
+		return -errno;
+	if (!on)
+		return 0;
+	cl->fds_queued = true;
+	return ctl_passrights(cl->fd, 0);
 }
 
 static void ctl_on_accept_resume(evutil_socket_t fd, short what, void *arg)
@@ -647,12 +772,15 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 	cl->fd = fd;
 	cl->d = d;
+	cl->version = TAPQD_VERSION_MIN; /* until it says: what every client reads */
 	STAILQ_INIT(&cl->outq);
 	TAILQ_INSERT_TAIL(&d->ctl->clients, cl, entry);
 	d->ctl->n_clients++;
 	r = ctl_peer_credentials(cl);
+	if (r == 0)
+		r = ctl_rights_off(d, cl);
 	if (r < 0) {
-		log_warn(d, "accept: reading peer credentials: %s", strerror(-r));
+		log_warn(d, "accept: setting up the connection: %s", strerror(-r));
 		ctl_client_close(d, cl);
 		return;
 	}
@@ -702,6 +830,26 @@ static int ctl_claim_path(const struct sockaddr_un *sa, char *what, size_t what_
 	return 0;
 }
 
+/*
+ * Fds reach tapqd only when it asks for them (SO_PASSRIGHTS, Linux 6.16):
+ * any other could be a file whose close never returns. An older kernel is
+ * said once, with what it leaves open.
+ */
+static int ctl_listener_rights(struct tapqd *d, int fd)
+{
+	int r = ctl_passrights(fd, 0);
+
+	d->ctl->passrights = r == 0;
+	if (r == -ENOPROTOOPT || r == -EINVAL) {
+		log_warn(d, "this kernel has no SO_PASSRIGHTS (Linux 6.16+): any client can send fds "
+			    "to tapqd; they are closed on a thread of their own, a client whose fds "
+			    "pile up is dropped, and unprivileged clients are not read while they "
+			    "do; see the README");
+		return 0;
+	}
+	return r;
+}
+
 static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -727,6 +875,12 @@ static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
+	/* before listen(): a peer's connection inherits the listener's setting when it connects */
+	r = ctl_listener_rights(d, fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	/* bind() gives the file this mode less the umask: never more than socket_mode */
 	if (fchmod(fd, d->conf.socket_mode) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
@@ -761,12 +915,14 @@ int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t wh
 	if (!c)
 		return -ENOMEM;
 	c->ops = ops;
-	c->closer_fd = -1;
 	TAILQ_INIT(&c->clients);
 	d->ctl = c;
 	ctl_reserve_fill(c);
 	if (c->n_reserve < CTL_RESERVE_FDS)
 		return -errno;
+	c->closer = closer_new(d, ctl_unstall);
+	if (!c->closer)
+		return -ENOMEM;
 
 	if (d->listen_fd < 0) {
 		r = ctl_bind(d, what, what_size);
@@ -778,6 +934,9 @@ int ctl_listen(struct tapqd *d, const struct ctl_ops *ops, char *what, size_t wh
 		flags = fcntl(d->listen_fd, F_GETFL);
 		if (flags < 0 || fcntl(d->listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 			return -errno;
+		r = ctl_listener_rights(d, d->listen_fd);
+		if (r < 0)
+			return r;
 	}
 	c->listen_ev = event_new(d->base, d->listen_fd, EV_READ | EV_PERSIST, ctl_on_accept, d);
 	c->accept_pause_ev = evtimer_new(d->base, ctl_on_accept_resume, d);
@@ -803,9 +962,7 @@ void ctl_stop(struct tapqd *d)
 			event_free(c->accept_pause_ev);
 		if (c->reap_ev)
 			event_free(c->reap_ev);
-		/* the closer thread ends once it has closed what it was given */
-		if (c->closer_fd >= 0)
-			close(c->closer_fd);
+		closer_free(c->closer);
 		free(c);
 		d->ctl = NULL;
 	}

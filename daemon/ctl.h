@@ -22,7 +22,7 @@ struct ctl_peer {
 
 /* What the layer above does with what arrives (verbs.c registers it). */
 struct ctl_ops {
-	/* one request, checked (tapqd_msg_unpack); fds (RESUME only) are the handler's */
+	/* one request, checked (tapqd_msg_unpack); fds (RESUME_FDS, RESUME) are the handler's */
 	void (*request)(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 			const void *payload, int *fds, size_t n_fds);
 	/* cl is closing: forget it; it may not be sent to any more */
@@ -67,9 +67,20 @@ void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
 const struct ctl_peer *ctl_peer(const struct client *cl);
 /* The connection's socket: for SO_PEERPIDFD. */
 int ctl_client_fd(const struct client *cl);
-/* Starts the thread that closes fds clients sent (after daemon(): threads do not survive fork). */
+/*
+ * Starts the thread that closes fds clients sent (closer.c), after daemon():
+ * threads do not survive fork.
+ */
 int ctl_closer_start(struct tapqd *d);
-/* Closes fds a client sent, never blocking the loop on them. */
-void ctl_close_fds(struct tapqd *d, const int *fds, size_t n);
+/*
+ * Closes fds cl sent, never on the loop unless they are tap queues; cl is
+ * dropped when the closer thread is too far behind to take them.
+ */
+void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n);
+/*
+ * Lets cl send fds with its next message, which must be RESUME_FDS
+ * (SO_PASSRIGHTS on until it is read). Return: 0 or a negative errno.
+ */
+int ctl_ask_fds(struct tapqd *d, struct client *cl);
 
 #endif

@@ -289,8 +289,8 @@ int main(int argc, char **argv)
 	/* threads do not survive daemon()'s fork: they start only now */
 	r = ctl_closer_start(d);
 	if (r < 0)
-		log_warn(d, "starting the thread that closes fds clients send: %s; closing them "
-			    "on the main thread",
+		log_warn(d, "starting the thread that closes fds clients send: %s; holding them "
+			    "open instead, and dropping the clients that send them",
 			 strerror(-r));
 	d->threads = true;
 	sync_all(d);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
- * RESIZE, SUBSCRIBE, RELOAD, RESUME, HANDOVER. Every refusal is an ERROR reply naming the reason,
- * counted and logged through ctl_send_refusal().
+ * RESIZE, SUBSCRIBE, RELOAD, RESUME (and RESUME_FDS), HANDOVER. Every
+ * refusal is an ERROR reply naming the reason, counted and logged through
+ * ctl_send_refusal().
  */
 
 #include <errno.h>
@@ -345,25 +346,40 @@ static void verbs_release(struct tapqd *d, struct client *cl, uint32_t seq,
 /*
  * A device waiting for its holder takes the fds that come with the resume
  * as its own copies; any other keeps the copies it has, and those sent are
- * closed, as are all of them when the resume is refused.
+ * closed, as are all of them when the resume is refused. From version 3 the
+ * fds come in a RESUME_FDS that the OK to RESUME asks for, so that tapqd
+ * takes fds only from a peer that showed the token (see ctl_ask_fds()).
  */
-static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
+static void verbs_resume(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 			 const struct tapqd_resume *req, int *fds, size_t n_fds)
 {
-	struct device *dev = verbs_leased(d, cl, seq, req->name, "resume");
+	struct device *dev = verbs_leased(d, cl, h->seq, req->name, "resume");
 	const struct ctl_peer *p = ctl_peer(cl);
+	struct tapqd_resume_reply rep = {0};
+	bool ask = h->type == TAPQD_RESUME && h->version >= 3;
 	char what[200] = "";
 	int r;
 
 	if (!dev)
 		goto out;
 	if (!lease_token_matches(dev->lease, req->token)) {
-		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TOKEN, -EPERM,
+		ctl_send_refusal(d, cl, h->seq, TAPQD_REFUSAL_BAD_TOKEN, -EPERM,
 				 "%s: wrong lease token", dev->conf.name);
 		goto out;
 	}
+	if (dev->state == DEVICE_WAITING && ask) {
+		r = ctl_ask_fds(d, cl);
+		if (r < 0) {
+			ctl_send_error(d, cl, h->seq, r, "%s: cannot take fds: %s", dev->conf.name,
+				       strerror(-r));
+			goto out;
+		}
+		rep.flags = TAPQD_RESUME_SEND_FDS;
+		ctl_send(d, cl, TAPQD_OK, h->seq, &rep, sizeof(rep), NULL, 0);
+		goto out;
+	}
 	if (dev->state == DEVICE_WAITING && !n_fds) {
-		ctl_send_error(d, cl, seq, -EAGAIN,
+		ctl_send_error(d, cl, h->seq, -EAGAIN,
 			       "%s: tapqd restarted without its queue fds: resume with them",
 			       dev->conf.name);
 		goto out;
@@ -371,7 +387,7 @@ static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 	if (dev->state == DEVICE_WAITING) {
 		r = model_resume(d, dev, p->pid, fds, n_fds, what, sizeof(what));
 		if (r < 0) {
-			ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_FDS, r,
+			ctl_send_refusal(d, cl, h->seq, TAPQD_REFUSAL_BAD_FDS, r,
 					 "%s: %s: %s", dev->conf.name, what,
 					 strerror(-r));
 			goto out;
@@ -381,9 +397,9 @@ static void verbs_resume(struct tapqd *d, struct client *cl, uint32_t seq,
 	lease_set_conn(dev->lease, cl);
 	log_info(d, "%s: lease of pid %d resumed by pid %d", dev->conf.name,
 		 (int)lease_pid(dev->lease), (int)p->pid);
-	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+	ctl_send(d, cl, TAPQD_OK, h->seq, &rep, h->version >= 3 ? sizeof(rep) : 0, NULL, 0);
 out:
-	ctl_close_fds(d, fds, n_fds);
+	ctl_close_fds(d, cl, fds, n_fds);
 }
 
 /* Is pid (a peer, as SO_PEERCRED names it) in tapqd's own pid namespace? */
@@ -585,7 +601,8 @@ static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd
 		verbs_reload(d, cl, h->seq, payload);
 		break;
 	case TAPQD_RESUME:
-		verbs_resume(d, cl, h->seq, payload, fds, n_fds);
+	case TAPQD_RESUME_FDS:
+		verbs_resume(d, cl, h, payload, fds, n_fds);
 		break;
 	case TAPQD_HANDOVER:
 		verbs_handover(d, cl, h->seq, payload);

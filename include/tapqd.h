@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tapqd.h - the tapqd control protocol (version 2) and the libtapqd client API
+ * tapqd.h - the tapqd control protocol (version 3) and the libtapqd client API
  *
  * This header is all a client needs. The control socket is a local
  * SOCK_SEQPACKET Unix socket: every datagram is one message, made of a
@@ -20,8 +20,9 @@
  * HELLO and ERROR read the same in every version, so a peer takes them
  * whatever version their header names and negotiation, or its refusal,
  * always gets through; any other message in a version the receiver does not
- * speak is refused with EPROTO. This header speaks TAPQD_VERSION_MIN to
- * TAPQD_VERSION.
+ * speak is refused with EPROTO. The daemon answers a request in the version
+ * it was written in, and writes events in that of the connection's last
+ * request. This header speaks TAPQD_VERSION_MIN to TAPQD_VERSION.
  *
  * Growing. A newer version may append fields to any struct; an older peer
  * reads what it knows:
@@ -37,7 +38,7 @@
  * know. The device of DEVICE and LEASE is sized by its queues, not by
  * TAPQD_MAX_QUEUES:
  *
- *   DEVICE  struct tapqd_wire_device  (info_size bytes, 80 in version 2)
+ *   DEVICE  struct tapqd_wire_device  (info_size bytes, 80 in versions 2 and 3)
  *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 48)
  *   LEASE   struct tapqd_wire_lease  (lease_size bytes, 24), then a DEVICE payload
  *
@@ -58,14 +59,22 @@
  *   RESIZE_ACK struct tapqd_resize      -> nothing (see below)
  *   RELOAD    struct tapqd_reload       -> OK (applied) or ERROR (refused);
  *                                          with TAPQD_RELOAD_QUERY: RELOAD
- *   RESUME    struct tapqd_resume       -> OK or ERROR
+ *   RESUME    struct tapqd_resume       -> OK (struct tapqd_resume_reply from
+ *                                          version 3) or ERROR
  *   HANDOVER  struct tapqd_handover     -> OK or ERROR
+ *   RESUME_FDS struct tapqd_resume + fds -> OK or ERROR (version 3; only when
+ *                                          the OK to RESUME asked for it)
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * take (bad magic, a version it does not speak, a size that does not fit,
- * unknown non-zero bytes, an unknown type, fds attached to anything but
- * RESUME, more fds than one message carries) is answered with ERROR saying
- * why when the header could be read, and the connection is closed.
+ * unknown non-zero bytes, an unknown type, fds it did not ask for, more fds
+ * than one message carries) is answered with ERROR saying why when the
+ * header could be read, and the connection is closed. So is a connection
+ * that lets more replies and events pile up unread than the daemon's
+ * client_output_max (1 MiB by default; the whole answer to any one request
+ * fits). The daemon never takes an fd it did not ask for: on Linux 6.16+
+ * its socket has SO_PASSRIGHTS off, and a client's sendmsg() with
+ * SCM_RIGHTS fails with EPERM, except for the one RESUME_FDS it asked for.
  *
  * An ERROR with seq 0 answers no request: the daemon refuses or closes the
  * connection itself (too many connections, out of fds, no request within
@@ -123,18 +132,25 @@
  *
  * Without a service manager, a restarted tapqd has no fd of a device whose
  * holder lives on: the device waits for its holder (waiting in its status),
- * ACQUIRE is refused naming the holder, and a RESUME without fds is refused
- * with EAGAIN. The holder resumes with every queue fd attached to the RESUME
- * (SCM_RIGHTS, queue i as the i-th fd, exactly max_queues of them, so at
- * most TAPQD_FDS_PER_MSG: a device of more queues cannot be taken back so).
+ * ACQUIRE is refused naming the holder. In version 3, RESUME with the
+ * right token answers OK with TAPQD_RESUME_SEND_FDS set in its
+ * tapqd_resume_reply, and the daemon takes fds on that connection for one
+ * message: the holder sends RESUME_FDS (the same name and token) with every
+ * queue fd attached (SCM_RIGHTS, queue i as the i-th fd, exactly max_queues
+ * of them, so at most TAPQD_FDS_PER_MSG: a device of more queues cannot be
+ * taken back so); a RESUME_FDS without fds is refused with EAGAIN, as is a
+ * version 2 RESUME without fds. Version 2 attached the fds to RESUME itself;
+ * a kernel with SO_PASSRIGHTS refuses that send (EPERM), and the daemon
+ * takes such fds only on a kernel without it. Every fd must be a tap queue
+ * (/dev/net/tun), or the connection is refused.
  * tapqd checks each (TUNGETIFF: this device, the flags of its config, each
  * fd a distinct queue) and keeps them as its own copies; the device then is
  * a normal leased one again, same ifindex. A wrong token or a wrong fd is an
  * ERROR, and tapqd closes every fd it received. When the holder exits
  * instead, its interface goes with its fds and tapqd creates the device
- * afresh. Fds attached to any other request, or to a RESUME of a device
- * that is not waiting, are closed; on another request they close the
- * connection.
+ * afresh. Fds that come with a RESUME_FDS of a device that is not waiting
+ * are closed; any other message than RESUME_FDS after an OK that asked for
+ * fds closes the connection.
  *
  * RELOAD (root only) re-reads the configuration file tapqd started with, as
  * SIGHUP does, and answers once the difference is applied. A file that
@@ -167,7 +183,12 @@ extern "C" {
  * (HELLO then picks 3 with a client that speaks it, 2 with one that does not).
  */
 #define TAPQD_VERSION_MIN 2
-#define TAPQD_VERSION 2     /* the newest, the one this header describes */
+/*
+ * The newest, the one this header describes. 3: RESUME asks before fds
+ * come (RESUME_FDS), since a kernel with SO_PASSRIGHTS refuses version 2's
+ * RESUME with fds attached.
+ */
+#define TAPQD_VERSION 3
 #define TAPQD_MSG_MAX 32768 /* the same in every version */
 #define TAPQD_NAME_MAX 16   /* IFNAMSIZ, NUL included */
 #define TAPQD_MAX_QUEUES 256
@@ -194,6 +215,7 @@ enum tapqd_type {
 	TAPQD_RELOAD = 8,
 	TAPQD_RESUME = 9,
 	TAPQD_HANDOVER = 10,
+	TAPQD_RESUME_FDS = 11, /* version 3 */
 
 	TAPQD_OK = 64, /* replies and events from here on */
 	TAPQD_ERROR = 65,
@@ -264,7 +286,7 @@ enum tapqd_refusal {
 	TAPQD_REFUSAL_COUNT = 10,        /* the number this header knows */
 };
 
-/* ---- the wire: what travels on the socket, version 2 ---- */
+/* ---- the wire: what travels on the socket, version 3 (2 without RESUME_FDS) ---- */
 
 /* The first 16 bytes of every message, in every version. */
 struct tapqd_hdr {
@@ -303,6 +325,16 @@ struct tapqd_release {
 struct tapqd_resume {
 	char name[TAPQD_NAME_MAX];
 	uint8_t token[TAPQD_TOKEN_LEN];
+};
+
+enum tapqd_resume_flags {
+	TAPQD_RESUME_SEND_FDS = 1, /* the device waits for its queue fds: send RESUME_FDS now */
+};
+
+/* The OK to a version 3 RESUME. */
+struct tapqd_resume_reply {
+	uint32_t flags; /* enum tapqd_resume_flags */
+	uint32_t reserved;
 };
 
 /* Moves the lease of name to process pid; the holder asks, or anyone with the token. */
@@ -414,7 +446,7 @@ struct tapqd_wire_daemon {
 	 (size_t)(n) * sizeof(struct tapqd_wire_queue))
 #define TAPQD_LEASE_MSG_SIZE(n) (sizeof(struct tapqd_wire_lease) + TAPQD_DEVICE_MSG_SIZE(n))
 
-/* The layout of version 2, byte by byte: every field where it is, no hole anywhere. */
+/* The layout of versions 2 and 3, byte by byte: every field where it is, no hole anywhere. */
 #define TAPQD_WIRE_AT(type, field, offset)                                                  \
 	TAPQD_STATIC_ASSERT(offsetof(struct type, field) == (offset))
 TAPQD_WIRE_AT(tapqd_hdr, magic, 0);
@@ -440,6 +472,9 @@ TAPQD_STATIC_ASSERT(sizeof(struct tapqd_release) == 32);
 TAPQD_WIRE_AT(tapqd_resume, name, 0);
 TAPQD_WIRE_AT(tapqd_resume, token, 16);
 TAPQD_STATIC_ASSERT(sizeof(struct tapqd_resume) == 32);
+TAPQD_WIRE_AT(tapqd_resume_reply, flags, 0);
+TAPQD_WIRE_AT(tapqd_resume_reply, reserved, 4);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_resume_reply) == 8);
 TAPQD_WIRE_AT(tapqd_handover, name, 0);
 TAPQD_WIRE_AT(tapqd_handover, token, 16);
 TAPQD_WIRE_AT(tapqd_handover, pid, 32);
@@ -641,6 +676,9 @@ struct tapqd_daemon_info {
 /* Writes a header and payload into buf. Return: bytes used, or 0 if cap is too small. */
 size_t tapqd_msg_pack(void *buf, size_t cap, uint16_t type, uint32_t seq, const void *payload,
 		      size_t len);
+/* The same in a given version: the one negotiated with the peer. */
+size_t tapqd_msg_pack_version(void *buf, size_t cap, uint16_t version, uint16_t type,
+			      uint32_t seq, const void *payload, size_t len);
 
 /*
  * Checks a received message: magic, a version spoken here (any for HELLO and
@@ -702,7 +740,11 @@ void tapqd_client_free(struct tapqd_client *c);
 int tapqd_client_fd(const struct tapqd_client *c);
 const char *tapqd_client_error(const struct tapqd_client *c);
 
-/* Negotiates the version: *ret_version; -EPROTO when the daemon speaks none of the library's. */
+/*
+ * Negotiates the version: *ret_version; -EPROTO when the daemon speaks none of
+ * the library's. Until then the library writes TAPQD_VERSION_MIN, which
+ * every daemon reads.
+ */
 int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version);
 /* *ret_devs is malloc'ed; free() it. */
 int tapqd_client_status(struct tapqd_client *c, const char *name,
@@ -722,7 +764,9 @@ int tapqd_client_resume(struct tapqd_client *c, const char *name,
 /*
  * The same, handing tapqd the lease's queue fds again (n of them, queue i at
  * fds[i], n == max_queues <= TAPQD_FDS_PER_MSG): how a holder gives a tapqd
- * restarted without systemd its device back. The caller keeps its fds.
+ * restarted without systemd its device back, in RESUME_FDS when the daemon
+ * asks for them (version 3), with RESUME in version 2 (it says HELLO first
+ * when c has not, to know which). The caller keeps its fds.
  * Return: as tapqd_client_resume(); -E2BIG for more than one message's fds.
  */
 int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,

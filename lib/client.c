@@ -22,6 +22,12 @@
 struct tapqd_client {
 	int fd;
 	uint32_t seq;
+	/*
+	 * What HELLO chose; 0 until then, and requests are written in
+	 * TAPQD_VERSION_MIN, which has every request but RESUME_FDS, so that a
+	 * client that never says HELLO is understood by every tapqd.
+	 */
+	uint16_t version;
 	char error[TAPQD_ERRMSG_MAX];
 	/* events that arrived while a reply was awaited, oldest first */
 	size_t n_events;
@@ -114,7 +120,8 @@ static int client_send_seq(struct tapqd_client *c, uint16_t type, uint32_t seq,
 			   const void *payload, size_t len, const int *fds, size_t n_fds)
 {
 	char buf[TAPQD_MSG_MAX];
-	size_t n = tapqd_msg_pack(buf, sizeof(buf), type, seq, payload, len);
+	size_t n = tapqd_msg_pack_version(buf, sizeof(buf), c->version ? c->version : TAPQD_VERSION_MIN,
+					  type, seq, payload, len);
 
 	if (!n)
 		return -EMSGSIZE;
@@ -353,6 +360,8 @@ int tapqd_client_hello(struct tapqd_client *c, uint16_t *ret_version)
 			 m->u.hello.version, TAPQD_VERSION_MIN, TAPQD_VERSION);
 		r = -EPROTO;
 	}
+	if (r == 0)
+		c->version = m->u.hello.version;
 	if (r == 0 && ret_version)
 		*ret_version = m->u.hello.version;
 	free(m);
@@ -498,10 +507,18 @@ int tapqd_client_resume(struct tapqd_client *c, const char *name,
 	return tapqd_client_resume_fds(c, name, token, NULL, 0);
 }
 
+/*
+ * Version 3 asks before fds come: the OK to RESUME says whether the daemon
+ * wants them, and they follow in RESUME_FDS (none from tapqd_client_resume(),
+ * which the daemon then refuses with EAGAIN, as version 2 did). A client
+ * that has not said HELLO says it first, to know the daemon's version.
+ */
 int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 			    const uint8_t token[TAPQD_TOKEN_LEN], const int *fds, size_t n)
 {
 	struct tapqd_resume req;
+	struct tapqd_resume_reply rep = {0};
+	struct client_msg *m;
 	int r = client_name(req.name, name);
 
 	if (r < 0 || !name || !token || (n && !fds))
@@ -509,7 +526,30 @@ int tapqd_client_resume_fds(struct tapqd_client *c, const char *name,
 	if (n > TAPQD_FDS_PER_MSG)
 		return -E2BIG;
 	memcpy(req.token, token, TAPQD_TOKEN_LEN);
-	return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
+	/* which way the fds go depends on the daemon's version */
+	if (!c->version) {
+		r = tapqd_client_hello(c, NULL);
+		if (r < 0)
+			return r;
+	}
+	if (c->version < 3)
+		return client_simple(c, TAPQD_RESUME, &req, sizeof(req), fds, n);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->n_fds = 0;
+	r = client_send(c, TAPQD_RESUME, &req, sizeof(req), NULL, 0);
+	if (r == 0)
+		r = client_reply(c, m);
+	if (r == 0 && (m->hdr.type != TAPQD_OK || m->n_fds))
+		r = -EPROTO;
+	client_msg_close_fds(m);
+	if (r == 0 && m->hdr.len >= sizeof(rep))
+		memcpy(&rep, m->u.raw, sizeof(rep));
+	free(m);
+	if (r < 0 || !(rep.flags & TAPQD_RESUME_SEND_FDS))
+		return r;
+	return client_simple(c, TAPQD_RESUME_FDS, &req, sizeof(req), fds, n);
 }
 
 int tapqd_client_handover(struct tapqd_client *c, const char *name,

@@ -11,11 +11,15 @@
 
 #include "tapqd.h"
 
-/* One table of the message types: their names, and the struct each one's payload starts with. */
+/*
+ * One table of the message types: their names, the struct each one's payload
+ * starts with, and the version that brought it (0: every version).
+ */
 static const struct proto_type {
 	uint16_t type;
 	const char *name;
 	size_t size;
+	uint16_t since;
 } proto_types[] = {
 	{TAPQD_HELLO, "HELLO", sizeof(struct tapqd_hello)},
 	{TAPQD_STATUS, "STATUS", sizeof(struct tapqd_name)},
@@ -27,6 +31,7 @@ static const struct proto_type {
 	{TAPQD_RELOAD, "RELOAD", sizeof(struct tapqd_reload)},
 	{TAPQD_RESUME, "RESUME", sizeof(struct tapqd_resume)},
 	{TAPQD_HANDOVER, "HANDOVER", sizeof(struct tapqd_handover)},
+	{TAPQD_RESUME_FDS, "RESUME_FDS", sizeof(struct tapqd_resume), 3},
 	{TAPQD_OK, "OK", 0},
 	{TAPQD_ERROR, "ERROR", sizeof(struct tapqd_error)},
 	{TAPQD_DEVICE, "DEVICE", sizeof(struct tapqd_wire_device)},
@@ -67,9 +72,15 @@ int tapqd_version_choose(unsigned int min, unsigned int max)
 size_t tapqd_msg_pack(void *buf, size_t cap, uint16_t type, uint32_t seq, const void *payload,
 		      size_t len)
 {
+	return tapqd_msg_pack_version(buf, cap, TAPQD_VERSION, type, seq, payload, len);
+}
+
+size_t tapqd_msg_pack_version(void *buf, size_t cap, uint16_t version, uint16_t type,
+			      uint32_t seq, const void *payload, size_t len)
+{
 	struct tapqd_hdr h = {
 		.magic = TAPQD_MAGIC,
-		.version = TAPQD_VERSION,
+		.version = version,
 		.type = type,
 		.seq = seq,
 		.len = (uint32_t)len,
@@ -146,10 +157,10 @@ int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
 				 "with HELLO",
 				 h.version, TAPQD_VERSION_MIN, TAPQD_VERSION);
 	t = proto_type_find(h.type);
-	if (!t)
+	if (!t || h.version < t->since)
 		return proto_why(why, why_size, -EOPNOTSUPP,
 				 "unknown message type %u in protocol version %u", h.type,
-				 TAPQD_VERSION);
+				 t ? h.version : TAPQD_VERSION);
 	if (h.len != len - sizeof(h))
 		return proto_why(why, why_size, -EBADMSG,
 				 "malformed %s: its header says %u bytes of payload, it has %zu",

@@ -13,6 +13,7 @@
 
 #include "check_run.h"
 #include "conf.h"
+#include "tapqd.h"
 
 #define D "[device t0]\n"
 
@@ -262,6 +263,15 @@ static const struct {
 	{"[tapqd]\nresize_timeout = 0\n", 2, "resize_timeout: \"0\" is out of range 1-20000"},
 	{"[tapqd]\nresize_timeout = 20001\n", 2,
 	 "resize_timeout: \"20001\" is out of range 1-20000"},
+	{"[tapqd]\nclient_output_max = 65535\n", 2,
+	 "client_output_max: \"65535\" is out of range 64K-1G"},
+	{"[tapqd]\nclient_output_max = 2G\n", 2, "client_output_max: \"2G\" is out of range 64K-1G"},
+	{"[tapqd]\nclient_output_max = 1T\n", 2,
+	 "client_output_max: \"1T\" is not a size like 65536, 512K, 4M or 1G"},
+	{"[tapqd]\nclient_output_max = M\n", 2,
+	 "client_output_max: \"M\" is not a size like 65536, 512K, 4M or 1G"},
+	{"[tapqd]\nclient_output_max = -1\n", 2,
+	 "client_output_max: \"-1\" is not a size like 65536, 512K, 4M or 1G"},
 	{D "backend = loop\n", 2, "backend: \"loop\" is not one of none, sink, echo"},
 
 	/* connections */
@@ -388,9 +398,25 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.max_connections, 1024);
 	ck_assert_uint_eq(c.max_connections_per_uid, 64);
 	ck_assert_uint_eq(c.hello_timeout_ms, 5000);
+	ck_assert_uint_eq(c.client_output_max, 1u << 20);
 	ck_assert_uint_eq(d->active_queues_line + d->vnet_hdr_size_line + d->offloads_line +
 				  d->mac_line + d->bridge_line,
 			  0);
+}
+END_TEST
+
+START_TEST(test_client_output_max)
+{
+	struct conf c;
+
+	expect_ok("[tapqd]\nclient_output_max = 64K\n", &c);
+	ck_assert_uint_eq(c.client_output_max, 65536);
+	expect_ok("[tapqd]\nclient_output_max = 1g\n", &c);
+	ck_assert_uint_eq(c.client_output_max, 1u << 30);
+	expect_ok("[tapqd]\nclient_output_max = 300000\n", &c);
+	ck_assert_uint_eq(c.client_output_max, 300000);
+	/* the largest message, twice over, fits the smallest bound */
+	ck_assert_uint_ge(CONF_CLIENT_OUTPUT_MIN, 2 * TAPQD_MSG_MAX);
 }
 END_TEST
 
@@ -1335,6 +1361,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(parse, test_defaults);
 	tcase_add_test(parse, test_tapqd_keys);
 	tcase_add_test(parse, test_placement_keys);
+	tcase_add_test(parse, test_client_output_max);
 	tcase_add_test(parse, test_worker_budget_keys);
 	tcase_add_test(parse, test_queues);
 	tcase_add_test(parse, test_booleans);

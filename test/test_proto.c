@@ -19,7 +19,7 @@ static _Alignas(max_align_t) char buf[TAPQD_MSG_MAX + 64];
 static const uint16_t requests[] = {TAPQD_HELLO,      TAPQD_STATUS, TAPQD_ACQUIRE,
 				    TAPQD_RELEASE,    TAPQD_RESIZE, TAPQD_SUBSCRIBE,
 				    TAPQD_RESIZE_ACK, TAPQD_RELOAD, TAPQD_RESUME,
-				    TAPQD_HANDOVER};
+				    TAPQD_HANDOVER,   TAPQD_RESUME_FDS};
 #define N_REQUESTS (sizeof(requests) / sizeof(requests[0]))
 
 /* Packs type with a payload of len bytes, all zero but for the given bytes. */
@@ -35,7 +35,7 @@ START_TEST(test_round_trip_every_type)
 {
 	static const uint16_t types[] = {TAPQD_HELLO,  TAPQD_STATUS,   TAPQD_ACQUIRE, TAPQD_RELEASE,
 					 TAPQD_RESIZE, TAPQD_SUBSCRIBE, TAPQD_RELOAD, TAPQD_RESUME,
-					 TAPQD_HANDOVER, TAPQD_OK,     TAPQD_ERROR,   TAPQD_DEVICE,
+					 TAPQD_HANDOVER, TAPQD_RESUME_FDS, TAPQD_OK, TAPQD_ERROR, TAPQD_DEVICE,
 					 TAPQD_LEASE,  TAPQD_FDS,      TAPQD_EVENT};
 	static char payload[TAPQD_MSG_MAX];
 
@@ -151,7 +151,7 @@ START_TEST(test_non_zero_extension_refused)
 	ck_assert_int_eq(tapqd_msg_unpack(buf, n, &h, &p, why, sizeof(why)), -EOPNOTSUPP);
 	ck_assert_uint_eq(h.seq, 9); /* an ERROR can answer it */
 	ck_assert_str_eq(why, "ACQUIRE request has 2 unknown non-zero bytes, the first at offset 27 "
-			      "of its payload; this tapqd speaks version 2, where ACQUIRE is 24 bytes");
+			      "of its payload; this tapqd speaks version 3, where ACQUIRE is 24 bytes");
 	/* the last byte alone, for every request but HELLO */
 	for (size_t i = 0; i < N_REQUESTS; i++) {
 		size_t size = (size_t)tapqd_msg_payload_size(requests[i]);
@@ -222,7 +222,7 @@ START_TEST(test_bad_magic_version_type)
 	memcpy(buf, &h, sizeof(h));
 	ck_assert_int_eq(tapqd_msg_unpack(buf, n, &h, &p, why, sizeof(why)), -EPROTO);
 	ck_assert_uint_eq(h.version, TAPQD_VERSION + 1);
-	ck_assert_str_eq(why, "protocol version 3 is not supported (2-2 are): negotiate with HELLO");
+	ck_assert_str_eq(why, "protocol version 4 is not supported (2-3 are): negotiate with HELLO");
 
 	h = orig;
 	h.version = 0;
@@ -260,14 +260,38 @@ END_TEST
 
 START_TEST(test_negotiation)
 {
-	ck_assert_int_eq(tapqd_version_choose(2, 2), 2);
+	ck_assert_int_eq(tapqd_version_choose(2, 2), 2); /* a version 2 client */
 	ck_assert_int_eq(tapqd_version_choose(1, 2), 2);
-	ck_assert_int_eq(tapqd_version_choose(2, 9), 2); /* a newer client speaks ours too */
+	ck_assert_int_eq(tapqd_version_choose(2, 9), 3); /* a newer client speaks ours too */
 	ck_assert_int_eq(tapqd_version_choose(0, 0xffff), TAPQD_VERSION);
 	ck_assert_int_eq(tapqd_version_choose(1, 1), -EPROTO); /* nobody speaks 1 any more */
-	ck_assert_int_eq(tapqd_version_choose(3, 9), -EPROTO);
+	ck_assert_int_eq(tapqd_version_choose(4, 9), -EPROTO);
 	ck_assert_int_eq(tapqd_version_choose(0, 0), -EPROTO);
 	ck_assert_int_eq(tapqd_version_choose(3, 2), -EPROTO); /* an empty range */
+}
+END_TEST
+
+/* RESUME_FDS came with version 3: a version 2 peer's type 11 is unknown. */
+START_TEST(test_type_since_its_version)
+{
+	struct tapqd_resume req = {.name = "tapq0"};
+	struct tapqd_hdr h;
+	const void *p;
+	char why[TAPQD_ERRMSG_MAX];
+	size_t n;
+
+	n = tapqd_msg_pack_version(buf, sizeof(buf), 2, TAPQD_RESUME_FDS, 7, &req, sizeof(req));
+	ck_assert_uint_eq(n, sizeof(h) + sizeof(req));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, n, &h, &p, why, sizeof(why)), -EOPNOTSUPP);
+	ck_assert_str_eq(why, "unknown message type 11 in protocol version 2");
+	n = tapqd_msg_pack_version(buf, sizeof(buf), 3, TAPQD_RESUME_FDS, 7, &req, sizeof(req));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, n, &h, &p, why, sizeof(why)), 0);
+	ck_assert_uint_eq(h.version, 3);
+	ck_assert_uint_eq(h.type, TAPQD_RESUME_FDS);
+	/* a version 2 peer is answered in version 2, and reads every reply it knows */
+	n = tapqd_msg_pack_version(buf, sizeof(buf), 2, TAPQD_OK, 7, NULL, 0);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, n, &h, &p, NULL, 0), 0);
+	ck_assert_uint_eq(h.version, 2);
 }
 END_TEST
 
@@ -719,6 +743,7 @@ static Suite *proto_suite(void)
 	tcase_add_test(tc, test_bad_magic_version_type);
 	tcase_add_test(tc, test_hello_and_error_in_any_version);
 	tcase_add_test(tc, test_negotiation);
+	tcase_add_test(tc, test_type_since_its_version);
 	tcase_add_test(tc, test_pack_refuses_small_buffer);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_control_names);

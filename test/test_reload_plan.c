@@ -384,6 +384,8 @@ static const struct global_row {
 	 "max_connections_per_uid 64 -> 8: for new connections; open ones stay"},
 	{"", "hello_timeout = 1000\n", PLAN_G_HELLO_TIMEOUT,
 	 "hello_timeout 5000 -> 1000 ms: for new connections"},
+	{"", "client_output_max = 4M\n", PLAN_G_CLIENT_OUTPUT_MAX,
+	 "client_output_max 1048576 -> 4194304 bytes"},
 };
 
 START_TEST(test_globals)

@@ -24,12 +24,20 @@ for pass in 1 2; do
 	assert_match "pass $pass: a newer client's zero-extended request is served" \
 		'case acquire-zero-extended: error \(open\) ERROR 2 no device' "$OUT"
 	assert_match "pass $pass: unknown non-zero bytes refused, named" \
-		'case acquire-non-zero-extension: error\+closed ERROR 95 ACQUIRE request has 2 unknown non-zero bytes, the first at offset 29 .* speaks version 2' \
+		'case acquire-non-zero-extension: error\+closed ERROR 95 ACQUIRE request has 2 unknown non-zero bytes, the first at offset 29 .* speaks version 3' \
 		"$OUT"
-	assert_match "pass $pass: a HELLO from a newer client negotiates version 2" \
+	assert_match "pass $pass: a HELLO from a newer client negotiates down to ours" \
 		'case hello-from-next-version: reply' "$OUT"
 	assert_match "pass $pass: no common version is a clear EPROTO" \
 		'case hello-older-versions-only: error \(open\) ERROR 71 protocol versions 1-1 are not supported' \
+		"$OUT"
+	assert_match "pass $pass: a RESUME_FDS no RESUME asked for is refused" \
+		'case resume-fds-unasked: error\+closed ERROR 74 RESUME_FDS that no RESUME asked for' \
+		"$OUT"
+	assert_match "pass $pass: fds with it never leave the client (SO_PASSRIGHTS)" \
+		'case resume-fds-unasked-with-fds: send refused by the kernel' "$OUT"
+	assert_match "pass $pass: RESUME_FDS is unknown in version 2" \
+		'case resume-fds-v2: error\+closed ERROR 95 unknown message type 11 in protocol version 2' \
 		"$OUT"
 	assert_ok "pass $pass: tapqd still running" pid_alive "$DPID"
 	wait_until 50 0.1 "pass $pass: daemon fd count back to $FD0" fd_back

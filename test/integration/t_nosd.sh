@@ -65,6 +65,12 @@ assert_match "a wrong token is refused" '^resume with a wrong token: Operation n
 	"$(cat "$TQ_TMP/pong")"
 assert_match "the queues of a same-named tap of another network namespace are refused" \
 	'^resume with the fds of a tqa of another netns: .*no tap queue of this network namespace' "$(cat "$TQ_TMP/pong")"
+assert_match "a holder asked for fds that sends another request is closed, its fd too" \
+	'^resume, another request first: error\+closed ERROR 74 RESUME_FDS was asked for, another request came; the extra fd closed by tapqd' \
+	"$(cat "$TQ_TMP/pong")"
+assert_match "a holder that sends more than the RESUME_FDS asked for is closed, its extra fd too" \
+	'^resume with an extra message: error\+closed ERROR 74 fds attached to a request that takes none; the extra fd closed by tapqd' \
+	"$(cat "$TQ_TMP/pong")"
 assert_match "3 of 4 fds are refused" '^resume with 3 fds: Invalid argument: tqa: 3 fds, the device has 4 queues' \
 	"$(cat "$TQ_TMP/pong")"
 assert_match "tqa re-adopted from the holder's fds" \

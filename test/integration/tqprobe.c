@@ -540,6 +540,8 @@ static int foreign_taps(const char *dev, size_t n, int *fds, int *sock)
 	return 0;
 }
 
+static void pong_resume_extra(const char *dev, const struct tapqd_lease_info *l);
+
 /*
  * What a holder does once a tapqd restarted without systemd: a new
  * connection (tapqd may still be starting: 10 s at most), then RESUME with
@@ -590,6 +592,7 @@ static int pong_resume(const char *dev, struct tapqd_client **c, const struct ta
 			close(sock);
 		}
 	}
+	pong_resume_extra(dev, l);
 	r = tapqd_client_resume_fds(*c, dev, l->token, l->fds, l->n_fds);
 	if (r < 0) {
 		failf("resume %s with %zu fds: %s: %s", dev, l->n_fds, strerror(-r),
@@ -909,6 +912,13 @@ static enum outcome raw_case(const char *name, const void *buf, size_t len, cons
 	if (fd < 0)
 		return OUT_BAD;
 	r = raw_send(fd, buf, len, fds, n_fds);
+	if (r == -EPERM && n_fds && (accept_mask & (1u << OUT_CLOSED))) {
+		/* SO_PASSRIGHTS off (Linux 6.16+): fds the daemon did not ask for never leave */
+		printf("case %s: send refused by the kernel: %s\n", name, strerror(-r));
+		fflush(stdout);
+		close(fd);
+		return OUT_CLOSED;
+	}
 	if (r < 0) {
 		failf("case %s: send: %s", name, strerror(-r));
 		close(fd);
@@ -922,6 +932,123 @@ static enum outcome raw_case(const char *name, const void *buf, size_t len, cons
 		failf("case %s: %s %s", name, outcome_name(o), msg);
 	fflush(stdout);
 	return o;
+}
+
+/*
+ * Stops (or continues) the daemon at the other end of fd: SIGSTOP, then
+ * until /proc says it is stopped (1 s at most). Return: its pid, or -1.
+ */
+static pid_t daemon_freeze(int fd, bool stop)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	char path[64], stat[256];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 ||
+	    kill(uc.pid, stop ? SIGSTOP : SIGCONT) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)uc.pid);
+	for (int i = 0; stop && i < 100; i++) {
+		FILE *f = fopen(path, "r");
+		char *state = NULL;
+
+		if (f && fgets(stat, sizeof(stat), f))
+			state = strrchr(stat, ')');
+		if (f)
+			fclose(f);
+		if (state && state[1] == ' ' && state[2] == 'T')
+			return uc.pid;
+		usleep(10000);
+	}
+	return stop ? -1 : uc.pid;
+}
+
+/* RESUME on a new connection; Return: the connection, asked for the fds, or -1. */
+static int extra_resume(const struct tapqd_resume *rs, const char *what)
+{
+	char buf[256], msg[300];
+	enum outcome o;
+	int fd = raw_connect();
+	size_t n = tapqd_msg_pack(buf, sizeof(buf), TAPQD_RESUME, 1, rs, sizeof(*rs));
+
+	if (fd < 0)
+		return -1;
+	o = raw_send(fd, buf, n, NULL, 0) < 0 ? OUT_BAD : raw_outcome(fd, 2000, msg, sizeof(msg));
+	if (o != OUT_REPLY) {
+		failf("%s: RESUME: %s %s", what, outcome_name(o), msg);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* After fd's last message: the daemon's answer, and whether it closed the pipe end it got. */
+static void extra_outcome(int fd, int pipe_rd, const char *what)
+{
+	struct pollfd pfd = {.fd = pipe_rd, .events = POLLIN};
+	char msg[300];
+	enum outcome o = raw_outcome(fd, 2000, msg, sizeof(msg));
+	long t0 = now_ms();
+	bool hup;
+
+	close(fd);
+	hup = poll(&pfd, 1, 3000) == 1 && (pfd.revents & POLLHUP);
+	printf("%s: %s %s; the extra fd %s\n", what, outcome_name(o), msg,
+	       hup ? "closed by tapqd" : "still held by tapqd 3 s later");
+	if (hup)
+		printf("%s: extra fd closed after %ld ms\n", what, now_ms() - t0);
+	close(pipe_rd);
+}
+
+/*
+ * A holder that sends tapqd other than the one RESUME_FDS it was asked for,
+ * while tapqd takes fds on its connection, each time with a pipe's write end
+ * whose close by tapqd (off its loop: it could be a file whose close waits)
+ * shows here as a hang-up:
+ *  - another request with the fd first: it closes the connection;
+ *  - a short RESUME_FDS (refused), then a HELLO with the fd, both sent while
+ *    tapqd is stopped (SIGSTOP), so that both are in before it reads the
+ *    first and takes fds no more: the HELLO closes the connection, and the
+ *    close of a connection that may hold fds unread is the closer thread's.
+ */
+static void pong_resume_extra(const char *dev, const struct tapqd_lease_info *l)
+{
+	struct tapqd_hello hello = {.version_min = TAPQD_VERSION_MIN, .version_max = TAPQD_VERSION};
+	struct tapqd_resume rs = {.name = ""};
+	char first[256], second[256];
+	size_t n1, n2;
+	int p[2], fd, r;
+
+	snprintf(rs.name, sizeof(rs.name), "%s", dev);
+	memcpy(rs.token, l->token, sizeof(rs.token));
+	n1 = tapqd_msg_pack(first, sizeof(first), TAPQD_RESUME_FDS, 2, &rs, sizeof(rs));
+	n2 = tapqd_msg_pack(second, sizeof(second), TAPQD_HELLO, 3, &hello, sizeof(hello));
+
+	fd = extra_resume(&rs, "resume, another request first");
+	if (fd < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	r = raw_send(fd, second, n2, &p[1], 1);
+	if (r < 0)
+		failf("resume, another request first: send: %s", strerror(-r));
+	close(p[1]);
+	extra_outcome(fd, p[0], "resume, another request first");
+
+	fd = extra_resume(&rs, "resume with an extra message");
+	if (fd < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return;
+	if (daemon_freeze(fd, true) < 0) {
+		failf("resume with an extra message: stopping tapqd: %s", strerror(errno));
+		r = -1;
+	} else {
+		r = raw_send(fd, first, n1, l->fds, l->n_fds - 1);
+		if (r == 0)
+			r = raw_send(fd, second, n2, &p[1], 1);
+		daemon_freeze(fd, false);
+		if (r < 0)
+			failf("resume with an extra message: send: %s", strerror(-r));
+	}
+	close(p[1]);
+	extra_outcome(fd, p[0], "resume with an extra message");
 }
 
 #define ACCEPT_REFUSED ((1u << OUT_CLOSED) | (1u << OUT_ERROR_CLOSED))
@@ -1151,6 +1278,20 @@ static int cmd_garbage(int argc, char **argv)
 		if (poll(&pfd, 1, 3000) != 1 || !(pfd.revents & POLLHUP))
 			failf("fds-with-garbage: the daemon still holds the pipe it was sent");
 		close(p[0]);
+	}
+
+	/* RESUME_FDS only after the OK to a RESUME asked for it */
+	{
+		struct tapqd_resume rs = {.name = "tqa"};
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		n = pack_raw(buf, TAPQD_MAGIC, TAPQD_VERSION, TAPQD_RESUME_FDS, sizeof(rs), &rs,
+			     sizeof(rs));
+		raw_case("resume-fds-unasked", buf, n, NULL, 0, ACCEPT_REFUSED);
+		raw_case("resume-fds-unasked-with-fds", buf, n, &nul, 1, ACCEPT_REFUSED);
+		close(nul);
+		n = pack_raw(buf, TAPQD_MAGIC, 2, TAPQD_RESUME_FDS, sizeof(rs), &rs, sizeof(rs));
+		raw_case("resume-fds-v2", buf, n, NULL, 0, ACCEPT_REFUSED);
 	}
 
 	/* Well-formed but invalid requests: an ERROR reply. */

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t_outq.sh - clients that never read: 100 connections of nobody send STATUS
+# (two devices of 256 queues: 24 KB of replies each) and read nothing; then
+# subscribers that read no event while root resizes a device 2,000 times.
+# Each such connection is dropped once client_output_max waits for it, with
+# one log line; tapqd's memory stays bounded (100 x 1M at most) and root's
+# status answers meanwhile.
+. "$(dirname "$0")/lib.sh"
+TQHOSTILE=$BUILD/test/integration/tqhostile
+tq_init
+CONF=$TQ_TMP/outq.conf
+cp "$TQ_DIR/outq.conf" "$CONF"
+start_daemon "$CONF" || finish
+
+kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$DPID/status"; }
+flood_nobody() {
+	bg "$1" nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$TQHOSTILE" "$TQ_SOCK" "$2" "$3" "$4" 60
+}
+count() { _n=$(sed -n "s/^$2 //p" "$1"); printf '%s' "${_n:-0}"; }
+drops_logged() { grep -c 'dropping the connection: it does not read' "$DLOG"; }
+status_ms() {
+	_t0=$(date +%s%N)
+	timeout 5 nsenter -t "$DPID" -m -n "$TAPQCTL" status >/dev/null 2>&1 || return 1
+	echo $((($(date +%s%N) - _t0) / 1000000))
+}
+
+tq status >/dev/null
+RSS0=$(kb VmRSS)
+HWM0=$(kb VmHWM)
+
+OUT=$TQ_TMP/flood
+flood_nobody "$OUT" status 100 400
+FPID=$BGPID
+wait_until 900 0.1 "the 100 connections sent what they could" file_has "$OUT" '^sent '
+ms=$(status_ms)
+assert_ok "root's status answers during the flood, within 1 s (${ms:-no answer} ms)" \
+	test "${ms:-9999}" -lt 1000
+wait_until 900 0.1 "the flood is over (every connection dropped, or 60 s)" \
+	file_has "$OUT" '^dropped '
+sed 's/^/       flood: /' "$OUT"
+RSS=$(kb VmRSS)
+HWM=$(kb VmHWM)
+say "       tapqd VmRSS: $RSS0 kB before, $RSS kB after; VmHWM (peak): $HWM0 kB before, $HWM kB after"
+assert_eq "every connection that never read was dropped" 100 "$(count "$OUT" dropped)"
+assert_eq "one log line per dropped connection" 100 "$(drops_logged)"
+# 100 connections x client_output_max (1M): 100M at most; twice that is generous
+assert_ok "tapqd's peak memory grew by less than 200 MB (grew $(((HWM - HWM0) / 1024)) MB)" \
+	test "$HWM" -lt $((HWM0 + 200 * 1024))
+ms=$(status_ms)
+assert_ok "root's status answers after it (${ms:-no answer} ms)" test "${ms:-9999}" -lt 1000
+stop_bg "$FPID"
+
+# the same bound for events: subscribers that never read, a small bound from a reload
+printf '[tapqd]\nclient_output_max = 64K\n' >"$CONF.new"
+sed '1,/^\[tapqd\]$/d' "$CONF" >>"$CONF.new"
+mv "$CONF.new" "$CONF"
+assert_ok "a reload takes client_output_max = 64K" tq reload
+assert_ok "said so" file_has "$DLOG" 'client_output_max 1048576 -> 65536 bytes'
+SUB=$TQ_TMP/subscribers
+flood_nobody "$SUB" subscribe 5 0
+SPID=$BGPID
+wait_until 100 0.1 "5 subscribers connected" file_has "$SUB" '^sent 5$'
+D0=$(drops_logged)
+assert_ok "root resizes tqa 2000 times" timeout 120 nsenter -t "$DPID" -m -n \
+	"$TQHOSTILE" "$TQ_SOCK" resize tqa 2000
+wait_until 600 0.1 "the subscribers are done" file_has "$SUB" '^dropped '
+sed 's/^/       subscribers: /' "$SUB"
+assert_eq "every subscriber that never read was dropped" 5 "$(count "$SUB" dropped)"
+assert_eq "one log line each" 5 "$(($(drops_logged) - D0))"
+stop_bg "$SPID"
+assert_ok "tapqd still running" pid_alive "$DPID"
+stop_daemon
+finish
