@@ -324,12 +324,16 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
 	/* once: a dead client is sent nothing more, events included */
-	if (r == -ENOBUFS)
-		log_warn(d, "client pid %d uid %u: dropping the connection: it does not read: %zu "
-			    "bytes queued for it, client_output_max is %llu",
-			 (int)cl->peer.pid, (unsigned int)cl->peer.uid, cl->out_bytes,
-			 (unsigned long long)d->conf.client_output_max);
-	else if (r < 0)
+	if (r == -ENOBUFS) {
+		char why[160];
+
+		/* counted and rate-limited as a refusal: reconnecting to do it again is cheap */
+		snprintf(why, sizeof(why),
+			 "dropping the connection: it does not read: %zu bytes queued for it, "
+			 "client_output_max is %llu",
+			 cl->out_bytes, (unsigned long long)d->conf.client_output_max);
+		refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_UNREAD, why);
+	} else if (r < 0)
 		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
 			 (unsigned int)cl->peer.uid, strerror(-r));
 	if (r < 0)

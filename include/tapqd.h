@@ -283,7 +283,8 @@ enum tapqd_refusal {
 	TAPQD_REFUSAL_TOTAL_CAP = 7,     /* a connection over max_connections */
 	TAPQD_REFUSAL_FD_LIMIT = 8,      /* a connection while tapqd is out of fds */
 	TAPQD_REFUSAL_IDLE = 9,          /* a connection that sent no request within hello_timeout */
-	TAPQD_REFUSAL_COUNT = 10,        /* the number this header knows */
+	TAPQD_REFUSAL_UNREAD = 10,       /* a connection over client_output_max: dropped */
+	TAPQD_REFUSAL_COUNT = 11,        /* the number this header knows */
 };
 
 /* ---- the wire: what travels on the socket, version 3 (2 without RESUME_FDS) ---- */

@@ -371,6 +371,7 @@ const char *tapqd_refusal_name(unsigned int refusal)
 		[TAPQD_REFUSAL_TOTAL_CAP] = "total_cap",
 		[TAPQD_REFUSAL_FD_LIMIT] = "fd_limit",
 		[TAPQD_REFUSAL_IDLE] = "idle",
+		[TAPQD_REFUSAL_UNREAD] = "unread",
 	};
 
 	return refusal < TAPQD_REFUSAL_COUNT ? names[refusal] : NULL;

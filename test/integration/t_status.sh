@@ -11,7 +11,7 @@ assert_eq "status --json exits 0" 0 "$?"
 assert_eq "one line of JSON" 1 "$(printf '%s\n' "$ALL" | grep -c .)"
 assert_eq "top level: devices and refusals" '["devices","refusals"]' "$(jget "$ALL" 'keys | tojson')"
 assert_eq "refusals: a count for every reason, none yet" \
-	'{"bad_fds":0,"bad_message":0,"bad_target":0,"bad_token":0,"fd_limit":0,"idle":0,"not_allowed":0,"not_permitted":0,"total_cap":0,"uid_cap":0}' \
+	'{"bad_fds":0,"bad_message":0,"bad_target":0,"bad_token":0,"fd_limit":0,"idle":0,"not_allowed":0,"not_permitted":0,"total_cap":0,"uid_cap":0,"unread":0}' \
 	"$(jget "$ALL" '.refusals | tojson' | jq -cS .)"
 assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
 	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
