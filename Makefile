@@ -5,9 +5,10 @@
 #   make run        deps, build, then tapqd -f -c tapqd.conf.example
 #   make check      deps, build, the layers of daemon/, unit tests (plain and ASan+UBSan),
 #                   fuzz corpus replay, libtapqd from C++ and through pkg-config,
-#                   integration tests in network namespaces
+#                   make valgrind, integration tests in network namespaces
 #   make bench      deps, build, benchmarks against their baselines
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
+#   make valgrind   one integration scenario with tapqd under valgrind's memcheck
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR=
 #   make guest      the QEMU guest of the integration tests: Debian's kernel and
 #                   virtio modules (downloaded once into build/guest/), a busybox initramfs
@@ -22,9 +23,9 @@ FUZZ_SECONDS ?= 60
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check
 # qemu-system-x86 and busybox-static: the QEMU tests boot a small guest; g++: tapqd.h as C++;
-# universal-ctags: test/layers.sh reads the call graph of daemon/ with it
+# universal-ctags: test/layers.sh reads the call graph of daemon/ with it; valgrind: make valgrind
 DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
-	qemu-system-x86 busybox-static g++ universal-ctags
+	qemu-system-x86 busybox-static g++ universal-ctags valgrind
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
@@ -82,7 +83,7 @@ ITESTS := $(patsubst test/integration/%.c,$(BUILD)/test/integration/%,$(ITEST_SR
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build bench install clean tools-test \
+.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build valgrind bench install clean tools-test \
 	verify-units guest layers lib-test
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
@@ -154,6 +155,12 @@ fuzz-replay: $(FUZZ_REPLAY)
 
 tools-test: all $(ITESTS)
 
+# one scenario with tapqd under memcheck (test/integration/valgrind.sh), the plain build;
+# about 10 s, so make check runs it too
+valgrind: deps
+	$(MAKE) tools-test
+	@BUILD=$(abspath $(BUILD)) sh test/integration/valgrind.sh
+
 integration: tools-test guest
 	@BUILD=$(abspath $(BUILD)) GUEST=$(abspath $(GUEST_DIR)) sh test/integration/run.sh
 
@@ -213,6 +220,7 @@ check: deps
 	$(MAKE) verify-units
 	$(MAKE) unit
 	$(MAKE) lib-test
+	$(MAKE) valgrind
 	$(MAKE) unit-san
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
 
