@@ -2,8 +2,8 @@
 /*
  * fuzz_qmp.c - libFuzzer target: what a QEMU monitor sends, through the QMP
  * client's own read path (qmp_feed, qmp_handle, the vCPU list) from the
- * greeting on, cut into reads where the input says; and the same bytes
- * through qmp_parse_vcpus(). Whatever reaches the owner is a sorted list of
+ * greeting on, cut into reads where the input's first byte says; and the
+ * same bytes through qmp_parse_vcpus(). Whatever reaches the owner is a sorted list of
  * distinct vCPUs with real threads.
  */
 
@@ -60,11 +60,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sock[0] < 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
 		abort();
-	n = qmp_parse_vcpus((const char *)data, size, v, QMP_VCPUS_MAX);
-	if (n >= 0)
-		vcpus_check(v, (size_t)n);
-	else if (n != -EPROTO && n != -E2BIG && n != -ENOMEM)
-		abort();
 	if (size == 0)
 		return 0;
 	/* the first byte says how many bytes each recv() returns: a message may be cut anywhere */
@@ -73,6 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	if (cut == 0)
 		cut = size; /* all at once */
+	n = qmp_parse_vcpus((const char *)data, size, v, QMP_VCPUS_MAX);
+	if (n >= 0)
+		vcpus_check(v, (size_t)n);
+	else if (n != -EPROTO && n != -E2BIG && n != -ENOMEM)
+		abort();
 	memset(&q, 0, sizeof(q));
 	q.ops = &fuzz_ops;
 	q.fd = sock[0];
