@@ -94,11 +94,47 @@ static void plan_texts(const struct reload_plan *plan)
 	}
 }
 
+/* The creations: next's devices that run as none, or that the plan deletes first. */
+static void create_check(const struct reload_plan *plan)
+{
+	size_t matched = 0;
+
+	for (size_t i = 0; i < plan->n_devs; i++)
+		matched += plan->devs[i].next && plan->devs[i].kind != PLAN_RECREATE;
+	if (plan->n_create + matched != next.n_devices)
+		abort();
+	for (size_t i = 0; i < plan->n_create; i++)
+		if (plan->create[i] != conf_find_device(&next, plan->create[i]->name))
+			abort();
+}
+
+/* An action keeps to its header: now and later apart, a kind that says what they say. */
+static void action_check(const struct plan_action *a, const struct plan_device_in *in)
+{
+	if ((a->now & a->later) || a->state != in->state || a->queues_open != in->queues_open)
+		abort();
+	if (!a->next) {
+		/* removed from the config: nothing changes before it goes */
+		if (a->now || a->later || strcmp(a->conf.name, a->running->name) ||
+		    a->kind < PLAN_REMOVE)
+			abort();
+		return;
+	}
+	if (a->kind == PLAN_RECREATE) {
+		/* deleted now and created again: only where tapqd holds every queue or none */
+		if (a->later || (in->state != PLAN_READY && in->state != PLAN_BY_NAME))
+			abort();
+		return;
+	}
+	if (a->kind != (a->later ? PLAN_DEFER : a->now ? PLAN_APPLY : PLAN_NOTHING))
+		abort();
+}
+
 /*
- * Plans old's devices into next, each in a state taken from seed (by name
- * exactly when its handoff says so), and checks that the plan keeps to its
- * header: one action per device, matched by name, a change only where the
- * configs differ.
+ * Plans old's devices into next, each in a state, with a pending config and
+ * a pending removal, taken from seed (by name exactly when its handoff says
+ * so), and checks that the plan keeps to its header: one action per device,
+ * matched by name, every device of next either kept or created once.
  */
 static void plan_check(unsigned int seed, bool same)
 {
@@ -106,12 +142,15 @@ static void plan_check(unsigned int seed, bool same)
 
 	for (size_t i = 0; i < old.n_devices; i++) {
 		const struct conf_device *dev = &old.devices[i];
+		unsigned int bits = seed >> (i % 16);
 
 		devs[i] = (struct plan_device_in){
 			.running = dev,
 			.state = dev->handoff == CONF_HANDOFF_NAME ? PLAN_BY_NAME
-								  : (seed + i) % PLAN_BY_NAME,
-			.queues_open = dev->handoff == CONF_HANDOFF_NAME ? (int)((seed + i) % 3) - 1 : -1,
+								  : (bits + i) % PLAN_BY_NAME,
+			.queues_open = dev->handoff == CONF_HANDOFF_NAME ? (int)((bits + i) % 3) - 1 : -1,
+			.pending = bits & 4 ? conf_find_device(&next, dev->name) : NULL,
+			.removal_pending = bits & 8,
 		};
 	}
 	if (reload_plan(&old, &next, devs, old.n_devices, &plan) != 0)
@@ -122,11 +161,14 @@ static void plan_check(unsigned int seed, bool same)
 	for (size_t i = 0; i < plan.n_devs; i++) {
 		const struct plan_action *a = &plan.devs[i];
 
-		if (a->running != &old.devices[i] || a->next != conf_find_device(&next, old.devices[i].name))
+		if (a->running != &old.devices[i] ||
+		    a->next != conf_find_device(&next, old.devices[i].name))
 			abort();
 		if (same && (a->kind != PLAN_NOTHING || a->now || a->later))
 			abort();
+		action_check(a, &devs[i]);
 	}
+	create_check(&plan);
 	plan_texts(&plan);
 	reload_plan_free(&plan);
 }
@@ -135,12 +177,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *ff = memchr(data, '\f', size);
 	size_t old_size = ff ? (size_t)(ff - data) : size;
+	unsigned int seed;
 
 	if (conf_check(data, old_size, &old) != 0)
 		return 0;
+	/* the input's last bytes pick the states: any of them for any device */
+	seed = size >= 4 ? (unsigned int)data[size - 1] | (unsigned int)data[size - 2] << 8 |
+				   (unsigned int)data[size - 3] << 16 | (unsigned int)data[size - 4] << 24
+			 : (unsigned int)size;
 	next = old;
-	plan_check((unsigned int)size, true);
+	plan_check(seed, true);
 	if (ff && conf_check(ff + 1, size - old_size - 1, &next) == 0)
-		plan_check((unsigned int)size, false);
+		plan_check(seed, false);
 	return 0;
 }
