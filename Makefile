@@ -219,6 +219,7 @@ check: deps
 	$(MAKE) layers
 	$(MAKE) verify-units
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) lib-test
 	$(MAKE) valgrind
 	$(MAKE) unit-san
