@@ -5,9 +5,10 @@
 #   make run        deps, build, then tapqd -f -c tapqd.conf.example
 #   make check      deps, build, the layers of daemon/, unit tests (plain and ASan+UBSan),
 #                   fuzz corpus replay, libtapqd from C++ and through pkg-config,
-#                   integration tests in network namespaces
+#                   make valgrind, integration tests in network namespaces
 #   make bench      deps, build, benchmarks against their baselines
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
+#   make valgrind   one integration scenario with tapqd under valgrind's memcheck
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR=
 #   make guest      the QEMU guest of the integration tests: Debian's kernel and
 #                   virtio modules (downloaded once into build/guest/), a busybox initramfs
@@ -16,15 +17,15 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 DESTDIR ?=
 BUILD ?= build
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 60
 
 # Everything the Makefile needs from Debian, by what it is for.
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check
 # qemu-system-x86 and busybox-static: the QEMU tests boot a small guest; g++: tapqd.h as C++;
-# universal-ctags: test/layers.sh reads the call graph of daemon/ with it
+# universal-ctags: test/layers.sh reads the call graph of daemon/ with it; valgrind: make valgrind
 DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
-	qemu-system-x86 busybox-static g++ universal-ctags
+	qemu-system-x86 busybox-static g++ universal-ctags valgrind
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
@@ -54,7 +55,7 @@ DIR_CFLAGS_tools = -Iinclude -Ilib -Itools $(JSONC_CFLAGS)
 DIR_CFLAGS_daemon = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS)
 DIR_CFLAGS_test = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS) $(CHECK_CFLAGS)
 DIR_CFLAGS_test/integration = -Iinclude
-DIR_CFLAGS_test/fuzz = -Iinclude -Iconfig
+DIR_CFLAGS_test/fuzz = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS)
 DIR_CFLAGS_bench = -Iinclude -Idaemon
 dir_cflags = $(DIR_CFLAGS_$(patsubst %/,%,$(dir $(1))))
 
@@ -82,7 +83,7 @@ ITESTS := $(patsubst test/integration/%.c,$(BUILD)/test/integration/%,$(ITEST_SR
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz bench install clean tools-test \
+.PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build valgrind bench install clean tools-test \
 	verify-units guest layers lib-test
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
@@ -130,7 +131,7 @@ $(BUILD)/test/integration/%: $(BUILD)/test/integration/%.o $(LIB_A)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(DAEMON_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 # The replay build runs each fuzz target over its corpus without libFuzzer.
-$(BUILD)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(CONF_A) $(LIB_A)
+$(BUILD)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(DAEMON_A) $(CONF_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -153,6 +154,12 @@ fuzz-replay: $(FUZZ_REPLAY)
 		$$f test/fuzz/corpus/$${n#fuzz_}/*; done
 
 tools-test: all $(ITESTS)
+
+# one scenario with tapqd under memcheck (test/integration/valgrind.sh), the plain build;
+# about 10 s, so make check runs it too
+valgrind: deps
+	$(MAKE) tools-test
+	@BUILD=$(abspath $(BUILD)) sh test/integration/valgrind.sh
 
 integration: tools-test guest
 	@BUILD=$(abspath $(BUILD)) GUEST=$(abspath $(GUEST_DIR)) sh test/integration/run.sh
@@ -212,7 +219,9 @@ check: deps
 	$(MAKE) layers
 	$(MAKE) verify-units
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) lib-test
+	$(MAKE) valgrind
 	$(MAKE) unit-san
 	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
 
@@ -228,14 +237,29 @@ bench: deps all $(BENCHES)
 	@set -e; for b in $(filter-out bench/lib.sh,$(wildcard bench/*.sh)); do \
 		echo "== $$b"; BUILD=$(abspath $(BUILD)) sh $$b; done
 
+# libFuzzer builds of the targets, from the sources (qmp.c comes in through fuzz_qmp.c),
+# with UBSan stopping at the first report so that libFuzzer keeps the input
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CODE := $(CONF_SRC) $(LIB_SRC) daemon/state.c
+FUZZ_BIN := $(patsubst test/fuzz/%.c,$(BUILD)/libfuzzer/%,$(FUZZ_SRC))
+
+$(BUILD)/libfuzzer/%: test/fuzz/%.c $(FUZZ_CODE) daemon/qmp.c $(wildcard include/*.h config/*.h daemon/*.h)
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) $(DIR_CFLAGS_test/fuzz) \
+		$< $(FUZZ_CODE) -o $@ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# New inputs go to build/libfuzzer/fuzz_NAME.corpus, a crash to build/libfuzzer/NAME-crash-*;
+# test/fuzz/NAME.dict, where there is one, gives the words of the format. To keep
+# what is worth it: fuzz_NAME -merge=1 test/fuzz/corpus/NAME build/libfuzzer/fuzz_NAME.corpus
 fuzz: deps
-	@set -e; mkdir -p $(BUILD)/libfuzzer; for src in $(FUZZ_SRC); do \
-		n=$$(basename $$src .c); \
-		clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Iconfig -fsanitize=fuzzer,address,undefined \
-			$$src $(CONF_SRC) $(LIB_SRC) -o $(BUILD)/libfuzzer/$$n $(PKG_LIBS); \
-		mkdir -p $(BUILD)/libfuzzer/$$n.corpus; \
-		$(BUILD)/libfuzzer/$$n -max_total_time=$(FUZZ_SECONDS) $(BUILD)/libfuzzer/$$n.corpus \
-			test/fuzz/corpus/$${n#fuzz_}; \
+	$(MAKE) fuzz-build
+	@set -e; for f in $(FUZZ_BIN); do \
+		n=$$(basename $$f); n=$${n#fuzz_}; mkdir -p $$f.corpus; echo "== $$f $(FUZZ_SECONDS) s"; \
+		dict=; [ ! -f test/fuzz/$$n.dict ] || dict=-dict=test/fuzz/$$n.dict; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+			-artifact_prefix=$(BUILD)/libfuzzer/$$n- $$f.corpus test/fuzz/corpus/$$n; \
 	done
 
 install: all

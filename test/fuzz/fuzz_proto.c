@@ -3,7 +3,8 @@
  * fuzz_proto.c - libFuzzer target: tapqd_msg_unpack on arbitrary bytes and a
  * re-pack round trip; then the payload through the decoder of its type (any
  * version's DEVICE, LEASE or EVENT), and whatever decodes through the encoder
- * and the decoder again, which must give the same device
+ * and the decoder again, which must give the same device; a request as the
+ * daemon checks it: the name it starts with, and no unknown non-zero byte
  */
 
 #include <stdint.h>
@@ -69,10 +70,35 @@ static void decode_payload(uint16_t type, const void *p, size_t len)
 		break;
 	}
 	case TAPQD_ACQUIRE:
+		if (!tapqd_control_name(((const struct tapqd_acquire *)p)->control))
+			abort();
+		/* fall through */
 	case TAPQD_STATUS:
-		(void)tapqd_name_valid(p, TAPQD_NAME_MAX);
+	case TAPQD_SUBSCRIBE:
+	case TAPQD_RELEASE:
+	case TAPQD_RESUME:
+	case TAPQD_HANDOVER:
+	case TAPQD_RESIZE:
+	case TAPQD_RESIZE_ACK:
+		/* every request but HELLO and RELOAD names a device first */
+		if (tapqd_name_valid(p, TAPQD_NAME_MAX) &&
+		    (!memchr(p, '\0', TAPQD_NAME_MAX) || !((const char *)p)[0]))
+			abort();
 		break;
 	}
+}
+
+/* What unpacks is at least its type's struct, and a request has nothing unknown past it. */
+static void unpacked_check(const struct tapqd_hdr *h, const unsigned char *p)
+{
+	ssize_t size = tapqd_msg_payload_size(h->type);
+
+	if (size < 0 || h->len < (size_t)size)
+		abort();
+	if (h->type < TAPQD_OK && h->type != TAPQD_HELLO)
+		for (size_t i = (size_t)size; i < h->len; i++)
+			if (p[i])
+				abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -100,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(out + offsetof(struct tapqd_hdr, version), &h.version, sizeof(h.version));
 	if (n != size || memcmp(out, in, size))
 		abort();
+	unpacked_check(&h, p);
 	decode_payload(h.type, p, h.len);
 	return 0;
 }
