@@ -156,18 +156,20 @@ assert_match "tapqd: 1 of 4 active before the guest's driver loads" \
 assert_match "kernel: 2 attached, 2 detached once the guest's driver loaded" \
 	' (ETH0-UP|PING-OK|QUEUES-AT-END) [0-9?]+ true [0-9]+ 2\+2 (stable|moved)$' "$(cat "$TL")"
 # followed_in_time DESC FROM_MS TO_MS: prints the delay (a figure, never a
-# pass/fail line: the machine's load sets it) and asserts the order: both seen,
-# the second not before the first, and while QEMU still ran
+# pass/fail line: the machine's load sets it) and asserts what tapqd saw:
+# TO seen after QEMU left 1 queue attached (K_ONE) and while QEMU still ran.
+# Not TO >= FROM: the kernel's and tapqd's times are read by two processes,
+# and a notification that both get at once can be stamped 1 ms apart either way.
 followed_in_time() {
-	if [ -z "$2" ] || [ -z "$3" ]; then
+	if [ -z "$2" ] || [ -z "$3" ] || [ -z "$K_ONE" ]; then
 		fail "$1" "both seen" "from ${2:-never} to ${3:-never}"
 		return
 	fi
 	say "       $1: $(($3 - $2)) ms"
-	if [ "$3" -ge "$2" ] && [ "$3" -le "$TEND" ]; then
-		pass "$1 (in order, before QEMU left)"
+	if [ "$3" -ge "$K_ONE" ] && [ "$3" -le "$TEND" ]; then
+		pass "$1 (while QEMU ran)"
 	else
-		fail "$1" "between $2 and $TEND ms" "$3 ms"
+		fail "$1" "between $K_ONE and $TEND ms" "$3 ms"
 	fi
 }
 followed_in_time "tapqd's event ACTIVE_CHANGED 2 after the kernel's RTM_NEWLINK with 2 attached" \
