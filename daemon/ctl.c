@@ -83,6 +83,7 @@ struct ctl {
 	size_t n_reserve;
 	struct closer *closer; /* closes the fds clients sent, off the loop */
 	bool passrights;       /* fds arrive only when asked for */
+	bool accept_stalled;   /* not accepting while the closer thread is stuck */
 };
 
 /* Takes back the spare fds given out, as far as the fds just freed allow. */
@@ -142,8 +143,15 @@ static void ctl_unstall(struct tapqd *d)
 {
 	struct client *cl;
 
+	ctl_reserve_fill(d->ctl);
 	if (closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG))
 		return;
+	if (d->ctl->accept_stalled) {
+		d->ctl->accept_stalled = false;
+		log_info(d, "accept: taking new connections again");
+		if (event_add(d->ctl->listen_ev, NULL) < 0)
+			log_warn(d, "accept: cannot listen again: out of memory");
+	}
 	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
 		if (!cl->stalled || cl->dead)
 			continue;
@@ -222,6 +230,15 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 	d->ctl->n_clients--;
 	if (cl->read_ev)
 		d->ctl->ops->gone(d, cl);
+	/*
+	 * Every queued copy of a queue fd closes before the layer above hears of
+	 * an undelivered lease: it counts who else still holds the queue files.
+	 */
+	STAILQ_FOREACH(m, &cl->outq, entry) {
+		for (size_t i = 0; i < m->n_fds; i++)
+			close(m->fds[i]);
+		m->n_fds = 0;
+	}
 	while ((m = STAILQ_FIRST(&cl->outq))) {
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
 		if (m->cookie)
@@ -255,7 +272,6 @@ static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
 			ctl_client_close(d, cl);
 	}
 }
-
 
 /* What a queued message costs tapqd: what client_output_max bounds. */
 static size_t ctl_outmsg_size(size_t len, size_t n_fds)
@@ -315,6 +331,7 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 	size_t n;
 	int r;
 
+	/* a dead client is sent nothing more, events included: the drop below is logged once */
 	if (cl->dead)
 		return -ECONNRESET;
 	n = tapqd_msg_pack_version(buf, sizeof(buf), cl->version, type, seq, payload, len);
@@ -323,7 +340,6 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
-	/* once: a dead client is sent nothing more, events included */
 	if (r == -ENOBUFS) {
 		char why[160];
 
@@ -457,17 +473,14 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 
 		if (r == -EAGAIN)
 			return;
+		if (r < 0) {
+			/* m stays queued: the reaper tells what went undelivered (ctl_client_close) */
+			ctl_mark_dead(cl);
+			return;
+		}
 		STAILQ_REMOVE_HEAD(&cl->outq, entry);
 		cl->out_bytes -= ctl_outmsg_size(m->len, m->n_fds);
-		if (r < 0) {
-			/* dead first: what the layer above does next sends nothing more here */
-			ctl_mark_dead(cl);
-			if (m->cookie)
-				cl->d->ctl->ops->undelivered(cl->d, m->cookie);
-		}
 		ctl_outmsg_free(m);
-		if (r < 0)
-			return;
 	}
 	event_del(cl->write_ev);
 }
@@ -497,10 +510,10 @@ static void ctl_greeted(struct client *cl)
 	cl->hello_ev = NULL;
 }
 
-
 /*
  * Fds come with the RESUME_FDS that ctl_ask_fds() asked for, and on a kernel
- * without SO_PASSRIGHTS with a v2 RESUME; each must be a tap queue, since the
+ * without SO_PASSRIGHTS with any RESUME (verbs_resume() closes them for a v3
+ * one, which asks for them); each must be a tap queue, since the
  * handler asks each one with an ioctl. Return: NULL when they may come, else why not.
  */
 static const char *ctl_fds_refused(const struct ctl *c, bool asked, const struct tapqd_hdr *h,
@@ -751,6 +764,21 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	int fd, r;
 
 	(void)what;
+	/* a socket the closer thread closed freed an fd that the spares may need */
+	ctl_reserve_fill(d->ctl);
+	/*
+	 * Without SO_PASSRIGHTS every unprivileged socket tapqd drops goes to the
+	 * closer thread; while it is stuck, a new peer would only add one more fd
+	 * held. ctl_unstall() listens again.
+	 */
+	if (!d->ctl->passrights && closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG)) {
+		if (!d->ctl->accept_stalled)
+			log_warn(d, "accept: paused while the thread that closes what clients sent is "
+				    "stuck (a kernel without SO_PASSRIGHTS)");
+		d->ctl->accept_stalled = true;
+		event_del(d->ctl->listen_ev);
+		return;
+	}
 	fd = ctl_accept_fd(d, lfd, &spare);
 	if (fd < 0) {
 		if (fd == -EMFILE || fd == -ENFILE) {
@@ -780,10 +808,12 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	STAILQ_INIT(&cl->outq);
 	TAILQ_INSERT_TAIL(&d->ctl->clients, cl, entry);
 	d->ctl->n_clients++;
-	r = ctl_peer_credentials(cl);
+	r = ctl_rights_off(d, cl);
 	if (r == 0)
-		r = ctl_rights_off(d, cl);
+		r = ctl_peer_credentials(cl);
 	if (r < 0) {
+		/* a peer not known: its socket may hold fds, so the closer thread closes it */
+		cl->fds_queued = true;
 		log_warn(d, "accept: setting up the connection: %s", strerror(-r));
 		ctl_client_close(d, cl);
 		return;
@@ -858,19 +888,11 @@ static int ctl_bind(struct tapqd *d, char *what, size_t what_size)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = d->conf.socket_path;
-	char dir[sizeof(sa.sun_path)];
-	char *slash;
 	int fd, r;
 
 	snprintf(what, what_size, "control socket %s", path);
 	memcpy(sa.sun_path, path, sizeof(sa.sun_path));
-	memcpy(dir, path, sizeof(dir));
-	/* validate.c makes the path absolute: there is a slash */
-	slash = strrchr(dir, '/');
-	slash[slash == dir] = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	r = sockfile_check_dir(dir, what, what_size);
+	r = sockfile_make_dir(path, what, what_size);
 	if (r < 0)
 		return r;
 	r = ctl_claim_path(&sa, what, what_size);

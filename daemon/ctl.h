@@ -73,8 +73,9 @@ int ctl_client_fd(const struct client *cl);
  */
 int ctl_closer_start(struct tapqd *d);
 /*
- * Closes fds cl sent, never on the loop unless they are tap queues; cl is
- * dropped when the closer thread is too far behind to take them.
+ * Closes fds cl sent, never on the loop unless they are tap queues (or
+ * tapqd is out of memory to hold them); cl is dropped when the closer
+ * thread is too far behind to take them.
  */
 void ctl_close_fds(struct tapqd *d, struct client *cl, const int *fds, size_t n);
 /*

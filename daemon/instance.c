@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "instance.h"
+#include "sockfile.h"
 
 int instance_path(const struct tapqd *d, const char *name, char *buf, size_t size)
 {
@@ -36,19 +37,11 @@ int instance_path(const struct tapqd *d, const char *name, char *buf, size_t siz
  */
 static int instance_open(const char *path, char *what, size_t what_size)
 {
-	char dir[sizeof(((struct tapqd *)0)->state_path)];
-	char *slash;
 	struct stat st;
-	int fd;
+	int fd = sockfile_make_dir(path, what, what_size);
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		snprintf(what, what_size, "creating %s", dir);
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	}
+	if (fd < 0)
+		return fd;
 	snprintf(what, what_size, "the lock file %s", path);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
 	if (fd < 0)

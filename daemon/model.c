@@ -528,7 +528,7 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 		if (reconf_pending(d, dev) == RECONF_RECREATE) {
 			model_destroy(d, dev, MODEL_DELETE,
 				      "its queues change with the config of the last reload");
-			model_add(d, &cd);
+			model_create(d, &cd, "created again", true);
 			return;
 		}
 	}

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,4 +80,22 @@ int sockfile_set(const char *path, mode_t mode, gid_t gid, char *what, size_t wh
 out:
 	close(fd);
 	return r;
+}
+
+int sockfile_make_dir(const char *path, char *what, size_t what_size)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	/* validate.c makes the socket path absolute: there is a slash */
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -EINVAL;
+	slash[slash == dir] = '\0';
+	snprintf(what, what_size, "creating %s", dir);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return sockfile_check_dir(dir, what, what_size);
 }

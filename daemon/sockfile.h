@@ -12,6 +12,11 @@
  * another between tapqd's calls. Return: 0, or -errno with what filled.
  */
 int sockfile_check_dir(const char *dir, char *what, size_t what_size);
+/*
+ * Creates (0755) the directory that holds path when it is missing, then
+ * sockfile_check_dir() on it. Return: 0, or -errno with what filled.
+ */
+int sockfile_make_dir(const char *path, char *what, size_t what_size);
 
 /*
  * Sets mode, and the group unless gid is (gid_t)-1, on the socket file at

@@ -170,7 +170,7 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	TAILQ_FOREACH(dev, &d->retrying, entry)
 		if (verbs_send_status(d, cl, seq, dev) < 0)
 			return;
-		ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
+	ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
 }
 
 /*

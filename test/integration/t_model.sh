@@ -164,6 +164,7 @@ wait_until 50 0.1 "that lease ends as its client exits" leased_is tqm false
 tq status >/dev/null 2>&1
 FD0=$(daemon_fd_count)
 CALLS0=$(status_field tqm .tunsetqueue_calls)
+IFX_M=$(link_ifindex tqm)
 tqprobe_bg "$TQ_TMP/hangup" acquire-raw tqm --hangup 60
 P=$BGPID
 wait_until 50 0.1 "a client sent the same ACQUIRE, and closed its socket unread" file_has "$TQ_TMP/hangup" '^closed pid'
@@ -173,6 +174,10 @@ assert_ok "the client lives on" pid_alive "$P"
 assert_match "holder_pid 0 (null)" '^(null|0)$' "$(status_field tqm .holder_pid)"
 assert_eq "the kernel: tapqd's unleased active set, 1 of 4" "numqueues 1 numdisabled 3" "$(link_queues tqm)"
 assert_eq "status: 1 active" 1 "$(status_field tqm .active_queues)"
+# tapqd's unsent copies of the queue fds close before the lease ends, so the
+# files are renewed in place: no copy is counted as kept elsewhere
+assert_eq "same interface: the queue files renewed, not the interface re-created" \
+	"$IFX_M" "$(link_ifindex tqm)"
 fd_back() { [ "$(daemon_fd_count)" -le "$FD0" ]; }
 wait_until 20 0.1 "tapqd's fd count back to $FD0 (no pidfd of pid $P kept)" fd_back
 say "       tapqd fds: before $FD0, after $(daemon_fd_count)"
