@@ -613,7 +613,10 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	if (h.type != TAPQD_HELLO)
 		cl->version = h.version;
 	/* the fds are the handler's from here */
+	d->request_uid = cl->peer.uid;
+	d->request_uid_set = true;
 	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
+	d->request_uid_set = false;
 }
 
 static int ctl_peer_credentials(struct client *cl)

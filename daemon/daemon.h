@@ -73,6 +73,14 @@ struct tapqd {
 	struct device_list retrying; /* gone, and not created again yet: retried (model.c) */
 	struct ctl *ctl; /* the control socket and its clients (ctl.c) */
 	struct refuse *refuse; /* refusals: their counters and log budget (refuse.c) */
+	/*
+	 * Whether log.c writes a line of this priority now (refuse.c: the budget
+	 * of a request's uid); NULL: always. The uid is the peer's whose request
+	 * is being served, set by ctl.c around the handler.
+	 */
+	bool (*log_gate)(const struct tapqd *d, int prio);
+	bool request_uid_set;
+	uid_t request_uid;
 	int listen_fd;         /* set before ctl_listen() when the service manager passed it */
 	char listen_path[108]; /* unlinked at stop when tapqd created it */
 	struct event *signal_evs[3];

@@ -45,6 +45,8 @@ void log_msg(const struct tapqd *d, int prio, const char *fmt, ...)
 
 	if (prio > d->log_level)
 		return;
+	if (d->log_gate && !d->log_gate(d, prio))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);

@@ -4,11 +4,15 @@
  * limited per uid, not per pid: a pid is one fork() away, a uid takes
  * another account. A hostile peer thus cannot push real messages out of
  * the journal's own rate limit, and the counters still see every refusal.
+ * The info lines that a non-root uid's requests cause are limited the same
+ * way (log.c asks through d->log_gate), since acquiring and releasing in a
+ * loop writes them as fast as refusals.
  */
 
 #include <errno.h>
 #include <event2/event.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "log.h"
@@ -18,6 +22,7 @@
 struct refuse {
 	uint64_t counts[TAPQD_REFUSAL_COUNT];
 	struct ratelimit rl;
+	struct ratelimit acts; /* info lines of requests, per uid */
 	struct event *timer; /* says what was suppressed once its window is over */
 };
 
@@ -42,9 +47,31 @@ static void refuse_say_suppressed(struct tapqd *d, const struct ratelimit_flush 
 			   REFUSE_BURST, REFUSE_INTERVAL_MS / 1000);
 }
 
-static void refuse_arm(struct tapqd *d)
+static void acts_say_suppressed(const struct tapqd *d, const struct ratelimit_flush *f)
 {
-	uint64_t end = ratelimit_deadline(&d->refuse->rl), now = refuse_now_ms();
+	if (!f->suppressed)
+		return;
+	if (f->key == RATELIMIT_OTHERS)
+		log_notice(d, "requests of uids past the first %d: %llu more info lines not logged",
+			   RATELIMIT_SLOTS, (unsigned long long)f->suppressed);
+	else
+		log_notice(d, "requests of uid %llu: %llu more info lines not logged (at most %d "
+			      "every %d s)",
+			   (unsigned long long)f->key, (unsigned long long)f->suppressed, ACTS_BURST,
+			   ACTS_INTERVAL_MS / 1000);
+}
+
+/* The earlier of the two limiters' deadlines: 0 when neither has one. */
+static uint64_t refuse_deadline(const struct refuse *r)
+{
+	uint64_t a = ratelimit_deadline(&r->rl), b = ratelimit_deadline(&r->acts);
+
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+static void refuse_arm(const struct tapqd *d)
+{
+	uint64_t end = refuse_deadline(d->refuse), now = refuse_now_ms();
 	struct timeval tv = {0};
 
 	if (!end)
@@ -66,7 +93,25 @@ static void refuse_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (ratelimit_expire(&d->refuse->rl, now, &f))
 		refuse_say_suppressed(d, &f);
+	while (ratelimit_expire(&d->refuse->acts, now, &f))
+		acts_say_suppressed(d, &f);
 	refuse_arm(d);
+}
+
+/* log.c's gate: an info line a non-root request causes counts against its uid. */
+static bool refuse_log_gate(const struct tapqd *d, int prio)
+{
+	struct refuse *r = d->refuse;
+	struct ratelimit_flush f;
+	bool say;
+
+	if (prio < LOG_INFO || !d->request_uid_set || d->request_uid == 0)
+		return true;
+	say = ratelimit_check(&r->acts, d->request_uid, refuse_now_ms(), &f);
+	acts_say_suppressed(d, &f);
+	if (!say && !evtimer_pending(r->timer, NULL))
+		refuse_arm(d);
+	return say;
 }
 
 int refuse_init(struct tapqd *d)
@@ -76,12 +121,14 @@ int refuse_init(struct tapqd *d)
 	if (!r)
 		return -ENOMEM;
 	ratelimit_init(&r->rl, REFUSE_INTERVAL_MS, REFUSE_BURST);
+	ratelimit_init(&r->acts, ACTS_INTERVAL_MS, ACTS_BURST);
 	r->timer = evtimer_new(d->base, refuse_on_timer, d);
 	if (!r->timer) {
 		free(r);
 		return -ENOMEM;
 	}
 	d->refuse = r;
+	d->log_gate = refuse_log_gate;
 	return 0;
 }
 
@@ -94,6 +141,9 @@ void refuse_fini(struct tapqd *d)
 		return;
 	while (ratelimit_expire(&d->refuse->rl, UINT64_MAX / 2, &f))
 		refuse_say_suppressed(d, &f);
+	while (ratelimit_expire(&d->refuse->acts, UINT64_MAX / 2, &f))
+		acts_say_suppressed(d, &f);
+	d->log_gate = NULL;
 	event_free(d->refuse->timer);
 	free(d->refuse);
 	d->refuse = NULL;

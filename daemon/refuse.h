@@ -11,6 +11,13 @@
 /* A uid may have REFUSE_BURST refusals logged every REFUSE_INTERVAL_MS, as printk_ratelimit. */
 #define REFUSE_INTERVAL_MS 5000
 #define REFUSE_BURST 10
+/*
+ * Lines of info level a request of a non-root uid causes (leases taken and
+ * ended, resizes): so many every so often per uid. 33 slots of 5 lines a
+ * second stay under journald's default 10,000 lines in 30 s for the service.
+ */
+#define ACTS_INTERVAL_MS 10000
+#define ACTS_BURST 50
 
 int refuse_init(struct tapqd *d);
 void refuse_fini(struct tapqd *d);

@@ -58,5 +58,26 @@ assert_eq "both counted: refusals.not_permitted" 2 "$(jget "$(tq status --json)"
 assert_eq "root still holds tqnobody" "$R" "$(status_field tqnobody .holder_pid)"
 stop_bg "$R"
 
+# -- what an allowed user does succeeds, and its info lines are limited too:
+# resizing in a loop must not push real messages out of the journal either
+wait_until 50 0.1 "tqnobody unleased" leased_is tqnobody false
+resize_lines() { grep -cE 'tqnobody: [12] of 2 queues active' "$DLOG"; }
+L0=$(resize_lines)
+T0=$(date +%s)
+assert_ok "nobody resizes tqnobody 300 times" timeout 120 nsenter -t "$DPID" -m -n \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c \
+	"for i in \$(seq 300); do $TAPQCTL resize tqnobody \$((i % 2 + 1)) >/dev/null || exit 1; done"
+SECS=$(($(date +%s) - T0))
+LINES=$(($(resize_lines) - L0))
+BOUND=$((50 * (SECS / 10 + 2)))
+say "       log: $LINES resize lines of nobody's 300 in ${SECS}s"
+if [ "$LINES" -le "$BOUND" ]; then
+	pass "at most $BOUND lines for 300 resizes in ${SECS}s (50 info lines every 10 s per uid)"
+else
+	fail "at most $BOUND lines for 300 resizes in ${SECS}s" "<= $BOUND" "$LINES"
+fi
+wait_until 150 0.1 "the rest said as a count once the window is over" \
+	file_has "$DLOG" 'requests of uid 65534: [0-9]+ more info lines not logged'
+
 stop_daemon
 finish
