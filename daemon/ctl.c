@@ -407,7 +407,7 @@ static void ctl_say_closing(struct tapqd *d, struct client *cl, enum tapqd_refus
 	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
 	va_end(ap);
 	refuse_note(d, cl->peer.pid, cl->peer.uid, why, e.msg);
-	n = tapqd_msg_pack(buf, sizeof(buf), TAPQD_ERROR, 0, &e, sizeof(e));
+	n = tapqd_msg_pack_version(buf, sizeof(buf), cl->version, TAPQD_ERROR, 0, &e, sizeof(e));
 	/* whether it arrives changes nothing: the connection closes either way */
 	if (tapqd_fdpass_send(cl->fd, buf, n, NULL, 0, MSG_DONTWAIT) < 0)
 		log_debug(d, "client pid %d: the reason for closing was not sent",

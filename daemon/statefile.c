@@ -157,9 +157,11 @@ void statefile_keep_conf(struct tapqd *d, char *text, size_t len)
 	d->conf_text = NULL;
 	d->conf_text_len = 0;
 	if (len > STATE_CONF_MAX) {
-		log_warn(d, "%s is %zu bytes, more than the %d the fd store carries: a restart "
-			    "while it does not load will fail",
-			 d->conf_path, len, STATE_CONF_MAX);
+		/* without a service manager nothing is carried anyway: nothing to warn of */
+		if (d->fdstore)
+			log_warn(d, "%s is %zu bytes, more than the %d the fd store carries: a "
+				    "restart while it does not load will fail",
+				 d->conf_path, len, STATE_CONF_MAX);
 		free(text);
 		return;
 	}
