@@ -34,31 +34,36 @@ static uint64_t refuse_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void refuse_say_suppressed(struct tapqd *d, const struct ratelimit_flush *f)
+/*
+ * Says what rl suppressed in a window now over: "<whose> of uid U: N more
+ * <what>not logged" (what: "" or words and a space). One function for both limiters, whose lines differ in
+ * those two words and in rl's own bounds.
+ */
+static void refuse_say_suppressed(const struct tapqd *d, const struct ratelimit *rl,
+				  const struct ratelimit_flush *f, const char *whose,
+				  const char *what)
 {
 	if (!f->suppressed)
 		return;
 	if (f->key == RATELIMIT_OTHERS)
-		log_notice(d, "refusals of uids past the first %d: %llu more not logged",
-			   RATELIMIT_SLOTS, (unsigned long long)f->suppressed);
+		log_notice(d, "%s of uids past the first %d: %llu more %snot logged", whose,
+			   RATELIMIT_SLOTS, (unsigned long long)f->suppressed, what);
 	else
-		log_notice(d, "refusals of uid %llu: %llu more not logged (at most %d every %d s)",
-			   (unsigned long long)f->key, (unsigned long long)f->suppressed,
-			   REFUSE_BURST, REFUSE_INTERVAL_MS / 1000);
+		log_notice(d, "%s of uid %llu: %llu more %snot logged (at most %u every %llu s)",
+			   whose, (unsigned long long)f->key, (unsigned long long)f->suppressed,
+			   what, rl->burst, (unsigned long long)(rl->interval_ms / 1000));
 }
 
-static void acts_say_suppressed(const struct tapqd *d, const struct ratelimit_flush *f)
+/* Says every window over by now_ms, of both limiters. */
+static void refuse_expire(const struct tapqd *d, uint64_t now_ms)
 {
-	if (!f->suppressed)
-		return;
-	if (f->key == RATELIMIT_OTHERS)
-		log_notice(d, "requests of uids past the first %d: %llu more info lines not logged",
-			   RATELIMIT_SLOTS, (unsigned long long)f->suppressed);
-	else
-		log_notice(d, "requests of uid %llu: %llu more info lines not logged (at most %d "
-			      "every %d s)",
-			   (unsigned long long)f->key, (unsigned long long)f->suppressed, ACTS_BURST,
-			   ACTS_INTERVAL_MS / 1000);
+	struct refuse *r = d->refuse;
+	struct ratelimit_flush f;
+
+	while (ratelimit_expire(&r->rl, now_ms, &f))
+		refuse_say_suppressed(d, &r->rl, &f, "refusals", "");
+	while (ratelimit_expire(&r->acts, now_ms, &f))
+		refuse_say_suppressed(d, &r->acts, &f, "requests", "info lines ");
 }
 
 /* The earlier of the two limiters' deadlines: 0 when neither has one. */
@@ -86,15 +91,10 @@ static void refuse_arm(const struct tapqd *d)
 static void refuse_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct tapqd *d = arg;
-	struct ratelimit_flush f;
-	uint64_t now = refuse_now_ms();
 
 	(void)fd;
 	(void)what;
-	while (ratelimit_expire(&d->refuse->rl, now, &f))
-		refuse_say_suppressed(d, &f);
-	while (ratelimit_expire(&d->refuse->acts, now, &f))
-		acts_say_suppressed(d, &f);
+	refuse_expire(d, refuse_now_ms());
 	refuse_arm(d);
 }
 
@@ -108,7 +108,7 @@ static bool refuse_log_gate(const struct tapqd *d, int prio)
 	if (prio < LOG_INFO || !d->request_uid_set || d->request_uid == 0)
 		return true;
 	say = ratelimit_check(&r->acts, d->request_uid, refuse_now_ms(), &f);
-	acts_say_suppressed(d, &f);
+	refuse_say_suppressed(d, &r->acts, &f, "requests", "info lines ");
 	if (!say && !evtimer_pending(r->timer, NULL))
 		refuse_arm(d);
 	return say;
@@ -135,14 +135,9 @@ int refuse_init(struct tapqd *d)
 /* What is still suppressed is said: a stop must not lose the count. */
 void refuse_fini(struct tapqd *d)
 {
-	struct ratelimit_flush f;
-
 	if (!d->refuse)
 		return;
-	while (ratelimit_expire(&d->refuse->rl, UINT64_MAX / 2, &f))
-		refuse_say_suppressed(d, &f);
-	while (ratelimit_expire(&d->refuse->acts, UINT64_MAX / 2, &f))
-		acts_say_suppressed(d, &f);
+	refuse_expire(d, UINT64_MAX / 2);
 	d->log_gate = NULL;
 	event_free(d->refuse->timer);
 	free(d->refuse);
@@ -157,7 +152,7 @@ void refuse_note(struct tapqd *d, pid_t pid, uid_t uid, enum tapqd_refusal why, 
 
 	r->counts[why]++;
 	say = ratelimit_check(&r->rl, uid, refuse_now_ms(), &f);
-	refuse_say_suppressed(d, &f);
+	refuse_say_suppressed(d, &r->rl, &f, "refusals", "");
 	if (say)
 		log_notice(d, "refused pid %d uid %u (%s): %s", (int)pid, (unsigned int)uid,
 			   tapqd_refusal_name(why), msg);
