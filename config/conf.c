@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <grp.h>
 #include <ini.h>
 #include <limits.h>
@@ -32,6 +33,7 @@ enum conf_section {
 	CONF_SECTION_NONE,
 	CONF_SECTION_TAPQD,
 	CONF_SECTION_DEVICE,
+	CONF_SECTION_TEMPLATE, /* takes the device keys too */
 };
 
 struct conf_parser;
@@ -43,7 +45,7 @@ struct conf_key {
 	int (*parse)(struct conf_parser *p, const char *key, const char *value);
 };
 
-#define CONF_KEYS 30
+#define CONF_KEYS 32
 
 struct conf_parser {
 	const char *buf;
@@ -60,7 +62,8 @@ struct conf_parser {
 	bool prev_key;     /* inih's prev_name is set: an indented line would continue it */
 
 	enum conf_section section;
-	struct conf_device *dev; /* in CONF_SECTION_DEVICE */
+	struct conf_device *dev; /* in CONF_SECTION_DEVICE and CONF_SECTION_TEMPLATE */
+	struct conf_template *tmpl; /* in CONF_SECTION_TEMPLATE */
 	unsigned int tapqd_line;
 	unsigned int key_line[CONF_KEYS]; /* where each key of the current section was set */
 	const struct conf_key *last_key;
@@ -817,6 +820,54 @@ static int conf_key_pin_client_threads(struct conf_parser *p, const char *key, c
 	return conf_parse_bool(p, key, v, &p->dev->pin_client_threads);
 }
 
+/*
+ * A glob of interface names: only characters a name may have, besides the
+ * glob's own, and every "[" closed. fnmatch(3) has no compile step to ask.
+ */
+static int conf_key_names(struct conf_parser *p, const char *key, const char *v)
+{
+	struct conf_quoted q;
+	bool in_set = false;
+	size_t n = strlen(v);
+
+	if (n >= CONF_GLOB_MAX) {
+		conf_fail(p, "%s: %s is too long (at most %d characters)", key, conf_quote(&q, v),
+			  CONF_GLOB_MAX - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%') {
+			conf_fail(p, "%s: %s has a character no interface name has", key,
+				  conf_quote(&q, v));
+			return -1;
+		}
+		if (ch == '\\' && !v[i + 1]) {
+			conf_fail(p, "%s: %s ends with a lone \"\\\"", key, conf_quote(&q, v));
+			return -1;
+		}
+		if (ch == '\\')
+			i++;
+		else if (ch == '[')
+			in_set = true;
+		else if (ch == ']')
+			in_set = false;
+	}
+	if (in_set) {
+		conf_fail(p, "%s: %s has a \"[\" that is never closed", key, conf_quote(&q, v));
+		return -1;
+	}
+	memcpy(p->tmpl->names, v, n + 1);
+	p->tmpl->names_line = p->line;
+	return 0;
+}
+
+static int conf_key_max_per_user(struct conf_parser *p, const char *key, const char *v)
+{
+	return conf_parse_uint(p, key, v, 1, CONF_PER_USER_MAX, &p->tmpl->max_per_user);
+}
+
 static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"socket", CONF_SECTION_TAPQD, false, conf_key_socket},
 	{"socket_mode", CONF_SECTION_TAPQD, false, conf_key_socket_mode},
@@ -848,6 +899,8 @@ static const struct conf_key conf_keys[CONF_KEYS] = {
 	{"follow", CONF_SECTION_DEVICE, false, conf_key_follow},
 	{"pin_client_threads", CONF_SECTION_DEVICE, false, conf_key_pin_client_threads},
 	{"handoff", CONF_SECTION_DEVICE, false, conf_key_handoff},
+	{"names", CONF_SECTION_TEMPLATE, false, conf_key_names},
+	{"max_per_user", CONF_SECTION_TEMPLATE, false, conf_key_max_per_user},
 };
 
 static void conf_device_init(struct conf_device *dev, const char *name, unsigned int line)
@@ -907,6 +960,7 @@ static void conf_enter(struct conf_parser *p, enum conf_section section, struct 
 {
 	p->section = section;
 	p->dev = dev;
+	p->tmpl = NULL;
 	p->prev_key = false;
 	p->last_key = NULL;
 	memset(p->key_line, 0, sizeof(p->key_line));
@@ -939,6 +993,53 @@ static int conf_device_header(struct conf_parser *p, const char *name)
 	conf_device_init(&c->devices[c->n_devices], name, p->line);
 	conf_enter(p, CONF_SECTION_DEVICE, &c->devices[c->n_devices]);
 	c->n_devices++;
+	return 0;
+}
+
+static int conf_template_header(struct conf_parser *p, const char *name)
+{
+	struct conf *c = p->c;
+	struct conf_template *t;
+	struct conf_quoted q;
+	size_t n = strlen(name);
+
+	if (!*name) {
+		conf_fail(p, "[template] needs a name, as in [template vm]");
+		return -1;
+	}
+	if (n >= CONF_TEMPLATE_NAME_MAX) {
+		conf_fail(p, "template name %s is too long (at most %d characters)",
+			  conf_quote(&q, name), CONF_TEMPLATE_NAME_MAX - 1);
+		return -1;
+	}
+	/* the same characters as an interface name: it travels in CREATE and in status */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%') {
+			conf_fail(p, "template name %s has a character an interface name has not",
+				  conf_quote(&q, name));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < c->n_templates; i++) {
+		if (!strcmp(c->templates[i].name, name)) {
+			conf_fail(p, "duplicate template %s (first at line %u)",
+				  conf_quote(&q, name), c->templates[i].line);
+			return -1;
+		}
+	}
+	if (c->n_templates == CONF_MAX_TEMPLATES) {
+		conf_fail(p, "too many templates (at most %d)", CONF_MAX_TEMPLATES);
+		return -1;
+	}
+	t = &c->templates[c->n_templates++];
+	memset(t, 0, sizeof(*t));
+	memcpy(t->name, name, n + 1);
+	t->line = p->line;
+	conf_device_init(&t->dev, "", p->line);
+	conf_enter(p, CONF_SECTION_TEMPLATE, &t->dev);
+	p->tmpl = t;
 	return 0;
 }
 
@@ -975,7 +1076,9 @@ static int conf_header(struct conf_parser *p, char *s)
 	}
 	if (!strncmp(name, "device", 6) && (!name[6] || isspace((unsigned char)name[6])))
 		return conf_device_header(p, conf_strip(name + 6));
-	conf_fail(p, "unknown section %s (expected [tapqd] or [device NAME])",
+	if (!strncmp(name, "template", 8) && (!name[8] || isspace((unsigned char)name[8])))
+		return conf_template_header(p, conf_strip(name + 8));
+	conf_fail(p, "unknown section %s (expected [tapqd], [device NAME] or [template NAME])",
 		  conf_quote(&q, name));
 	return -1;
 }
@@ -1081,9 +1184,29 @@ static int conf_continue(struct conf_parser *p, const char *value)
 
 static const struct conf_key *conf_key_find(enum conf_section section, const char *name)
 {
-	for (size_t i = 0; i < CONF_KEYS; i++)
-		if (conf_keys[i].section == section && !strcmp(conf_keys[i].name, name))
+	for (size_t i = 0; i < CONF_KEYS; i++) {
+		enum conf_section ks = conf_keys[i].section;
+
+		if (strcmp(conf_keys[i].name, name))
+			continue;
+		if (ks == section || (section == CONF_SECTION_TEMPLATE && ks == CONF_SECTION_DEVICE))
 			return &conf_keys[i];
+	}
+	return NULL;
+}
+
+/*
+ * Device keys that would make every device of a template clash, or that
+ * need a lease a created device has no other way to: refused in one.
+ */
+static const char *conf_template_refuses(const char *key)
+{
+	if (!strcmp(key, "mac"))
+		return "every device created from the template would have the same address";
+	if (!strcmp(key, "follow"))
+		return "one QMP monitor follows one QEMU, not every device of a template";
+	if (!strcmp(key, "handoff"))
+		return "a created device is handed over by fd (ACQUIRE)";
 	return NULL;
 }
 
@@ -1112,9 +1235,16 @@ static int conf_handle(void *user, const char *section, const char *name, const 
 	if (!k) {
 		if (p->section == CONF_SECTION_TAPQD)
 			conf_fail(p, "unknown key %s in [tapqd]", conf_quote(&q, name));
+		else if (p->section == CONF_SECTION_TEMPLATE)
+			conf_fail(p, "unknown key %s in [template %s]", conf_quote(&q, name),
+				  p->tmpl->name);
 		else
 			conf_fail(p, "unknown key %s in [device %s]", conf_quote(&q, name),
 				  p->dev->name);
+		return 0;
+	}
+	if (p->section == CONF_SECTION_TEMPLATE && conf_template_refuses(k->name)) {
+		conf_fail(p, "%s: not in a template: %s", k->name, conf_template_refuses(k->name));
 		return 0;
 	}
 	i = (size_t)(k - conf_keys);
@@ -1286,6 +1416,26 @@ const struct conf_device *conf_find_device(const struct conf *c, const char *nam
 		if (!strncmp(c->devices[i].name, name, CONF_NAME_MAX))
 			return &c->devices[i];
 	return NULL;
+}
+
+const struct conf_template *conf_find_template(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_templates && i < CONF_MAX_TEMPLATES; i++)
+		if (!strncmp(c->templates[i].name, name, CONF_TEMPLATE_NAME_MAX))
+			return &c->templates[i];
+	return NULL;
+}
+
+bool conf_template_name_matches(const struct conf_template *t, const char *name)
+{
+	return conf_ifname_valid(name) && t->names[0] && fnmatch(t->names, name, 0) == 0;
+}
+
+void conf_template_device(const struct conf_template *t, const char *name,
+			  struct conf_device *ret)
+{
+	*ret = t->dev;
+	snprintf(ret->name, sizeof(ret->name), "%s", name);
 }
 
 void conf_error_redact(const char *msg, char *out, size_t size)

@@ -31,6 +31,10 @@
 #define CONF_CLIENT_OUTPUT_MIN (64u << 10) /* two of the largest message, TAPQD_MSG_MAX */
 #define CONF_CLIENT_OUTPUT_MAX (1u << 30)
 #define CONF_PATH_MAX 108    /* sizeof(sun_path), NUL included */
+#define CONF_TEMPLATE_NAME_MAX 32 /* a [template NAME]'s name, NUL included */
+#define CONF_MAX_TEMPLATES 64     /* templates in one file; devices made from them have no cap */
+#define CONF_GLOB_MAX 64          /* names = GLOB, NUL included */
+#define CONF_PER_USER_MAX 65536   /* the largest max_per_user */
 
 enum conf_log_level {
 	CONF_LOG_ERR = 3, /* syslog priorities, so they map onto the journal directly */
@@ -118,6 +122,21 @@ struct conf_device {
 	unsigned int handoff_line;
 };
 
+/*
+ * A [template NAME]: what a device created at runtime (CREATE) is made of.
+ * dev holds the device keys (its name is ""); its allow lists say who may
+ * create from the template and, besides the creator, who may use what was
+ * created.
+ */
+struct conf_template {
+	char name[CONF_TEMPLATE_NAME_MAX];
+	unsigned int line;          /* line of the [template NAME] header */
+	char names[CONF_GLOB_MAX];  /* fnmatch(3) glob every created name must match */
+	unsigned int max_per_user;  /* devices one uid may have created from it at once; 0: any */
+	unsigned int names_line;
+	struct conf_device dev;
+};
+
 struct conf {
 	char socket_path[108];      /* sizeof(sun_path); default /run/tapqd/tapqd.sock */
 	unsigned int socket_mode;   /* default 0660 */
@@ -138,6 +157,8 @@ struct conf {
 	uint64_t client_output_max;     /* bytes queued for one connection before it is dropped */
 	size_t n_devices;
 	struct conf_device devices[CONF_MAX_DEVICES];
+	size_t n_templates;
+	struct conf_template templates[CONF_MAX_TEMPLATES];
 };
 
 /* Where and why a config was refused: one message, the file and the line. */
@@ -188,6 +209,15 @@ int conf_load_file_text(const char *path, const struct conf_lookup *lk, struct c
 int conf_validate(const struct conf *c, const char *file, struct conf_error *err);
 
 const struct conf_device *conf_find_device(const struct conf *c, const char *name);
+const struct conf_template *conf_find_template(const struct conf *c, const char *name);
+/* A device of template t may be named name: a valid interface name that matches its glob. */
+bool conf_template_name_matches(const struct conf_template *t, const char *name);
+/*
+ * The config of a device created from t under name: the template's device
+ * keys with that name. A template's allow lists carry over.
+ */
+void conf_template_device(const struct conf_template *t, const char *name,
+			  struct conf_device *ret);
 
 /*
  * msg (a formatted error) with every quoted value in it, the config's own

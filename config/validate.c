@@ -128,23 +128,11 @@ static void conf_check_handoff(struct conf_check *v, const struct conf_device *d
 				"which such a device refuses; owner and group say who may open it");
 }
 
-static void conf_check_device(struct conf_check *v, const struct conf *c, size_t i)
+/* The keys of one device, or of a template's devices, each against the others. */
+static void conf_check_keys(struct conf_check *v, const struct conf_device *dev)
 {
-	const struct conf_device *dev = &c->devices[i];
 	unsigned int line = dev->line;
 
-	if (!conf_ifname_valid(dev->name)) {
-		/* not printed: it may be anything, even unterminated */
-		conf_check_fail(v, line, "device %zu has an invalid name", i + 1);
-		return;
-	}
-	for (size_t j = 0; j < i; j++) {
-		if (!strncmp(c->devices[j].name, dev->name, CONF_NAME_MAX)) {
-			conf_check_fail(v, line, "duplicate device \"%s\" (first at line %u)",
-					dev->name, c->devices[j].line);
-			return;
-		}
-	}
 	if (dev->max_queues < 1 || dev->max_queues > CONF_MAX_QUEUES)
 		conf_check_fail(v, line, "max_queues: \"%u\" is out of range 1-%d", dev->max_queues,
 				CONF_MAX_QUEUES);
@@ -169,17 +157,6 @@ static void conf_check_device(struct conf_check *v, const struct conf *c, size_t
 			conf_check_fail(v, mline,
 					"mac: %02x:%02x:%02x:%02x:%02x:%02x is not unicast", m[0],
 					m[1], m[2], m[3], m[4], m[5]);
-		for (size_t j = 0; j < i; j++) {
-			const struct conf_device *o = &c->devices[j];
-
-			if (o->has_mac && !memcmp(o->mac, m, sizeof(o->mac))) {
-				conf_check_fail(v, mline,
-						"mac: \"%02x:%02x:%02x:%02x:%02x:%02x\" is already "
-						"the address of device \"%s\"",
-						m[0], m[1], m[2], m[3], m[4], m[5], o->name);
-				break;
-			}
-		}
 	}
 	if (dev->txqueuelen > 1000000)
 		conf_check_fail(v, line, "txqueuelen: \"%u\" is out of range 1-1000000",
@@ -227,6 +204,62 @@ static void conf_check_device(struct conf_check *v, const struct conf *c, size_t
 	conf_check_handoff(v, dev);
 }
 
+static void conf_check_device(struct conf_check *v, const struct conf *c, size_t i)
+{
+	const struct conf_device *dev = &c->devices[i];
+	unsigned int line = dev->line;
+
+	if (!conf_ifname_valid(dev->name)) {
+		/* not printed: it may be anything, even unterminated */
+		conf_check_fail(v, line, "device %zu has an invalid name", i + 1);
+		return;
+	}
+	for (size_t j = 0; j < i; j++) {
+		if (!strncmp(c->devices[j].name, dev->name, CONF_NAME_MAX)) {
+			conf_check_fail(v, line, "duplicate device \"%s\" (first at line %u)",
+					dev->name, c->devices[j].line);
+			return;
+		}
+		if (dev->has_mac && c->devices[j].has_mac &&
+		    !memcmp(c->devices[j].mac, dev->mac, sizeof(dev->mac))) {
+			const uint8_t *m = dev->mac;
+
+			conf_check_fail(v, dev->mac_line ? dev->mac_line : line,
+					"mac: \"%02x:%02x:%02x:%02x:%02x:%02x\" is already the "
+					"address of device \"%s\"",
+					m[0], m[1], m[2], m[3], m[4], m[5], c->devices[j].name);
+		}
+	}
+	conf_check_keys(v, dev);
+}
+
+static void conf_check_template(struct conf_check *v, const struct conf *c, size_t i)
+{
+	const struct conf_template *t = &c->templates[i];
+
+	if (!memchr(t->name, '\0', sizeof(t->name)) || !t->name[0]) {
+		conf_check_fail(v, t->line, "template %zu has an invalid name", i + 1);
+		return;
+	}
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(c->templates[j].name, t->name))
+			conf_check_fail(v, t->line, "duplicate template \"%s\" (first at line %u)",
+					t->name, c->templates[j].line);
+	if (!t->names[0] || !memchr(t->names, '\0', sizeof(t->names)))
+		conf_check_fail(v, t->line,
+				"[template %s] needs names = GLOB: the names devices created from "
+				"it may have, as in names = vm-*",
+				t->name);
+	if (t->max_per_user > CONF_PER_USER_MAX)
+		conf_check_fail(v, t->line, "max_per_user: \"%u\" is out of range 1-%d",
+				t->max_per_user, CONF_PER_USER_MAX);
+	if (t->dev.has_mac || t->dev.follow_qmp[0] || t->dev.handoff != CONF_HANDOFF_FD)
+		conf_check_fail(v, t->line,
+				"[template %s]: mac, follow and handoff are not template keys",
+				t->name);
+	conf_check_keys(v, &t->dev);
+}
+
 int conf_validate(const struct conf *c, const char *file, struct conf_error *err)
 {
 	struct conf_check v = {.err = err};
@@ -267,5 +300,9 @@ int conf_validate(const struct conf *c, const char *file, struct conf_error *err
 	}
 	for (size_t i = 0; i < n; i++)
 		conf_check_device(&v, c, i);
+	if (c->n_templates > CONF_MAX_TEMPLATES)
+		conf_check_fail(&v, 0, "too many templates (at most %d)", CONF_MAX_TEMPLATES);
+	for (size_t i = 0; i < c->n_templates && i < CONF_MAX_TEMPLATES; i++)
+		conf_check_template(&v, c, i);
 	return v.failed ? -EINVAL : 0;
 }
