@@ -64,6 +64,8 @@
  *   HANDOVER  struct tapqd_handover     -> OK or ERROR
  *   RESUME_FDS struct tapqd_resume + fds -> OK or ERROR (version 3; only when
  *                                          the OK to RESUME asked for it)
+ *   CREATE    struct tapqd_create       -> OK (created) or ERROR
+ *   DESTROY   struct tapqd_name         -> OK (deleted) or ERROR
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * take (bad magic, a version it does not speak, a size that does not fit,
@@ -164,6 +166,22 @@
  * need new queue fds (max_queues, vnet_hdr) or that the holder sets up
  * itself (vnet_hdr_size, offloads, active_queues) wait for that too;
  * pending in its status says which.
+ *
+ * CREATE makes a device at runtime from a [template NAME] of the config:
+ * the name must match the template's names glob and be free (no device of
+ * tapqd's, declared or created, and no interface of the host by it), the
+ * peer must be root or on the template's allow lists, and the template's
+ * max_per_user caps the devices one uid has created from it. max_queues 0
+ * takes the template's, any other at most it. The device lives until
+ * DESTROY, across reloads (with the config it was created with) and
+ * restarts. Its creator may ACQUIRE it, as may whoever the template's
+ * allow lists name. DESTROY, by the creator or root, deletes the
+ * interface; a leased device is refused (EBUSY, naming the holder). A
+ * daemon that does not know CREATE or DESTROY answers EOPNOTSUPP (unknown
+ * message type): both came after version 3 was defined, and need no new
+ * version since nothing else changed, and an older daemon refuses them
+ * cleanly; status says template and creator after the fields of version 3
+ * (info_size tells an older reader to skip them).
  */
 #ifndef TAPQD_H
 #define TAPQD_H
@@ -216,6 +234,8 @@ enum tapqd_type {
 	TAPQD_RESUME = 9,
 	TAPQD_HANDOVER = 10,
 	TAPQD_RESUME_FDS = 11, /* version 3 */
+	TAPQD_CREATE = 12,
+	TAPQD_DESTROY = 13,
 
 	TAPQD_OK = 64, /* replies and events from here on */
 	TAPQD_ERROR = 65,
@@ -284,7 +304,11 @@ enum tapqd_refusal {
 	TAPQD_REFUSAL_FD_LIMIT = 8,      /* a connection while tapqd is out of fds */
 	TAPQD_REFUSAL_IDLE = 9,          /* a connection that sent no request within hello_timeout */
 	TAPQD_REFUSAL_UNREAD = 10,       /* a connection over client_output_max: dropped */
-	TAPQD_REFUSAL_COUNT = 11,        /* the number this header knows */
+	TAPQD_REFUSAL_BAD_TEMPLATE = 11, /* CREATE: no such template, or more queues than it has */
+	TAPQD_REFUSAL_BAD_NAME = 12,     /* CREATE: not the template's glob, or the name is taken */
+	TAPQD_REFUSAL_QUOTA = 13,        /* CREATE: the uid has max_per_user of the template */
+	TAPQD_REFUSAL_HOST_LIMIT = 14,   /* CREATE: the host refused (fds, memory, the kernel) */
+	TAPQD_REFUSAL_COUNT = 15,        /* the number this header knows */
 };
 
 /* ---- the wire: what travels on the socket, version 3 (2 without RESUME_FDS) ---- */
@@ -352,6 +376,16 @@ struct tapqd_resize {
 	uint8_t reserved[6];
 };
 
+#define TAPQD_TEMPLATE_MAX 32 /* a template's name, NUL included */
+
+/* Creates device name from template (see CREATE above). */
+struct tapqd_create {
+	char name[TAPQD_NAME_MAX];
+	char template_name[TAPQD_TEMPLATE_MAX];
+	uint16_t max_queues; /* 0: the template's */
+	uint8_t reserved[6];
+};
+
 struct tapqd_reload {
 	uint32_t flags; /* enum tapqd_reload_flags; 0 in a reply */
 	uint32_t reserved;
@@ -410,6 +444,11 @@ struct tapqd_wire_device {
 	uint16_t create_error;
 	uint64_t queue_memory;
 	uint64_t tunsetqueue_calls;
+	/* after the fields of version 3: an older reader skips them (info_size) */
+	char template_name[TAPQD_TEMPLATE_MAX]; /* "" for a device of the config */
+	uint32_t created_by;                    /* the creator's uid, with created */
+	uint8_t created;
+	uint8_t reserved[3];
 };
 
 /* The payload of LEASE: this struct (lease_size bytes), then the device as in DEVICE. */
@@ -528,7 +567,16 @@ TAPQD_WIRE_AT(tapqd_wire_device, vcpus, 60);
 TAPQD_WIRE_AT(tapqd_wire_device, create_error, 62);
 TAPQD_WIRE_AT(tapqd_wire_device, queue_memory, 64);
 TAPQD_WIRE_AT(tapqd_wire_device, tunsetqueue_calls, 72);
-TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_device) == 80);
+TAPQD_WIRE_AT(tapqd_wire_device, template_name, 80);
+TAPQD_WIRE_AT(tapqd_wire_device, created_by, 112);
+TAPQD_WIRE_AT(tapqd_wire_device, created, 116);
+TAPQD_WIRE_AT(tapqd_wire_device, reserved, 117);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_device) == 120);
+TAPQD_WIRE_AT(tapqd_create, name, 0);
+TAPQD_WIRE_AT(tapqd_create, template_name, 16);
+TAPQD_WIRE_AT(tapqd_create, max_queues, 48);
+TAPQD_WIRE_AT(tapqd_create, reserved, 50);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_create) == 56);
 TAPQD_WIRE_AT(tapqd_wire_lease, lease_size, 0);
 TAPQD_WIRE_AT(tapqd_wire_lease, first_fd, 2);
 TAPQD_WIRE_AT(tapqd_wire_lease, n_fds, 4);
@@ -643,6 +691,10 @@ struct tapqd_device_info {
 	/* queues[0..n_queues-1] are the daemon's; the others read inactive, with cpu -1 */
 	unsigned int n_queues;
 	struct tapqd_queue_info queues[TAPQD_MAX_QUEUES];
+	/* made at runtime with CREATE from template_name by uid created_by; false: declared */
+	bool created;
+	char template_name[TAPQD_TEMPLATE_MAX]; /* NUL-terminated, "" when not created */
+	uid_t created_by;
 };
 
 /* A received lease: the device and the fds, queue i at fds[i]. */
@@ -796,6 +848,14 @@ int tapqd_client_next_event(struct tapqd_client *c, int timeout_ms, struct tapqd
 typedef void (*tapqd_shrink_fn)(const char *name, unsigned int active_queues, void *arg);
 void tapqd_client_on_shrink(struct tapqd_client *c, tapqd_shrink_fn fn, void *arg);
 int tapqd_client_resize_ack(struct tapqd_client *c, const char *name, unsigned int active_queues);
+
+/*
+ * Creates device name from template (max_queues 0: the template's), and
+ * deletes one: see CREATE and DESTROY above.
+ */
+int tapqd_client_create(struct tapqd_client *c, const char *name, const char *template_name,
+			unsigned int max_queues);
+int tapqd_client_destroy(struct tapqd_client *c, const char *name);
 
 /* Closes every fd of a lease and marks them -1. */
 void tapqd_lease_close_fds(struct tapqd_lease_info *l);

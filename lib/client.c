@@ -585,6 +585,29 @@ int tapqd_client_subscribe(struct tapqd_client *c, const char *name)
 	return client_simple(c, TAPQD_SUBSCRIBE, &req, sizeof(req), NULL, 0);
 }
 
+int tapqd_client_create(struct tapqd_client *c, const char *name, const char *template_name,
+			unsigned int max_queues)
+{
+	struct tapqd_create req = {.max_queues = (uint16_t)max_queues};
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name || !template_name || max_queues > TAPQD_MAX_QUEUES ||
+	    strlen(template_name) >= sizeof(req.template_name))
+		return -EINVAL;
+	memcpy(req.template_name, template_name, strlen(template_name));
+	return client_simple(c, TAPQD_CREATE, &req, sizeof(req), NULL, 0);
+}
+
+int tapqd_client_destroy(struct tapqd_client *c, const char *name)
+{
+	struct tapqd_name req;
+	int r = client_name(req.name, name);
+
+	if (r < 0 || !name)
+		return -EINVAL;
+	return client_simple(c, TAPQD_DESTROY, &req, sizeof(req), NULL, 0);
+}
+
 /* The daemon answers once the reload is applied or refused; client_reply waits 30 s at most. */
 int tapqd_client_reload(struct tapqd_client *c)
 {

@@ -11,6 +11,9 @@
 
 #include "tapqd.h"
 
+/* A device as versions 2 and 3 first wrote it: what every reader needs at least. */
+#define PROTO_DEVICE_MIN offsetof(struct tapqd_wire_device, template_name)
+
 /*
  * One table of the message types: their names, the struct each one's payload
  * starts with, and the version that brought it (0: every version).
@@ -32,10 +35,12 @@ static const struct proto_type {
 	{TAPQD_RESUME, "RESUME", sizeof(struct tapqd_resume)},
 	{TAPQD_HANDOVER, "HANDOVER", sizeof(struct tapqd_handover)},
 	{TAPQD_RESUME_FDS, "RESUME_FDS", sizeof(struct tapqd_resume), 3},
+	{TAPQD_CREATE, "CREATE", sizeof(struct tapqd_create)},
+	{TAPQD_DESTROY, "DESTROY", sizeof(struct tapqd_name)},
 	{TAPQD_OK, "OK", 0},
 	{TAPQD_ERROR, "ERROR", sizeof(struct tapqd_error)},
-	{TAPQD_DEVICE, "DEVICE", sizeof(struct tapqd_wire_device)},
-	{TAPQD_LEASE, "LEASE", sizeof(struct tapqd_wire_lease) + sizeof(struct tapqd_wire_device)},
+	{TAPQD_DEVICE, "DEVICE", PROTO_DEVICE_MIN},
+	{TAPQD_LEASE, "LEASE", sizeof(struct tapqd_wire_lease) + PROTO_DEVICE_MIN},
 	{TAPQD_FDS, "FDS", sizeof(struct tapqd_fds)},
 	{TAPQD_EVENT, "EVENT", sizeof(struct tapqd_event)},
 };
@@ -191,7 +196,7 @@ int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
 	X(n_queues) X(max_queues) X(ifindex) X(active_queues) X(vnet_hdr_size) X(holder_pid)         \
 	X(tun_flags) X(offloads) X(txqueuelen) X(txqueuelen_pending) X(leased) X(control)            \
 	X(backend) X(pending) X(waiting) X(handoff) X(follow) X(vcpus) X(queue_memory)               \
-	X(tunsetqueue_calls) X(renamed) X(create_error)
+	X(tunsetqueue_calls) X(renamed) X(create_error) X(created) X(created_by)
 #define PROTO_COPY(field) to->field = from->field;
 
 static void proto_queue_encode(const struct tapqd_queue_info *from, struct tapqd_wire_queue *to)
@@ -223,6 +228,8 @@ ssize_t tapqd_device_encode(const struct tapqd_device_info *dev, void *buf, size
 	w.queue_info_size = sizeof(wq);
 	/* NUL-terminated */
 	memcpy(w.name, from->name, strnlen(from->name, sizeof(w.name) - 1));
+	memcpy(w.template_name, from->template_name,
+	       strnlen(from->template_name, sizeof(w.template_name) - 1));
 	memcpy(buf, &w, sizeof(w));
 	for (unsigned int i = 0; i < from->n_queues; i++) {
 		proto_queue_encode(&from->queues[i], &wq);
@@ -238,18 +245,24 @@ int tapqd_device_decode(const void *payload, size_t len, struct tapqd_device_inf
 	const struct tapqd_wire_device *from = &w;
 	struct tapqd_device_info *to = ret;
 
-	if (len < sizeof(w))
+	if (len < PROTO_DEVICE_MIN)
 		return -EBADMSG;
-	memcpy(&w, p, sizeof(w));
+	memset(&w, 0, sizeof(w));
+	memcpy(&w, p, PROTO_DEVICE_MIN);
 	/* sizes are 16 bits: their product cannot overflow */
-	if (w.info_size < sizeof(w) || w.queue_info_size < sizeof(struct tapqd_wire_queue) ||
+	if (w.info_size < PROTO_DEVICE_MIN || w.queue_info_size < sizeof(struct tapqd_wire_queue) ||
 	    w.n_queues > TAPQD_MAX_QUEUES || w.max_queues > TAPQD_MAX_QUEUES ||
 	    (size_t)w.info_size + (size_t)w.n_queues * w.queue_info_size > len ||
 	    !memchr(w.name, '\0', sizeof(w.name)))
 		return -EBADMSG;
+	/* an older daemon's device stops before the template: the rest reads as zero */
+	memcpy(&w, p, w.info_size < sizeof(w) ? w.info_size : sizeof(w));
+	if (!memchr(w.template_name, '\0', sizeof(w.template_name)))
+		return -EBADMSG;
 	memset(to, 0, sizeof(*to));
 	PROTO_DEVICE_FIELDS(PROTO_COPY)
 	memcpy(to->name, w.name, strlen(w.name)); /* NUL-padded as this side writes it */
+	memcpy(to->template_name, w.template_name, strlen(w.template_name));
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		struct tapqd_wire_queue wq;
 
@@ -372,6 +385,10 @@ const char *tapqd_refusal_name(unsigned int refusal)
 		[TAPQD_REFUSAL_FD_LIMIT] = "fd_limit",
 		[TAPQD_REFUSAL_IDLE] = "idle",
 		[TAPQD_REFUSAL_UNREAD] = "unread",
+		[TAPQD_REFUSAL_BAD_TEMPLATE] = "bad_template",
+		[TAPQD_REFUSAL_BAD_NAME] = "bad_name",
+		[TAPQD_REFUSAL_QUOTA] = "quota",
+		[TAPQD_REFUSAL_HOST_LIMIT] = "host_limit",
 	};
 
 	return refusal < TAPQD_REFUSAL_COUNT ? names[refusal] : NULL;
