@@ -104,6 +104,14 @@ struct conf_device {
 	char follow_qmp[CONF_PATH_MAX];
 	bool pin_client_threads;    /* pin that QEMU's vCPU and vhost threads; default no */
 	enum conf_handoff handoff;
+	/*
+	 * Created at runtime (CREATE) from this template, by creator, who may
+	 * use it besides the allow lists; "" for a device of the config. Set by
+	 * tapqd, never by a key.
+	 */
+	char template_name[CONF_TEMPLATE_NAME_MAX];
+	bool has_creator;
+	uid_t creator;
 
 	/*
 	 * Lines of the keys that conf_validate() checks against other keys, so
@@ -226,6 +234,15 @@ void conf_template_device(const struct conf_template *t, const char *name,
  * An unterminated quote hides the rest. out is always NUL-terminated.
  */
 void conf_error_redact(const char *msg, char *out, size_t size);
+
+/*
+ * The device keys of cd as a [device NAME] section that conf_parse_buffer()
+ * reads back to the same settings (users and groups as numbers): how the
+ * config of a created device travels in the stored state. Not the keys a
+ * template refuses (mac, follow, handoff), nor the template and creator.
+ * Return: the length, or -ENOSPC when size is too small (buf is then cut).
+ */
+int conf_device_format(const struct conf_device *cd, char *buf, size_t size);
 
 /* "file:line: msg", or "file: msg" when the line is 0; always NUL-terminated. */
 void conf_error_format(const struct conf_error *err, char *buf, size_t size);

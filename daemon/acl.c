@@ -9,10 +9,13 @@
 #include "acl.h"
 #include "conf.h"
 
-/* root may do everything; anyone else must be listed by uid, primary or supplementary group. */
+/*
+ * root may do everything, and the creator of a created device all of it;
+ * anyone else must be listed by uid, primary or supplementary group.
+ */
 bool acl_permits(const struct conf_device *cd, const struct acl_peer *peer)
 {
-	if (peer->uid == 0)
+	if (peer->uid == 0 || (cd->has_creator && cd->creator == peer->uid))
 		return true;
 	for (size_t i = 0; i < cd->n_allow_users; i++)
 		if (cd->allow_users[i] == peer->uid)

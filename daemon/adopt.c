@@ -438,6 +438,108 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 	return 0;
 }
 
+const struct state_created *adopt_created(struct tapqd *d, size_t *ret_n)
+{
+	*ret_n = d->adopt ? d->adopt->state.n_created : 0;
+	return d->adopt ? d->adopt->state.created : NULL;
+}
+
+int adopt_created_conf(const struct state_created *c, struct conf_device *ret, char *what,
+		       size_t what_size)
+{
+	struct conf *cf = malloc(sizeof(*cf));
+	struct conf_error err;
+	int r;
+
+	if (!cf) {
+		snprintf(what, what_size, "out of memory");
+		return -ENOMEM;
+	}
+	/* numeric ids only: no lookup, and nothing of the host's user database changes it */
+	r = conf_parse_buffer(c->conf, c->conf_len, "its stored config", NULL, cf, &err);
+	if (r == 0 && (cf->n_devices != 1 || strcmp(cf->devices[0].name, c->name))) {
+		snprintf(err.msg, sizeof(err.msg), "it is not one [device %s] section", c->name);
+		err.line = 0;
+		r = -EBADMSG;
+	}
+	if (r < 0) {
+		conf_error_format(&err, what, what_size);
+		free(cf);
+		return r;
+	}
+	*ret = cf->devices[0];
+	snprintf(ret->template_name, sizeof(ret->template_name), "%s", c->template_name);
+	ret->has_creator = true;
+	ret->creator = c->creator;
+	free(cf);
+	return 0;
+}
+
+static const struct state_created *adopt_created_record(const struct adopt *a, const char *name)
+{
+	for (size_t i = 0; a && i < a->state.n_created; i++)
+		if (!strcmp(a->state.created[i].name, name))
+			return &a->state.created[i];
+	return NULL;
+}
+
+int adopt_created_interface(struct tapqd *d, const struct conf_device *cd, struct device **ret,
+			    char *what, size_t what_size)
+{
+	const struct state_created *c = adopt_created_record(d->adopt, cd->name);
+	unsigned int ifindex = if_nametoindex(cd->name);
+	struct link_tun tun;
+	struct device *dev;
+	int r;
+
+	if (!c || !c->ifindex || !ifindex)
+		return -ENOENT;
+	/* another interface may have taken the name meanwhile: never take over that one */
+	if ((int)ifindex != c->ifindex) {
+		snprintf(what, what_size,
+			 "an interface of that name exists, ifindex %u, not the %d tapqd created",
+			 ifindex, c->ifindex);
+		return -EEXIST;
+	}
+	r = link_get_tun(d->nl, (int)ifindex, &tun);
+	if (r < 0) {
+		snprintf(what, what_size, "reading its tun attributes");
+		return r;
+	}
+	/* a multiqueue flag of another config makes TUNSETIFF fail below */
+	if (!tun.is_tun || !tun.tap) {
+		snprintf(what, what_size, "ifindex %u is not a tap", ifindex);
+		return -EEXIST;
+	}
+	/* a queue open elsewhere would share the next holder's traffic */
+	if (tun.num_queues + tun.num_disabled) {
+		snprintf(what, what_size, "%u of its queue files are open outside tapqd",
+			 tun.num_queues + tun.num_disabled);
+		return -EBUSY;
+	}
+	dev = device_new(cd);
+	if (!dev) {
+		snprintf(what, what_size, "allocating the device");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < cd->max_queues; i++) {
+		r = tap_queue_open(cd->name, dev->tun_flags);
+		if (r < 0) {
+			snprintf(what, what_size, "opening queue %u (TUNSETIFF)", i);
+			device_free(d, dev);
+			return r;
+		}
+		dev->fds[i] = r;
+	}
+	r = device_adopt(d, dev, false, what, what_size);
+	if (r < 0) {
+		device_free(d, dev);
+		return r;
+	}
+	*ret = dev;
+	return 0;
+}
+
 /* The record of an earlier tapqd's lease on a device, if the state has one. */
 static const struct state_lease *adopt_record(const struct adopt *a, const char *name)
 {

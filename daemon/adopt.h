@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "state.h"
 
 /*
  * Reads LISTEN_FDS/LISTEN_FDNAMES: the one listening SEQPACKET Unix socket
@@ -56,6 +57,24 @@ int adopt_waiting(struct tapqd *d, const struct conf_device *cd, struct device *
  */
 int adopt_holder_fds(struct tapqd *d, struct device *dev, const int *fds, size_t n, char *what,
 		     size_t what_size);
+/* The devices clients created, as the stored state lists them (NULL, 0: none). */
+const struct state_created *adopt_created(struct tapqd *d, size_t *ret_n);
+/*
+ * The config a created device was made with, read back from its record
+ * strictly (it is input), with its template and creator. Return: 0, or
+ * -errno with what saying why.
+ */
+int adopt_created_conf(const struct state_created *c, struct conf_device *ret, char *what,
+		       size_t what_size);
+/*
+ * Without stored fds of a created device, when its interface is still
+ * there (persist = yes, or its last files outlived tapqd) under the
+ * ifindex the state recorded, and no queue of it is open anywhere: fresh
+ * queues of it, adopted as from the fd store. Return: 0, -ENOENT (no
+ * record, no interface), or -errno with what saying why it is not taken.
+ */
+int adopt_created_interface(struct tapqd *d, const struct conf_device *cd, struct device **ret,
+			    char *what, size_t what_size);
 /* Closes, logs and removes from the store every stored fd no device took; writes the lease state. */
 void adopt_finish(struct tapqd *d);
 

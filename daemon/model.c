@@ -78,7 +78,11 @@ static void model_on_retry(evutil_socket_t fd, short what, void *arg)
 	struct model_retry *rt = arg;
 	struct tapqd *d = rt->d;
 	struct device *dev = rt->dev;
-	const struct conf_device *cd = conf_find_device(&d->conf, dev->conf.name);
+	/* a created device is its own config: the retry is freed on success, so a copy */
+	struct conf_device created = dev->conf;
+	const struct conf_device *cd = created.template_name[0]
+					       ? &created
+					       : conf_find_device(&d->conf, dev->conf.name);
 
 	(void)fd;
 	(void)what;
@@ -151,11 +155,30 @@ static void model_retry_done(struct tapqd *d, const char *name)
 	model_retry_free(d, dev);
 }
 
+/* A new device in the list, its interface made: what every creation does after device_create(). */
+static void model_insert(struct tapqd *d, struct device *dev, const char *how)
+{
+	const struct conf_device *cd = &dev->conf;
+	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
+
+	model_set_state(d, dev, by_name ? DEVICE_BY_NAME : DEVICE_READY);
+	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+	fdstore_add_device(d, dev);
+	if (by_name)
+		log_info(d, "%s: ready, ifindex %d, persistent, handed off by name: its client "
+			    "opens it by name (up to %u queues); tapqd holds none",
+			 cd->name, dev->ifindex, cd->max_queues);
+	else
+		log_info(d, "%s: %s, ifindex %d, %u of %u queues active%s", cd->name, how,
+			 dev->ifindex, device_active_count(dev), cd->max_queues,
+			 cd->persist ? ", persistent" : "");
+	sync_device(d, dev);
+}
+
 /* "created", or "created again" (retried on failure when retry): the log says which. */
 static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
 				   bool retry)
 {
-	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
 	struct device *dev;
 	char what[160] = "";
 	int r = device_create(d, cd, &dev, what, sizeof(what));
@@ -169,19 +192,29 @@ static struct device *model_create(struct tapqd *d, const struct conf_device *cd
 		return NULL;
 	}
 	model_retry_done(d, cd->name);
-	model_set_state(d, dev, by_name ? DEVICE_BY_NAME : DEVICE_READY);
-	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-	fdstore_add_device(d, dev);
-	if (by_name)
-		log_info(d, "%s: ready, ifindex %d, persistent, handed off by name: its client "
-			    "opens it by name (up to %u queues); tapqd holds none",
-			 cd->name, dev->ifindex, cd->max_queues);
-	else
-		log_info(d, "%s: %s, ifindex %d, %u of %u queues active%s", cd->name, how,
-			 dev->ifindex, device_active_count(dev), cd->max_queues,
-			 cd->persist ? ", persistent" : "");
-	sync_device(d, dev);
+	model_insert(d, dev, how);
 	return dev;
+}
+
+int model_create_device(struct tapqd *d, const struct conf_device *cd, const char *how,
+			struct device **ret, char *what, size_t what_size)
+{
+	int r = device_create(d, cd, ret, what, what_size);
+
+	if (r == 0)
+		model_insert(d, *ret, how);
+	return r;
+}
+
+int model_drop_retrying(struct tapqd *d, const char *name)
+{
+	struct device *dev = model_find_retrying(d, name);
+
+	if (!dev)
+		return -ENOENT;
+	model_retry_free(d, dev);
+	sync_global(d);
+	return 0;
 }
 
 struct device *model_add(struct tapqd *d, const struct conf_device *cd)
@@ -557,8 +590,11 @@ int model_resume(struct tapqd *d, struct device *dev, pid_t from, const int *fds
 	return 0;
 }
 
-/* One device of the config at start: from the fd store, waiting for its holder, or new. */
-static void model_start_device(struct tapqd *d, const struct conf_device *cd)
+/*
+ * One device at start: from the fd store, waiting for its holder, or new
+ * (retried on failure when retry: a created device has no other record).
+ */
+static void model_start_device(struct tapqd *d, const struct conf_device *cd, bool retry)
 {
 	struct device *dev;
 	char what[200] = "";
@@ -586,14 +622,57 @@ static void model_start_device(struct tapqd *d, const struct conf_device *cd)
 	}
 	if (r != -ENOENT)
 		log_info(d, "%s: not waiting for %s: %s", cd->name, what, strerror(-r));
-	model_add(d, cd);
+	r = adopt_created_interface(d, cd, &dev, what, sizeof(what));
+	if (r == 0) {
+		model_set_state(d, dev, DEVICE_READY);
+		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+		fdstore_add_device(d, dev);
+		log_info(d, "%s: re-adopted, its interface still there (ifindex %d), %u of %u "
+			    "queues active",
+			 cd->name, dev->ifindex, device_active_count(dev), cd->max_queues);
+		return;
+	}
+	if (r != -ENOENT)
+		log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
+	model_create(d, cd, "created", retry);
+}
+
+/*
+ * The devices clients created before the restart, from the stored state,
+ * each with the config it was created with. One the config now declares
+ * is the config's.
+ */
+static void model_start_created(struct tapqd *d)
+{
+	struct conf_device cd;
+	char what[300];
+	size_t n = 0;
+	const struct state_created *c = adopt_created(d, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		int r = adopt_created_conf(&c[i], &cd, what, sizeof(what));
+
+		if (r < 0) {
+			log_err(d, "%s: created from template %s by uid %u: not restored: %s",
+				c[i].name, c[i].template_name, (unsigned int)c[i].creator, what);
+			continue;
+		}
+		if (conf_find_device(&d->conf, cd.name)) {
+			log_err(d, "%s: created from template %s by uid %u, and now declared in "
+				   "the config: the config's device it is",
+				cd.name, cd.template_name, (unsigned int)cd.creator);
+			continue;
+		}
+		model_start_device(d, &cd, true);
+	}
 }
 
 void model_start(struct tapqd *d)
 {
 	/* in config order, so that placement comes out as it did before a restart */
 	for (size_t i = 0; i < d->conf.n_devices; i++)
-		model_start_device(d, &d->conf.devices[i]);
+		model_start_device(d, &d->conf.devices[i], false);
+	model_start_created(d);
 	adopt_finish(d);
 	sync_all(d);
 }

@@ -28,6 +28,15 @@ void model_start(struct tapqd *d);
 /* Creates a device of the config and adds it to the list; logs either way. NULL on failure. */
 struct device *model_add(struct tapqd *d, const struct conf_device *cd);
 /*
+ * Creates the device cd (a CREATE) and adds it to the list, logged with
+ * how. Return: 0, or -errno with what saying which step failed (not logged:
+ * the caller says it to whoever asked).
+ */
+int model_create_device(struct tapqd *d, const struct conf_device *cd, const char *how,
+			struct device **ret, char *what, size_t what_size);
+/* A device waiting in d->retrying is given up (DESTROY). Return: 0, or -ENOENT. */
+int model_drop_retrying(struct tapqd *d, const char *name);
+/*
  * The one teardown: dev leaves the list and is freed. why completes the log
  * line of MODEL_DELETE and MODEL_FORGET; the other two log their own.
  */

@@ -20,6 +20,9 @@
  * config over it is carried not at all (statefile.c says so when it is applied).
  */
 #define STATE_CONF_MAX (256 * 1024)
+/* Created devices a state carries at most, and the config text of one. */
+#define STATE_CREATED_MAX 16384
+#define STATE_CREATED_CONF_MAX 4096
 
 /* One lease as a restarted tapqd needs it; the holder's pidfd travels beside it. */
 struct state_lease {
@@ -31,6 +34,20 @@ struct state_lease {
 };
 
 /*
+ * A device created at runtime (CREATE): what a restarted tapqd makes it
+ * again from, or takes back. conf is its [device NAME] section as
+ * conf_device_format() wrote it (malloc'ed when decoded).
+ */
+struct state_created {
+	char name[TAPQD_NAME_MAX];
+	char template_name[TAPQD_TEMPLATE_MAX];
+	uid_t creator;
+	int ifindex; /* when it was saved: the interface a restart may find still there */
+	char *conf;
+	size_t conf_len;
+};
+
+/*
  * One state. generation (1 and up) grows with every state written, so that
  * of two states stored side by side a reader takes the newer. conf is the
  * text of the config file tapqd last applied, so that a restart can come up
@@ -39,19 +56,24 @@ struct state_lease {
 struct state {
 	struct state_lease *leases;
 	size_t n_leases;
+	struct state_created *created;
+	size_t n_created;
 	uint64_t generation;
 	char *conf;
 	size_t conf_len;
 };
 
-/* Bytes state_encode() writes for n leases and conf_len bytes of config. */
-size_t state_size(size_t n, size_t conf_len);
-/* Writes s into buf, which holds state_size(s->n_leases, s->conf_len) bytes. */
+/* Bytes state_encode() writes for s. */
+size_t state_size(const struct state *s);
+/* The most bytes a state may have: what a reader bounds its read with. */
+size_t state_size_max(void);
+/* Writes s into buf, which holds state_size(s) bytes. */
 void state_encode(const struct state *s, uint8_t *buf);
 /*
- * Reads what state_encode() wrote, strictly: it is input. Version 2 (no
- * config) is read too: the state of the tapqd an upgrade replaces. *ret's
- * leases and conf are malloc'ed (NULL when there are none): state_free().
+ * Reads what state_encode() wrote, strictly: it is input. Versions 2 (no
+ * config) and 3 (no created device) are read too: the state of the tapqd
+ * an upgrade replaces. *ret's leases, created and conf are malloc'ed (NULL
+ * when there are none): state_free().
  * Return: 0, -EBADMSG (malformed), -EPROTO (another version) or -ENOMEM.
  */
 int state_decode(const uint8_t *buf, size_t len, struct state *ret);

@@ -29,22 +29,71 @@ int statefile_init(struct tapqd *d)
 	return instance_path(d, STATEFILE_NAME, d->state_path, sizeof(d->state_path));
 }
 
-/* Every lease as a record, into s->leases (malloc'ed). */
+/* A created device as a record: its config as text (malloc'ed), whatever its state. */
+static int statefile_created(const struct device *dev, struct state_created *c)
+{
+	char buf[STATE_CREATED_CONF_MAX];
+	int n = conf_device_format(&dev->conf, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
+	memcpy(c->name, dev->conf.name, sizeof(c->name));
+	snprintf(c->template_name, sizeof(c->template_name), "%s", dev->conf.template_name);
+	c->creator = dev->conf.creator;
+	c->ifindex = dev->ifindex > 0 ? dev->ifindex : 0;
+	c->conf = malloc((size_t)n);
+	if (!c->conf)
+		return -ENOMEM;
+	memcpy(c->conf, buf, (size_t)n);
+	c->conf_len = (size_t)n;
+	return 0;
+}
+
+/* The created devices of list into s->created, which has room for them. */
+static int statefile_collect_created(const struct device_list *list, struct state *s)
+{
+	const struct device *dev;
+	int r;
+
+	TAILQ_FOREACH(dev, list, entry) {
+		if (!dev->conf.template_name[0])
+			continue;
+		r = statefile_created(dev, &s->created[s->n_created]);
+		if (r < 0)
+			return r;
+		s->n_created++;
+	}
+	return 0;
+}
+
+/*
+ * Every lease as a record, into s->leases, and every created device, into
+ * s->created, whether its interface is there or being retried (malloc'ed).
+ */
 static int statefile_collect(struct tapqd *d, struct state *s)
 {
 	const struct device *dev;
-	size_t n = 0;
+	size_t n = 0, n_created = 0;
+	int r;
 
-	TAILQ_FOREACH(dev, &d->devices, entry)
+	TAILQ_FOREACH(dev, &d->devices, entry) {
 		n += dev->lease != NULL;
+		n_created += dev->conf.template_name[0] != '\0';
+	}
+	TAILQ_FOREACH(dev, &d->retrying, entry)
+		n_created += dev->conf.template_name[0] != '\0';
 	s->leases = calloc(n ? n : 1, sizeof(*s->leases));
-	if (!s->leases)
+	s->created = calloc(n_created ? n_created : 1, sizeof(*s->created));
+	if (!s->leases || !s->created)
 		return -ENOMEM;
 	TAILQ_FOREACH(dev, &d->devices, entry) {
 		if (dev->lease)
 			lease_record(dev->lease, dev->conf.name, &s->leases[s->n_leases++]);
 	}
-	return 0;
+	r = statefile_collect_created(&d->devices, s);
+	if (r == 0)
+		r = statefile_collect_created(&d->retrying, s);
+	return r;
 }
 
 /* s as bytes: malloc'ed, *ret_size of them; NULL when out of memory. */
@@ -52,7 +101,7 @@ static uint8_t *statefile_bytes(const struct state *s, size_t *ret_size)
 {
 	uint8_t *buf;
 
-	*ret_size = state_size(s->n_leases, s->conf_len);
+	*ret_size = state_size(s);
 	buf = malloc(*ret_size);
 	if (buf)
 		state_encode(s, buf);
@@ -124,10 +173,10 @@ void statefile_save(struct tapqd *d)
 	const char *what = "encoding";
 	uint8_t *buf = NULL;
 	size_t size = 0;
-	int r;
+	int r, collected;
 
 	d->state_dirty = false;
-	r = statefile_collect(d, &s);
+	r = collected = statefile_collect(d, &s);
 	if (r == 0 && !(buf = statefile_bytes(&s, &size)))
 		r = -ENOMEM;
 	if (r == 0)
@@ -140,15 +189,18 @@ void statefile_save(struct tapqd *d)
 	if (d->fdstore) {
 		s.conf = d->conf_text;
 		s.conf_len = d->conf_text_len;
-		buf = s.leases ? statefile_bytes(&s, &size) : NULL;
+		buf = collected == 0 ? statefile_bytes(&s, &size) : NULL;
 		if (buf)
 			fdstore_put_state(d, buf, size, s.generation);
 		else
-			log_err(d, "fd store: the lease state: out of memory; a restart will not "
-				   "know the leases");
+			log_err(d, "fd store: the lease state: %s; a restart will not know the "
+				   "leases and created devices",
+				strerror(collected < 0 ? -collected : ENOMEM));
 		free(buf);
+		s.conf = NULL;
+		s.conf_len = 0;
 	}
-	free(s.leases);
+	state_free(&s);
 }
 
 void statefile_keep_conf(struct tapqd *d, char *text, size_t len)
@@ -171,7 +223,7 @@ void statefile_keep_conf(struct tapqd *d, char *text, size_t len)
 
 int statefile_read_fd(int fd, struct state *ret)
 {
-	size_t max = state_size(STATE_LEASES_MAX, STATE_CONF_MAX);
+	size_t max = state_size_max();
 	struct stat st;
 	uint8_t *buf;
 	ssize_t n;
