@@ -159,6 +159,46 @@ static void reload_place_all(struct tapqd *d, struct device *const *devs,
 	}
 }
 
+/* Created devices take part in placement after the declared ones, as at start-up. */
+static void reload_place_created(struct tapqd *d)
+{
+	struct device *dev;
+
+	TAILQ_FOREACH(dev, &d->devices, entry) {
+		int r;
+
+		if (!dev->conf.template_name[0] || !device_has_queues(dev))
+			continue;
+		r = topo_place(d, dev);
+		if (r < 0)
+			log_err(d, "%s: queues placed again: %s", dev->conf.name, strerror(-r));
+	}
+}
+
+/*
+ * A created device's name is taken until it is destroyed: a config that
+ * declares a device by it is refused, saying where.
+ */
+static int reload_check_created(struct tapqd *d, const struct conf *next)
+{
+	for (size_t i = 0; i < next->n_devices; i++) {
+		const struct conf_device *cd = &next->devices[i];
+		struct device *dev = device_find(d, cd->name);
+
+		if (!dev)
+			dev = model_find_retrying(d, cd->name);
+		if (!dev || !dev->conf.template_name[0])
+			continue;
+		snprintf(d->conf_error, sizeof(d->conf_error),
+			 "%s:%u: device \"%s\" was created from template %s by uid %u: destroy it "
+			 "first (tapqctl destroy %s)",
+			 d->conf_path, cd->line, cd->name, dev->conf.template_name,
+			 (unsigned int)dev->conf.creator, cd->name);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 /* One device's action, whatever it is; dev may be freed on return. */
 static void reload_device(struct tapqd *d, struct device *dev, const struct plan_action *a)
 {
@@ -209,7 +249,10 @@ static int reload_devices(struct tapqd *d, const struct conf *prev)
 		goto out;
 	}
 	n = 0;
+	/* a created device keeps the config it was created with: no reload plans it */
 	TAILQ_FOREACH(dev, &d->devices, entry) {
+		if (dev->conf.template_name[0])
+			continue;
 		devs[n] = dev;
 		reconf_plan_in(d, dev, &in[n++]);
 	}
@@ -220,6 +263,7 @@ static int reload_devices(struct tapqd *d, const struct conf *prev)
 	for (size_t i = 0; i < n; i++)
 		reload_device(d, devs[i], &plan.devs[i]);
 	reload_place_all(d, devs, &plan);
+	reload_place_created(d);
 	for (size_t i = 0; i < plan.n_create; i++)
 		model_add(d, plan.create[i]);
 	reload_plan_free(&plan);
@@ -250,6 +294,9 @@ int reload_run(struct tapqd *d)
 		conf_error_format(&err, d->conf_error, sizeof(d->conf_error));
 		goto refused;
 	}
+	r = reload_check_created(d, next);
+	if (r < 0)
+		goto refused;
 	r = reload_adopt(d, next, prev);
 	if (r < 0)
 		goto refused;

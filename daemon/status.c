@@ -4,6 +4,7 @@
  * from the model as it is: nothing here changes a device
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "device.h"
@@ -58,6 +59,12 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 	memset(info, 0, sizeof(*info));
 	memcpy(info->name, dev->conf.name, sizeof(info->name));
 	info->ifindex = (unsigned int)dev->ifindex;
+	if (dev->conf.template_name[0]) {
+		info->created = true;
+		snprintf(info->template_name, sizeof(info->template_name), "%s",
+			 dev->conf.template_name);
+		info->created_by = dev->conf.creator;
+	}
 	info->max_queues = dev->conf.max_queues;
 	info->n_queues = dev->conf.max_queues;
 	info->active_queues = device_active_count(dev);

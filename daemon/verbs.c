@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
- * RESIZE, SUBSCRIBE, RELOAD, RESUME (and RESUME_FDS), HANDOVER. Every
+ * RESIZE, SUBSCRIBE, RELOAD, RESUME (and RESUME_FDS), HANDOVER, CREATE,
+ * DESTROY. Every
  * refusal is an ERROR reply naming the reason, counted and logged through
  * ctl_send_refusal().
  */
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #include "refuse.h"
 #include "reload.h"
 #include "resize.h"
+#include "statefile.h"
 #include "status.h"
 #include "sync.h"
 #include "verbs.h"
@@ -572,6 +576,202 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
+/* Devices uid has created from template t, whether their interface is there or retried. */
+static unsigned int verbs_created_count(struct tapqd *d, const char *tmpl, uid_t uid)
+{
+	struct device_list *lists[] = {&d->devices, &d->retrying};
+	unsigned int n = 0;
+	struct device *dev;
+
+	for (size_t i = 0; i < 2; i++)
+		TAILQ_FOREACH(dev, lists[i], entry)
+			n += dev->conf.has_creator && dev->conf.creator == uid &&
+			     !strcmp(dev->conf.template_name, tmpl);
+	return n;
+}
+
+/* Why name is not free: a device of tapqd's, declared or created, or an interface. NULL: free. */
+static const char *verbs_name_taken(struct tapqd *d, const char *name, char *buf, size_t size)
+{
+	const struct conf_device *cd = conf_find_device(&d->conf, name);
+	struct device *dev = device_find(d, name);
+
+	if (!dev)
+		dev = model_find_retrying(d, name);
+	if (cd)
+		snprintf(buf, size, "%s is a device of the config (line %u)", name, cd->line);
+	else if (dev && dev->conf.template_name[0])
+		snprintf(buf, size, "%s exists: created from template %s by uid %u", name,
+			 dev->conf.template_name, (unsigned int)dev->conf.creator);
+	else if (dev)
+		snprintf(buf, size, "%s is a device of tapqd's", name);
+	else if (if_nametoindex(name))
+		snprintf(buf, size, "an interface %s exists that is not tapqd's", name);
+	else
+		return NULL;
+	return buf;
+}
+
+/*
+ * What limit of the host a failed creation hit, in words: the first thing
+ * an operator needs, since tapqd itself has no cap on devices.
+ */
+static const char *verbs_host_limit(int r, char *buf, size_t size)
+{
+	struct rlimit rl;
+
+	if (r == -EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(buf, size, "tapqd's file descriptor limit (RLIMIT_NOFILE %llu) is reached",
+			 (unsigned long long)rl.rlim_cur);
+	else if (r == -ENFILE)
+		snprintf(buf, size, "the system's file table is full (fs.file-max)");
+	else if (r == -ENOMEM || r == -ENOBUFS)
+		snprintf(buf, size, "out of memory");
+	else
+		snprintf(buf, size, "the kernel refused");
+	return buf;
+}
+
+/*
+ * The template says who may create, what name and how many queues; the
+ * creator may then use the device besides the template's allow lists.
+ */
+static void verbs_create(struct tapqd *d, struct client *cl, uint32_t seq,
+			 const struct tapqd_create *req)
+{
+	const struct ctl_peer *p = ctl_peer(cl);
+	const struct conf_template *t;
+	struct conf_device cd;
+	struct device *dev;
+	char why[160], what[160] = "", limit[96];
+	unsigned int n, have;
+	int r;
+
+	if (!tapqd_name_valid(req->name, sizeof(req->name)) ||
+	    !conf_ifname_valid(req->name)) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_NAME, -EINVAL,
+				 "not a valid interface name");
+		return;
+	}
+	if (!memchr(req->template_name, '\0', sizeof(req->template_name)) ||
+	    !(t = conf_find_template(&d->conf, req->template_name))) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TEMPLATE, -ENOENT,
+				 "%s: no template %.*s in the config", req->name,
+				 (int)strnlen(req->template_name, sizeof(req->template_name) - 1),
+				 req->template_name);
+		return;
+	}
+	if (!ctl_peer_permits(cl, &t->dev)) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_ALLOWED, -EACCES,
+				 "uid %u may not create from template %s (not in its allow_users/"
+				 "allow_groups)",
+				 (unsigned int)p->uid, t->name);
+		return;
+	}
+	if (!conf_template_name_matches(t, req->name)) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_NAME, -EINVAL,
+				 "%s does not match template %s's names = %s", req->name, t->name,
+				 t->names);
+		return;
+	}
+	if (verbs_name_taken(d, req->name, why, sizeof(why))) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_NAME, -EEXIST, "%s", why);
+		return;
+	}
+	n = req->max_queues ? req->max_queues : t->dev.max_queues;
+	if (n > t->dev.max_queues) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TEMPLATE, -EINVAL,
+				 "%s: %u queues: template %s has max_queues = %u", req->name, n,
+				 t->name, t->dev.max_queues);
+		return;
+	}
+	have = verbs_created_count(d, t->name, p->uid);
+	if (t->max_per_user && p->uid != 0 && have >= t->max_per_user) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_QUOTA, -EDQUOT,
+				 "uid %u has created %u devices from template %s, its max_per_user = "
+				 "%u: destroy one first",
+				 (unsigned int)p->uid, have, t->name, t->max_per_user);
+		return;
+	}
+	conf_template_device(t, req->name, &cd);
+	cd.max_queues = n;
+	if (cd.active_queues > n)
+		cd.active_queues = CONF_ACTIVE_ALL;
+	snprintf(cd.template_name, sizeof(cd.template_name), "%s", t->name);
+	cd.has_creator = true;
+	cd.creator = p->uid;
+	r = model_create_device(d, &cd, "created", &dev, what, sizeof(what));
+	if (r < 0) {
+		log_err(d, "%s: creating it from template %s for pid %d uid %u: %s: %s",
+			cd.name, t->name, (int)p->pid, (unsigned int)p->uid, what, strerror(-r));
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_HOST_LIMIT, r, "%s: %s: %s: %s",
+				 cd.name, what, strerror(-r),
+				 verbs_host_limit(r, limit, sizeof(limit)));
+		return;
+	}
+	log_info(d, "%s: created from template %s by pid %d uid %u, ifindex %d, %u queues",
+		 cd.name, t->name, (int)p->pid, (unsigned int)p->uid, dev->ifindex, n);
+	/* under a service manager the store must know the device before the client does */
+	statefile_save(d);
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
+/*
+ * The creator or root deletes a created device; a leased one stays with its
+ * holder, who may be another user the template allows.
+ */
+static void verbs_destroy(struct tapqd *d, struct client *cl, uint32_t seq,
+			  const struct tapqd_name *req)
+{
+	const struct ctl_peer *p = ctl_peer(cl);
+	struct device *dev;
+	char why[160];
+
+	if (!tapqd_name_valid(req->name, sizeof(req->name))) {
+		ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
+		return;
+	}
+	dev = device_find(d, req->name);
+	if (!dev)
+		dev = model_find_retrying(d, req->name);
+	if (!dev || !dev->conf.template_name[0]) {
+		if (conf_find_device(&d->conf, req->name))
+			ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+					 "%s is declared in the config: remove it there and reload",
+					 req->name);
+		else
+			ctl_send_error(d, cl, seq, -ENOENT, "no created device %s", req->name);
+		return;
+	}
+	if (p->uid != 0 && p->uid != dev->conf.creator) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+				 "%s was created by uid %u: only that user or root may destroy it",
+				 dev->conf.name, (unsigned int)dev->conf.creator);
+		return;
+	}
+	if (dev->lease) {
+		ctl_send_error(d, cl, seq, -EBUSY,
+			       "%s is leased by pid %d%s: release it first", dev->conf.name,
+			       (int)lease_pid(dev->lease),
+			       dev->state == DEVICE_WAITING ? " (since before tapqd restarted)" : "");
+		return;
+	}
+	if (dev->state == DEVICE_ORPHANED) {
+		ctl_send_error(d, cl, seq, -EBUSY,
+			       "%s: its interface is still held by the fds its last holder left",
+			       dev->conf.name);
+		return;
+	}
+	snprintf(why, sizeof(why), "destroyed by pid %d uid %u", (int)p->pid,
+		 (unsigned int)p->uid);
+	if (model_drop_retrying(d, req->name) == 0)
+		log_info(d, "%s: %s (it was waiting to be created again)", req->name, why);
+	else
+		model_destroy(d, dev, MODEL_DELETE, why);
+	statefile_save(d);
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
 static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 			  const void *payload, int *fds, size_t n_fds)
 {
@@ -606,6 +806,12 @@ static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd
 		break;
 	case TAPQD_HANDOVER:
 		verbs_handover(d, cl, h->seq, payload);
+		break;
+	case TAPQD_CREATE:
+		verbs_create(d, cl, h->seq, payload);
+		break;
+	case TAPQD_DESTROY:
+		verbs_destroy(d, cl, h->seq, payload);
 		break;
 	}
 }

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ struct ctl_opts {
 	bool json;
 	unsigned int control;
 	const char *token;
+	const char *template_name;
+	const char *queues;
 	struct hotplug_opts hp;
 };
 
@@ -44,6 +47,10 @@ static void usage(FILE *f)
 		   "  resize DEVICE N\n"
 		   "  release DEVICE [--token HEX]\n"
 		   "  reload                        (waits until applied: exit 0, or refused: 1)\n"
+		   "  create NAME --template T [--queues N]\n"
+		   "                                (a device from a [template T] of the config;\n"
+		   "                                 N at most the template's max_queues)\n"
+		   "  destroy NAME                  (a created device: its creator or root)\n"
 		   "  qmp-add DEVICE --qmp QMPSOCKET --id ID [--mac MAC] [--bus BUS] [--vhost on|off]\n"
 		   "                                (into a running QEMU, which then holds the lease;\n"
 		   "                                 prints its token)\n"
@@ -207,6 +214,32 @@ static const char *kernel_name(const struct tapqd_device_info *dev, char buf[IF_
 	return if_indextoname(dev->ifindex, buf) ? buf : "?";
 }
 
+/* The user name of uid, as this host's user database has it; NULL: none. */
+static const char *user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+
+	if (getpwuid_r(uid, &pw, buf, size, &res) != 0 || !res)
+		return NULL;
+	return res->pw_name;
+}
+
+/* {"uid":U,"user":"name"} of a created device's creator; null for a declared device. */
+static json_object *json_creator(const struct tapqd_device_info *dev)
+{
+	char buf[1024];
+	const char *name;
+	json_object *o;
+
+	if (!dev->created)
+		return NULL;
+	name = user_name(dev->created_by, buf, sizeof(buf));
+	o = json_object_new_object();
+	json_object_object_add(o, "uid", json_object_new_int64(dev->created_by));
+	json_object_object_add(o, "user", json_string_or_null(name));
+	return o;
+}
+
 static json_object *json_device(const struct tapqd_device_info *dev)
 {
 	char ifname[IF_NAMESIZE];
@@ -255,6 +288,9 @@ static json_object *json_device(const struct tapqd_device_info *dev)
 	json_object_object_add(o, "renamed_to", json_string_or_null(kernel_name(dev, ifname)));
 	json_object_object_add(o, "follow", json_string_or_null(follow_name(dev->follow)));
 	json_object_object_add(o, "vcpus", follows ? json_object_new_int64(dev->vcpus) : NULL);
+	json_object_object_add(o, "template",
+			       json_string_or_null(dev->created ? dev->template_name : NULL));
+	json_object_object_add(o, "created_by", json_creator(dev));
 	json_object_object_add(o, "queues", json_queues(dev));
 	return o;
 }
@@ -290,6 +326,14 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		       tapqd_control_name(dev->control));
 	else
 		printf("not leased\n");
+	if (dev->created) {
+		char buf[1024];
+		const char *name = user_name(dev->created_by, buf, sizeof(buf));
+
+		printf("  created from template %s by uid %u%s%s%s\n", dev->template_name,
+		       (unsigned int)dev->created_by, name ? " (" : "", name ? name : "",
+		       name ? ")" : "");
+	}
 	if (dev->waiting && dev->leased)
 		printf("  waiting for its holder to resume with the queue fds (queue states "
 		       "unknown)\n");
@@ -816,6 +860,45 @@ static int cmd_reload(const struct ctl_opts *o)
 	return r;
 }
 
+static int cmd_create(const struct ctl_opts *o)
+{
+	struct tapqd_client *c;
+	unsigned int n = 0;
+	int r;
+
+	if (o->queues && (parse_uint(o->queues, TAPQD_MAX_QUEUES, &n) < 0 || n == 0)) {
+		fprintf(stderr, "tapqctl: create: --queues \"%s\" is not a queue count (1-%d)\n",
+			o->queues, TAPQD_MAX_QUEUES);
+		return 1;
+	}
+	if (strlen(o->template_name) >= TAPQD_TEMPLATE_MAX) {
+		fprintf(stderr, "tapqctl: create: a template name has at most %d characters\n",
+			TAPQD_TEMPLATE_MAX - 1);
+		return 1;
+	}
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_create(c, o->device, o->template_name, n);
+	if (r < 0)
+		r = fail(c, "create", r);
+	tapqd_client_free(c);
+	return r;
+}
+
+static int cmd_destroy(const struct ctl_opts *o)
+{
+	struct tapqd_client *c;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_destroy(c, o->device);
+	if (r < 0)
+		r = fail(c, "destroy", r);
+	tapqd_client_free(c);
+	return r;
+}
+
 /* Takes the options of the commands that have them, wherever they stand. */
 static int parse_opts(int argc, char **argv, struct ctl_opts *o, char **positional, int max_pos)
 {
@@ -830,6 +913,10 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o, char **position
 					argv[i]);
 				return -1;
 			}
+		} else if (!strcmp(argv[i], "--template") && i + 1 < argc) {
+			o->template_name = argv[++i];
+		} else if (!strcmp(argv[i], "--queues") && i + 1 < argc) {
+			o->queues = argv[++i];
 		} else if (!strcmp(argv[i], "--token") && i + 1 < argc) {
 			o->token = argv[++i];
 		} else if (!strcmp(argv[i], "--qmp") && i + 1 < argc) {
@@ -922,6 +1009,10 @@ int main(int argc, char **argv)
 		return cmd_release(&o);
 	if (!strcmp(cmd, "reload") && n == 0)
 		return cmd_reload(&o);
+	if (!strcmp(cmd, "create") && n == 1 && o.template_name)
+		return cmd_create(&o);
+	if (!strcmp(cmd, "destroy") && n == 1)
+		return cmd_destroy(&o);
 	if (!strcmp(cmd, "qmp-add") && o.control != TAPQD_CONTROL_CLIENT) {
 		fprintf(stderr, "tapqctl: qmp-add: QEMU cannot acknowledge resizes: client mode only\n");
 		return 1;
