@@ -98,10 +98,44 @@ static const struct {
 	{D "socket = /x\n", 2, "unknown key \"socket\" in [device t0]"},
 	{D "Max_Queues = 2\n", 2, "unknown key \"Max_Queues\" in [device t0]"},
 	{D "max queues = 2\n", 2, "unknown key \"max queues\" in [device t0]"},
-	{"\n[foo]\n", 2, "unknown section \"foo\" (expected [tapqd] or [device NAME])"},
-	{"[Device t0]\n", 1, "unknown section \"Device t0\" (expected [tapqd] or [device NAME])"},
-	{"[devicet0]\n", 1, "unknown section \"devicet0\" (expected [tapqd] or [device NAME])"},
-	{"[]\n", 1, "unknown section \"\" (expected [tapqd] or [device NAME])"},
+	/* templates */
+	{"[template]\n", 1, "[template] needs a name, as in [template vm]"},
+	{"[template vm]\nmax_queues = 2\n", 1,
+	 "[template vm] needs names = GLOB: the names devices created from it may have, as in "
+	 "names = vm-*"},
+	{"[template vm]\nnames = vm-*\n[template vm]\nnames = x*\n", 3,
+	 "duplicate template \"vm\" (first at line 1)"},
+	{"[template vm]\nnames = vm-[ab\n", 2,
+	 "names: \"vm-[ab\" has a \"[\" that is never closed"},
+	{"[template vm]\nnames = vm/*\n", 2,
+	 "names: \"vm/*\" has a character no interface name has"},
+	{"[template vm]\nnames = vm\\\n", 2, "names: \"vm\\\\\" ends with a lone \"\\\""},
+	{"[template vm]\nnames = vm*\nmax_per_user = 0\n", 3,
+	 "max_per_user: \"0\" is out of range 1-65536"},
+	{"[template vm]\nnames = vm*\nmax_per_user = 65537\n", 3,
+	 "max_per_user: \"65537\" is out of range 1-65536"},
+	{"[template vm]\nnames = vm*\nmax_per_user = x\n", 3,
+	 "max_per_user: \"x\" is not a number"},
+	{"[template vm]\nnames = vm*\nfoo = 1\n", 3, "unknown key \"foo\" in [template vm]"},
+	{"[template vm]\nnames = vm*\nmac = 52:54:00:12:34:56\n", 3,
+	 "mac: not in a template: every device created from the template would have the same "
+	 "address"},
+	{"[template vm]\nnames = vm*\nhandoff = name\n", 3,
+	 "handoff: not in a template: a created device is handed over by fd (ACQUIRE)"},
+	{"[template vm]\nnames = vm*\nmax_queues = 300\n", 3,
+	 "max_queues: \"300\" is out of range 1-256"},
+	{"[template vm]\nnames = vm*\nmax_queues = 2\nactive_queues = 3\n", 4,
+	 "active_queues: \"3\" is more than max_queues (2)"},
+	{"[template vm]\nnames = vm*\nallow_users = nosuch\n", 3,
+	 "allow_users: unknown user \"nosuch\""},
+	{"[template vm]\n[tapqd]\nnames = x\n", 3, "unknown key \"names\" in [tapqd]"},
+	{D "names = x*\n", 2, "unknown key \"names\" in [device t0]"},
+	{"[template a-name-of-32-characters-is-longx]\n", 1,
+	 "template name \"a-name-of-32-characters-is-longx\" is too long (at most 31 characters)"},
+	{"\n[foo]\n", 2, "unknown section \"foo\" (expected [tapqd], [device NAME] or [template NAME])"},
+	{"[Device t0]\n", 1, "unknown section \"Device t0\" (expected [tapqd], [device NAME] or [template NAME])"},
+	{"[devicet0]\n", 1, "unknown section \"devicet0\" (expected [tapqd], [device NAME] or [template NAME])"},
+	{"[]\n", 1, "unknown section \"\" (expected [tapqd], [device NAME] or [template NAME])"},
 	{"[device]\n", 1, "[device] needs a name, as in [device tap0]"},
 	{"[device  ]\n", 1, "[device] needs a name, as in [device tap0]"},
 	{"[device a b]\n", 1, "device name \"a b\" is not a valid interface name"},
@@ -345,6 +379,77 @@ static const struct {
 	/* they run on a whole file: a parse error anywhere comes first */
 	{D "offloads = tso4\n[device t1]\nmtu = 1\n", 4, "mtu: \"1\" is out of range 68-65521"},
 };
+
+/* Every device key in a template; the glob decides the names, and formatting reads back. */
+START_TEST(test_templates)
+{
+	static const char text[] = "[template vm]\n"
+				   "names = vm-[0-9]*\n"
+				   "max_queues = 8\n"
+				   "active_queues = 2\n"
+				   "vnet_hdr_size = 10\n"
+				   "offloads = csum tso4\n"
+				   "mtu = 9000\n"
+				   "queue_memory = 8M\n"
+				   "bridge = br0\n"
+				   "owner = 1000\n"
+				   "group = 100\n"
+				   "allow_users = alice, 1001\n"
+				   "allow_groups = kvm\n"
+				   "persist = yes\n"
+				   "backend = echo\n"
+				   "max_per_user = 4\n"
+				   "[template other]\n"
+				   "names = *\n";
+	struct conf *c = malloc(sizeof(*c)), *back = malloc(sizeof(*back));
+	const struct conf_template *t;
+	struct conf_device cd;
+	struct conf_error err;
+	char buf[4096];
+	int n;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(back);
+	expect_ok(text, c);
+	ck_assert_uint_eq(c->n_devices, 0);
+	ck_assert_uint_eq(c->n_templates, 2);
+	t = conf_find_template(c, "vm");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_null(conf_find_template(c, "v"));
+	ck_assert_str_eq(t->names, "vm-[0-9]*");
+	ck_assert_uint_eq(t->max_per_user, 4);
+	ck_assert_uint_eq(conf_find_template(c, "other")->max_per_user, 0);
+	ck_assert_uint_eq(t->dev.max_queues, 8);
+	ck_assert_uint_eq(t->dev.n_allow_users, 2);
+	ck_assert(conf_template_name_matches(t, "vm-1"));
+	ck_assert(conf_template_name_matches(t, "vm-9abc"));
+	ck_assert(!conf_template_name_matches(t, "vm-a"));
+	ck_assert(!conf_template_name_matches(t, "xvm-1"));
+	/* the glob never lets through what is no interface name */
+	ck_assert(!conf_template_name_matches(conf_find_template(c, "other"), "a b"));
+	ck_assert(!conf_template_name_matches(conf_find_template(c, "other"), "a-name-too-long-1"));
+	conf_template_device(t, "vm-1", &cd);
+	ck_assert_str_eq(cd.name, "vm-1");
+	ck_assert_uint_eq(cd.mtu, 9000);
+	/* the config of a created device travels as text: it reads back to the same settings */
+	n = conf_device_format(&cd, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(conf_parse_buffer(buf, (size_t)n, "state", &test_lookup, back, &err), 0);
+	ck_assert_uint_eq(back->n_devices, 1);
+	ck_assert_str_eq(back->devices[0].name, "vm-1");
+#define SAME(f) ck_assert_msg(back->devices[0].f == cd.f, #f)
+	SAME(max_queues); SAME(active_queues); SAME(vnet_hdr); SAME(vnet_hdr_size); SAME(offloads);
+	SAME(mtu); SAME(queue_memory); SAME(txqueuelen); SAME(owner); SAME(group); SAME(persist);
+	SAME(backend); SAME(n_allow_users); SAME(n_allow_groups);
+#undef SAME
+	ck_assert_mem_eq(back->devices[0].allow_users, cd.allow_users,
+			 cd.n_allow_users * sizeof(uid_t));
+	ck_assert_str_eq(back->devices[0].bridge, "br0");
+	ck_assert_int_eq(conf_device_format(&cd, buf, 20), -ENOSPC);
+	free(c);
+	free(back);
+}
+END_TEST
 
 START_TEST(test_errors)
 {
@@ -1358,6 +1463,7 @@ static Suite *conf_suite(void)
 	TCase *files = tcase_create("files");
 
 	tcase_add_loop_test(parse, test_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(parse, test_templates);
 	tcase_add_test(parse, test_defaults);
 	tcase_add_test(parse, test_tapqd_keys);
 	tcase_add_test(parse, test_placement_keys);

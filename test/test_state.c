@@ -23,6 +23,14 @@ static const struct state_lease two[] = {
 #define REC 44
 #define REC0 HDR
 
+/* Bytes of a state of n leases and conf_len bytes of config, no created device. */
+static size_t size_of(size_t n, size_t conf_len)
+{
+	struct state s = {.n_leases = n, .conf_len = conf_len};
+
+	return state_size(&s);
+}
+
 static const char conf_text[] = "[tapqd]\nlog_level = debug\n\n[device tqa]\nmax_queues = 4\n";
 
 static uint8_t *encoded_conf(const struct state_lease *l, size_t n, const char *conf,
@@ -30,7 +38,7 @@ static uint8_t *encoded_conf(const struct state_lease *l, size_t n, const char *
 {
 	struct state s = {.leases = (struct state_lease *)l, .n_leases = n, .generation = GEN,
 			  .conf = (char *)conf, .conf_len = conf_len};
-	uint8_t *buf = malloc(state_size(n, conf_len));
+	uint8_t *buf = malloc(size_of(n, conf_len));
 
 	ck_assert_ptr_nonnull(buf);
 	state_encode(&s, buf);
@@ -59,7 +67,7 @@ START_TEST(test_round_trip)
 	uint8_t *buf = encoded(two, 2);
 	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(2, 0), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(2, 0), &out), 0);
 	ck_assert_uint_eq(out.generation, GEN);
 	assert_leases(&out, two, 2);
 	ck_assert_ptr_null(out.conf);
@@ -77,14 +85,14 @@ START_TEST(test_conf_round_trip)
 	uint8_t *buf = encoded_conf(two, 2, conf_text, sizeof(conf_text) - 1);
 	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(2, sizeof(conf_text) - 1), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(2, sizeof(conf_text) - 1), &out), 0);
 	assert_leases(&out, two, 2);
 	ck_assert_uint_eq(out.conf_len, sizeof(conf_text) - 1);
 	ck_assert_mem_eq(out.conf, conf_text, sizeof(conf_text) - 1);
 	state_free(&out);
 	free(buf);
 	buf = encoded_conf(NULL, 0, odd, sizeof(odd));
-	ck_assert_int_eq(state_decode(buf, state_size(0, sizeof(odd)), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(0, sizeof(odd)), &out), 0);
 	ck_assert_uint_eq(out.n_leases, 0);
 	ck_assert_mem_eq(out.conf, odd, sizeof(odd));
 	state_free(&out);
@@ -101,7 +109,7 @@ START_TEST(test_conf_parses_back)
 	struct state out;
 
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(state_decode(buf, state_size(1, sizeof(conf_text) - 1), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(1, sizeof(conf_text) - 1), &out), 0);
 	ck_assert_int_eq(conf_parse_buffer(out.conf, out.conf_len, "tapqd.conf", NULL, c, &err), 0);
 	ck_assert_uint_eq(c->n_devices, 1);
 	ck_assert_str_eq(c->devices[0].name, "tqa");
@@ -124,17 +132,17 @@ START_TEST(test_conf_bound)
 	ck_assert_ptr_nonnull(big);
 	memset(big, '#', STATE_CONF_MAX + 1);
 	buf = encoded_conf(two, 1, big, STATE_CONF_MAX);
-	ck_assert_int_eq(state_decode(buf, state_size(1, STATE_CONF_MAX), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(1, STATE_CONF_MAX), &out), 0);
 	ck_assert_uint_eq(out.conf_len, STATE_CONF_MAX);
 	state_free(&out);
 	free(buf);
 	buf = encoded_conf(two, 1, big, STATE_CONF_MAX + 1);
-	ck_assert_int_eq(state_decode(buf, state_size(1, STATE_CONF_MAX + 1), &out), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, size_of(1, STATE_CONF_MAX + 1), &out), -EBADMSG);
 	free(buf);
 	/* a length that claims more than is there */
 	buf = encoded_conf(two, 1, big, 10);
 	memcpy(buf + 16, &len, 4);
-	ck_assert_int_eq(state_decode(buf, state_size(1, 10), &out), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, size_of(1, 10), &out), -EBADMSG);
 	free(buf);
 	free(big);
 }
@@ -145,7 +153,7 @@ START_TEST(test_empty)
 	uint8_t *buf = encoded(NULL, 0);
 	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(0, 0), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(0, 0), &out), 0);
 	ck_assert_uint_eq(out.generation, GEN);
 	ck_assert_uint_eq(out.n_leases, 0);
 	ck_assert_ptr_null(out.leases);
@@ -156,7 +164,7 @@ END_TEST
 
 START_TEST(test_truncated_and_trailing)
 {
-	size_t size = state_size(2, 5);
+	size_t size = size_of(2, 5);
 	uint8_t *buf = encoded_conf(two, 2, "x = 1", 5), *big = malloc(size + 1);
 	struct state out;
 
@@ -180,7 +188,8 @@ START_TEST(test_bad_fields)
 	} cases[] = {
 		{0, 'X', -EBADMSG},          /* magic */
 		{4, 1, -EPROTO},             /* version 1, before the generation */
-		{4, 4, -EPROTO},             /* a later version */
+		{4, 5, -EPROTO},             /* a later version */
+		{4, 3, 0},                   /* version 3: the same without created devices */
 		{6, 3, -EBADMSG},            /* count says 3, 2 present */
 		{16, 6, -EBADMSG},           /* config length says 6, 5 present */
 		{20, 1, -EBADMSG},           /* reserved in the header */
@@ -200,8 +209,10 @@ START_TEST(test_bad_fields)
 		int r;
 
 		buf[cases[i].off] = cases[i].val;
-		r = state_decode(buf, state_size(2, 5), &out);
+		r = state_decode(buf, size_of(2, 5), &out);
 		ck_assert_msg(r == cases[i].want, "case %zu: %d", i, r);
+		if (r == 0)
+			state_free(&out);
 		free(buf);
 	}
 }
@@ -215,7 +226,7 @@ START_TEST(test_no_pid)
 
 	l.pid = 0;
 	buf = encoded(&l, 1);
-	ck_assert_int_eq(state_decode(buf, state_size(1, 0), &out), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, size_of(1, 0), &out), -EBADMSG);
 	free(buf);
 }
 END_TEST
@@ -226,7 +237,7 @@ START_TEST(test_duplicate_device)
 	uint8_t *buf = encoded_conf(dup, 2, conf_text, sizeof(conf_text) - 1);
 	struct state out;
 
-	ck_assert_int_eq(state_decode(buf, state_size(2, sizeof(conf_text) - 1), &out), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, size_of(2, sizeof(conf_text) - 1), &out), -EBADMSG);
 	free(buf);
 }
 END_TEST
@@ -235,16 +246,16 @@ END_TEST
 START_TEST(test_generation_zero)
 {
 	struct state s = {.leases = (struct state_lease *)two, .n_leases = 1};
-	uint8_t *buf = malloc(state_size(1, 0));
+	uint8_t *buf = malloc(size_of(1, 0));
 	struct state out = {.generation = 9};
 
 	ck_assert_ptr_nonnull(buf);
 	state_encode(&s, buf);
-	ck_assert_int_eq(state_decode(buf, state_size(1, 0), &out), -EBADMSG);
+	ck_assert_int_eq(state_decode(buf, size_of(1, 0), &out), -EBADMSG);
 	ck_assert_uint_eq(out.generation, 9);
 	s.generation = UINT64_MAX;
 	state_encode(&s, buf);
-	ck_assert_int_eq(state_decode(buf, state_size(1, 0), &out), 0);
+	ck_assert_int_eq(state_decode(buf, size_of(1, 0), &out), 0);
 	ck_assert_uint_eq(out.generation, UINT64_MAX);
 	state_free(&out);
 	free(buf);
@@ -326,6 +337,116 @@ START_TEST(test_garbage)
 }
 END_TEST
 
+static const char created_conf[] = "[device tqvm1]\nmax_queues = 2\nallow_users = 65534\n";
+
+/* A state of two leases, two created devices and a config, as tapqd writes it. */
+static uint8_t *encoded_created(size_t *ret_len)
+{
+	struct state_created c[2] = {
+		{.name = "tqvm1", .template_name = "vm", .creator = 65534, .ifindex = 7,
+		 .conf = (char *)created_conf, .conf_len = sizeof(created_conf) - 1},
+		{.name = "tqvm2", .template_name = "a-template-of-31-characters-xyz", .creator = 0,
+		 .ifindex = 0, .conf = (char *)"[device tqvm2]\n", .conf_len = 15},
+	};
+	struct state s = {.leases = (struct state_lease *)two, .n_leases = 2, .generation = GEN,
+			  .created = c, .n_created = 2, .conf = (char *)conf_text,
+			  .conf_len = sizeof(conf_text) - 1};
+	uint8_t *buf;
+
+	*ret_len = state_size(&s);
+	buf = malloc(*ret_len);
+	ck_assert_ptr_nonnull(buf);
+	state_encode(&s, buf);
+	return buf;
+}
+
+/* Version 4: created devices, with template, creator, ifindex and config, between leases and config. */
+START_TEST(test_created_round_trip)
+{
+	size_t len;
+	uint8_t *buf = encoded_created(&len);
+	struct state out;
+
+	ck_assert_uint_eq(len, HDR + 2 * REC + 2 * 60 + (sizeof(created_conf) - 1) + 15 +
+				       sizeof(conf_text) - 1);
+	ck_assert_int_eq(state_decode(buf, len, &out), 0);
+	assert_leases(&out, two, 2);
+	ck_assert_uint_eq(out.n_created, 2);
+	ck_assert_str_eq(out.created[0].name, "tqvm1");
+	ck_assert_str_eq(out.created[0].template_name, "vm");
+	ck_assert_uint_eq(out.created[0].creator, 65534);
+	ck_assert_int_eq(out.created[0].ifindex, 7);
+	ck_assert_uint_eq(out.created[0].conf_len, sizeof(created_conf) - 1);
+	ck_assert_mem_eq(out.created[0].conf, created_conf, sizeof(created_conf) - 1);
+	ck_assert_str_eq(out.created[1].template_name, "a-template-of-31-characters-xyz");
+	ck_assert_uint_eq(out.created[1].creator, 0);
+	ck_assert_uint_eq(out.conf_len, sizeof(conf_text) - 1);
+	ck_assert_mem_eq(out.conf, conf_text, sizeof(conf_text) - 1);
+	state_free(&out);
+	/* one byte short or long: refused */
+	ck_assert_int_eq(state_decode(buf, len - 1, &out), -EBADMSG);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_created_bad_fields)
+{
+	const size_t c0 = HDR + 2 * REC; /* the first created record */
+	static const struct {
+		size_t off;
+		uint8_t val;
+		int want;
+	} cases[] = {
+		{4, 3, -EBADMSG},          /* version 3 has no created device */
+		{20, 3, -EBADMSG},         /* count says 3, 2 present */
+		{0, 0, -EBADMSG},          /* empty name (off is relative to c0) */
+		{7, 'x', -EBADMSG},        /* bytes after the name's NUL */
+		{16, 0, -EBADMSG},         /* empty template */
+		{20, 'x', -EBADMSG},       /* bytes after the template's NUL */
+		{48, 0xff, 0},             /* creator 255 is a uid like any */
+		{55, 0x80, -EBADMSG},      /* negative ifindex */
+		{56, 0, -EBADMSG},         /* its config length 0 */
+		{59, 0x10, -EBADMSG},      /* its config length past the end */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len, off = cases[i].off + (i >= 2 ? c0 : 0);
+		uint8_t *buf = encoded_created(&len);
+		struct state out;
+		int r;
+
+		buf[off] = cases[i].val;
+		if (i == 1) {
+			buf[off] = 3;
+			buf[off + 1] = 0;
+		}
+		r = state_decode(buf, len, &out);
+		ck_assert_msg(r == cases[i].want, "case %zu: %d", i, r);
+		if (r == 0)
+			state_free(&out);
+		free(buf);
+	}
+}
+END_TEST
+
+/* Version 3, what the tapqd before created devices wrote, is still read. */
+START_TEST(test_version3)
+{
+	uint8_t *buf = encoded_conf(two, 2, conf_text, sizeof(conf_text) - 1);
+	uint16_t v = 3;
+	struct state out;
+
+	memcpy(buf + 4, &v, 2);
+	ck_assert_int_eq(state_decode(buf, size_of(2, sizeof(conf_text) - 1), &out), 0);
+	assert_leases(&out, two, 2);
+	ck_assert_uint_eq(out.n_created, 0);
+	ck_assert_ptr_null(out.created);
+	ck_assert_mem_eq(out.conf, conf_text, sizeof(conf_text) - 1);
+	state_free(&out);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_fdstore_names)
 {
 	char name[FDSTORE_NAME_MAX], dev[TAPQD_NAME_MAX];
@@ -383,6 +504,9 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_version2);
 	tcase_add_test(tc, test_version1);
 	tcase_add_test(tc, test_garbage);
+	tcase_add_test(tc, test_created_round_trip);
+	tcase_add_test(tc, test_created_bad_fields);
+	tcase_add_test(tc, test_version3);
 	tcase_add_test(tc, test_fdstore_names);
 	suite_add_tcase(s, tc);
 	return s;
