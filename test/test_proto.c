@@ -64,9 +64,9 @@ END_TEST
 START_TEST(test_sizes)
 {
 	/* what the header's comment and the README say */
-	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(4), 288);
-	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(256), 12384);
-	ck_assert_uint_eq(TAPQD_LEASE_MSG_SIZE(256), 12408);
+	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(4), 328);
+	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(256), 12424);
+	ck_assert_uint_eq(TAPQD_LEASE_MSG_SIZE(256), 12448);
 	ck_assert_uint_le(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES), TAPQD_MSG_MAX);
 	for (uint16_t t = 0; t < 256; t++) {
 		ssize_t want = tapqd_msg_payload_size(t);
@@ -332,6 +332,9 @@ static void device_fill(struct tapqd_device_info *d, unsigned int n)
 	d->follow = TAPQD_FOLLOW_UP;
 	d->renamed = true;
 	d->create_error = 24;
+	d->created = true;
+	strcpy(d->template_name, "vm");
+	d->created_by = 65534;
 	d->n_queues = n;
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		struct tapqd_queue_info *q = &d->queues[i];
@@ -364,6 +367,9 @@ static void device_assert_eq(const struct tapqd_device_info *a, const struct tap
 	ck_assert_uint_eq(a->tun_flags, b->tun_flags);
 	ck_assert_uint_eq(a->offloads, b->offloads);
 	ck_assert_uint_eq(a->backend, b->backend);
+	ck_assert_int_eq(a->created, b->created);
+	ck_assert_str_eq(a->template_name, b->template_name);
+	ck_assert_uint_eq(a->created_by, b->created_by);
 	ck_assert_uint_eq(a->pending, b->pending);
 	ck_assert_int_eq(a->waiting, b->waiting);
 	ck_assert_uint_eq(a->handoff, b->handoff);
@@ -474,8 +480,8 @@ static void wire_device_at(size_t offset, size_t size, uint64_t want)
 START_TEST(test_device_wire_layout)
 {
 	device_fill(&dev_in, 2);
-	ck_assert_int_eq(tapqd_device_encode(&dev_in, buf, sizeof(buf)), 80 + 2 * 48);
-	wire_device_at(0, 2, 80);  /* info_size */
+	ck_assert_int_eq(tapqd_device_encode(&dev_in, buf, sizeof(buf)), 120 + 2 * 48);
+	wire_device_at(0, 2, 120); /* info_size */
 	wire_device_at(2, 2, 48);  /* queue_info_size */
 	wire_device_at(4, 2, 2);   /* n_queues */
 	wire_device_at(6, 2, 2);   /* max_queues */
@@ -489,8 +495,11 @@ START_TEST(test_device_wire_layout)
 	wire_device_at(60, 2, 300);  /* vcpus */
 	wire_device_at(62, 2, 24);   /* create_error */
 	wire_device_at(72, 8, 0x123456789ull);
-	wire_device_at(80 + 48 + 2, 2, 0); /* queue 1's cpu */
-	wire_device_at(80 + 48 + 8, 8, 1001);
+	ck_assert_str_eq(buf + 80, "vm");  /* template_name */
+	wire_device_at(112, 4, 65534); /* created_by */
+	wire_device_at(116, 1, 1);     /* created */
+	wire_device_at(120 + 48 + 2, 2, 0); /* queue 1's cpu */
+	wire_device_at(120 + 48 + 8, 8, 1001);
 }
 END_TEST
 
@@ -570,6 +579,61 @@ START_TEST(test_older_peer_skips_newer_fields)
 }
 END_TEST
 
+/* A daemon of before created devices writes 80 bytes of device: read, nothing created. */
+START_TEST(test_device_of_older_daemon)
+{
+	uint16_t old = 80;
+	ssize_t len;
+
+	device_fill(&dev_in, 2);
+	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
+	ck_assert_int_eq(len, 120 + 2 * 48);
+	/* its queues right after its 80 bytes */
+	memmove(buf + 80, buf + 120, 2 * 48);
+	memcpy(buf, &old, 2);
+	ck_assert_int_eq(tapqd_device_decode(buf, 80 + 2 * 48, &dev_out), 0);
+	ck_assert(!dev_out.created);
+	ck_assert_str_eq(dev_out.template_name, "");
+	ck_assert_uint_eq(dev_out.created_by, 0);
+	ck_assert_str_eq(dev_out.name, dev_in.name);
+	ck_assert_uint_eq(dev_out.queues[1].rx_packets, dev_in.queues[1].rx_packets);
+	ck_assert_int_eq(tapqd_device_decode(buf, 79, &dev_out), -EBADMSG);
+}
+END_TEST
+
+/* CREATE and DESTROY: their sizes, and a CREATE with unknown bytes past its struct refused. */
+START_TEST(test_create_destroy)
+{
+	struct tapqd_create c = {.name = "tqvm1", .template_name = "vm", .max_queues = 4};
+	uint8_t longer[sizeof(c) + 8] = {0};
+	struct tapqd_hdr h;
+	const void *p;
+	size_t m;
+
+	ck_assert_int_eq(tapqd_msg_payload_size(TAPQD_CREATE), 56);
+	ck_assert_int_eq(tapqd_msg_payload_size(TAPQD_DESTROY), 16);
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_CREATE, 7, &c, sizeof(c));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
+	ck_assert_uint_eq(h.type, TAPQD_CREATE);
+	ck_assert_mem_eq(p, &c, sizeof(c));
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_CREATE, 7, &c, sizeof(c) - 1);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), -EBADMSG);
+	memcpy(longer, &c, sizeof(c));
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_CREATE, 7, longer, sizeof(longer));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
+	longer[sizeof(c) + 3] = 1;
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_CREATE, 7, longer, sizeof(longer));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), -EOPNOTSUPP);
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_DESTROY, 8, "tqvm1", 16);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
+	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_QUOTA), "quota");
+	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_HOST_LIMIT), "host_limit");
+	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_BAD_NAME), "bad_name");
+	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_BAD_TEMPLATE), "bad_template");
+	ck_assert_ptr_null(tapqd_refusal_name(TAPQD_REFUSAL_COUNT));
+}
+END_TEST
+
 START_TEST(test_malformed_devices)
 {
 	struct tapqd_wire_device w;
@@ -582,7 +646,7 @@ START_TEST(test_malformed_devices)
 #define BAD(field, value)                                                                          \
 	MALFORMED(w, field, value, tapqd_device_decode(buf, (size_t)len, &dev_out))
 	BAD(info_size, 79); /* shorter than version 2's */
-	BAD(info_size, 81); /* the queues then run past the end */
+	BAD(info_size, 121); /* the queues then run past the end */
 	BAD(queue_info_size, 47);
 	BAD(queue_info_size, 49);
 	BAD(n_queues, 5);
@@ -753,6 +817,8 @@ static Suite *proto_suite(void)
 	tcase_add_test(td, test_device_wire_layout);
 	tcase_add_test(td, test_older_peer_skips_newer_fields);
 	tcase_add_test(td, test_malformed_devices);
+	tcase_add_test(td, test_device_of_older_daemon);
+	tcase_add_test(td, test_create_destroy);
 	tcase_add_test(td, test_malformed_leases);
 	tcase_add_test(td, test_events);
 	tcase_add_test(td, test_daemon_info);
