@@ -66,6 +66,7 @@ struct conf_parser {
 	struct conf_template *tmpl; /* in CONF_SECTION_TEMPLATE */
 	unsigned int tapqd_line;
 	unsigned int key_line[CONF_KEYS]; /* where each key of the current section was set */
+	size_t devices_cap; /* room in c->devices */
 	const struct conf_key *last_key;
 	unsigned int list_entries; /* entries given so far for last_key */
 	bool list_none;            /* offloads = none was among them */
@@ -915,6 +916,13 @@ static void conf_device_init(struct conf_device *dev, const char *name, unsigned
 	dev->queue_memory = CONF_QUEUE_MEMORY_DEFAULT;
 }
 
+void conf_free(struct conf *c)
+{
+	free(c->devices);
+	c->devices = NULL;
+	c->n_devices = 0;
+}
+
 void conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -979,16 +987,17 @@ static int conf_device_header(struct conf_parser *p, const char *name)
 		conf_fail(p, "device name %s is not a valid interface name", conf_quote(&q, name));
 		return -1;
 	}
-	for (size_t i = 0; i < c->n_devices; i++) {
-		if (!strcmp(c->devices[i].name, name)) {
-			conf_fail(p, "duplicate device %s (first at line %u)", conf_quote(&q, name),
-				  c->devices[i].line);
+	/* duplicates are conf_validate()'s, which sorts: a file of thousands stays linear-ish */
+	if (c->n_devices == p->devices_cap) {
+		size_t cap = p->devices_cap ? p->devices_cap * 2 : 16;
+		struct conf_device *more = reallocarray(c->devices, cap, sizeof(*more));
+
+		if (!more) {
+			conf_fail(p, "out of memory for %zu devices", cap);
 			return -1;
 		}
-	}
-	if (c->n_devices == CONF_MAX_DEVICES) {
-		conf_fail(p, "too many devices (at most %d)", CONF_MAX_DEVICES);
-		return -1;
+		c->devices = more;
+		p->devices_cap = cap;
 	}
 	conf_device_init(&c->devices[c->n_devices], name, p->line);
 	conf_enter(p, CONF_SECTION_DEVICE, &c->devices[c->n_devices]);
@@ -1278,19 +1287,20 @@ int conf_parse_buffer(const char *buf, size_t len, const char *file, const struc
 	conf_error_reset(err, file);
 	conf_init(c);
 	r = ini_parse_stream(conf_read_line, &p, conf_handle, &p);
-	if (p.failed)
-		return -EINVAL;
-	if (r < 0) {
+	if (!p.failed && r < 0) {
 		conf_format(err->msg, sizeof(err->msg), "out of memory");
+		conf_free(c);
 		return -ENOMEM;
 	}
-	if (r > 0) {
+	if (!p.failed && r > 0) {
 		/* the reader sorts every line as inih does, so this is a safety net */
 		p.line = (unsigned int)r;
 		conf_fail(&p, "syntax error");
-		return -EINVAL;
 	}
-	return conf_validate(c, file, err);
+	r = p.failed ? -EINVAL : conf_validate(c, file, err);
+	if (r < 0)
+		conf_free(c);
+	return r;
 }
 
 /* What a file that is not a regular one is, for the message that refuses it. */
@@ -1412,7 +1422,7 @@ int conf_load_file(const char *path, const struct conf_lookup *lk, struct conf *
 
 const struct conf_device *conf_find_device(const struct conf *c, const char *name)
 {
-	for (size_t i = 0; i < c->n_devices && i < CONF_MAX_DEVICES; i++)
+	for (size_t i = 0; i < c->n_devices; i++)
 		if (!strncmp(c->devices[i].name, name, CONF_NAME_MAX))
 			return &c->devices[i];
 	return NULL;

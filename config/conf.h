@@ -10,7 +10,11 @@
 
 #define CONF_NAME_MAX 16     /* IFNAMSIZ: names are at most 15 characters */
 #define CONF_MAX_QUEUES 256  /* the kernel's MAX_TAP_QUEUES */
-#define CONF_MAX_DEVICES 64  /* devices declared in one file */
+/*
+ * The devices of 256 queues tapqd.service's FileDescriptorStoreMax is sized
+ * for: not a cap, a config may declare as many devices as the host takes.
+ */
+#define CONF_STORE_SIZED_DEVICES 64
 #define CONF_MAX_ACL 32      /* entries in one allow_users or allow_groups list */
 #define CONF_LINE_MAX 198    /* inih reads lines into a 200-byte buffer (newline, NUL) */
 #define CONF_ACTIVE_ALL 0    /* active_queues = all */
@@ -163,8 +167,12 @@ struct conf {
 	unsigned int max_connections_line;
 	unsigned int max_connections_per_uid_line;
 	uint64_t client_output_max;     /* bytes queued for one connection before it is dropped */
+	/*
+	 * malloc'ed, as many as the file declares: conf_free(). A copy of the
+	 * struct shares them, and only one of the two is freed.
+	 */
 	size_t n_devices;
-	struct conf_device devices[CONF_MAX_DEVICES];
+	struct conf_device *devices;
 	size_t n_templates;
 	struct conf_template templates[CONF_MAX_TEMPLATES];
 };
@@ -190,11 +198,15 @@ extern const struct conf_lookup conf_lookup_system;
 
 /* Fills every field with its documented default and no devices. */
 void conf_init(struct conf *c);
+/* Frees the devices of c, which then has none. */
+void conf_free(struct conf *c);
 
 /*
  * Parses an in-memory config (not NUL-terminated, may contain anything).
- * lk may be NULL for conf_lookup_system.
- * Return: 0, or -EINVAL (-ENOMEM) with err filled; c is then unspecified.
+ * lk may be NULL for conf_lookup_system. c is overwritten: free what it had
+ * first (conf_free()).
+ * Return: 0, or -EINVAL (-ENOMEM) with err filled; c then has no devices
+ * and is otherwise unspecified.
  */
 int conf_parse_buffer(const char *buf, size_t len, const char *file, const struct conf_lookup *lk,
 		      struct conf *c, struct conf_error *err);

@@ -434,13 +434,16 @@ int reload_plan(const struct conf *old, const struct conf *next, const struct pl
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (next->n_devices > CONF_MAX_DEVICES)
-		return -EINVAL;
 	ret->globals = plan_globals(old, next);
+	ret->create = calloc(next->n_devices ? next->n_devices : 1, sizeof(*ret->create));
+	if (!ret->create)
+		return -ENOMEM;
 	if (n) {
 		ret->devs = calloc(n, sizeof(*ret->devs));
-		if (!ret->devs)
+		if (!ret->devs) {
+			reload_plan_free(ret);
 			return -ENOMEM;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_device *run = devs[i].running;
@@ -467,7 +470,9 @@ int reload_plan(const struct conf *old, const struct conf *next, const struct pl
 void reload_plan_free(struct reload_plan *plan)
 {
 	free(plan->devs);
+	free(plan->create);
 	plan->devs = NULL;
+	plan->create = NULL;
 	plan->n_devs = 0;
 	plan->n_create = 0;
 }

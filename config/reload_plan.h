@@ -175,7 +175,7 @@ struct reload_plan {
 	 * Created after the actions, in next's order: its devices no device
 	 * runs as, and those PLAN_RECREATE deletes.
 	 */
-	const struct conf_device *create[CONF_MAX_DEVICES];
+	const struct conf_device **create; /* malloc'ed, room for every device of next */
 	size_t n_create;
 	unsigned int globals; /* enum plan_global */
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -207,30 +208,80 @@ static void conf_check_keys(struct conf_check *v, const struct conf_device *dev)
 static void conf_check_device(struct conf_check *v, const struct conf *c, size_t i)
 {
 	const struct conf_device *dev = &c->devices[i];
-	unsigned int line = dev->line;
 
 	if (!conf_ifname_valid(dev->name)) {
 		/* not printed: it may be anything, even unterminated */
-		conf_check_fail(v, line, "device %zu has an invalid name", i + 1);
+		conf_check_fail(v, dev->line, "device %zu has an invalid name", i + 1);
 		return;
 	}
-	for (size_t j = 0; j < i; j++) {
-		if (!strncmp(c->devices[j].name, dev->name, CONF_NAME_MAX)) {
-			conf_check_fail(v, line, "duplicate device \"%s\" (first at line %u)",
-					dev->name, c->devices[j].line);
-			return;
-		}
-		if (dev->has_mac && c->devices[j].has_mac &&
-		    !memcmp(c->devices[j].mac, dev->mac, sizeof(dev->mac))) {
-			const uint8_t *m = dev->mac;
-
-			conf_check_fail(v, dev->mac_line ? dev->mac_line : line,
-					"mac: \"%02x:%02x:%02x:%02x:%02x:%02x\" is already the "
-					"address of device \"%s\"",
-					m[0], m[1], m[2], m[3], m[4], m[5], c->devices[j].name);
-		}
-	}
 	conf_check_keys(v, dev);
+}
+
+/* In file order when equal: the array's order. */
+static int conf_cmp_order(const struct conf_device *x, const struct conf_device *y)
+{
+	return (x > y) - (x < y);
+}
+
+static int conf_cmp_name(const void *a, const void *b)
+{
+	const struct conf_device *x = *(const struct conf_device *const *)a;
+	const struct conf_device *y = *(const struct conf_device *const *)b;
+	int r = strncmp(x->name, y->name, CONF_NAME_MAX);
+
+	return r ? r : conf_cmp_order(x, y);
+}
+
+static int conf_cmp_mac(const void *a, const void *b)
+{
+	const struct conf_device *x = *(const struct conf_device *const *)a;
+	const struct conf_device *y = *(const struct conf_device *const *)b;
+	int r = memcmp(x->mac, y->mac, sizeof(x->mac));
+
+	return r ? r : conf_cmp_order(x, y);
+}
+
+/*
+ * Names and addresses that two devices share, found by sorting: thousands
+ * of devices take n log n comparisons, not n squared. Each later one is
+ * named with where the first one is.
+ */
+static int conf_check_unique(struct conf_check *v, const struct conf *c)
+{
+	const struct conf_device **by = calloc(c->n_devices ? c->n_devices : 1, sizeof(*by));
+	size_t n = 0;
+
+	if (!by)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_devices; i++)
+		by[i] = &c->devices[i];
+	qsort(by, c->n_devices, sizeof(*by), conf_cmp_name);
+	for (size_t i = 1, first = 0; i < c->n_devices; i++) {
+		if (strncmp(by[i]->name, by[first]->name, CONF_NAME_MAX)) {
+			first = i;
+			continue;
+		}
+		conf_check_fail(v, by[i]->line, "duplicate device \"%.*s\" (first at line %u)",
+				CONF_NAME_MAX, by[i]->name, by[first]->line);
+	}
+	for (size_t i = 0; i < c->n_devices; i++)
+		if (c->devices[i].has_mac)
+			by[n++] = &c->devices[i];
+	qsort(by, n, sizeof(*by), conf_cmp_mac);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		const uint8_t *m = by[i]->mac;
+
+		if (memcmp(m, by[first]->mac, sizeof(by[i]->mac))) {
+			first = i;
+			continue;
+		}
+		conf_check_fail(v, by[i]->mac_line ? by[i]->mac_line : by[i]->line,
+				"mac: \"%02x:%02x:%02x:%02x:%02x:%02x\" is already the address of "
+				"device \"%.*s\"",
+				m[0], m[1], m[2], m[3], m[4], m[5], CONF_NAME_MAX, by[first]->name);
+	}
+	free(by);
+	return 0;
 }
 
 static void conf_check_template(struct conf_check *v, const struct conf *c, size_t i)
@@ -294,12 +345,13 @@ int conf_validate(const struct conf *c, const char *file, struct conf_error *err
 				"max_connections_per_uid: %u is more than max_connections (%u), "
 				"which caps every user together",
 				c->max_connections_per_uid, c->max_connections);
-	if (n > CONF_MAX_DEVICES) {
-		conf_check_fail(&v, 0, "too many devices (at most %d)", CONF_MAX_DEVICES);
-		n = CONF_MAX_DEVICES;
-	}
 	for (size_t i = 0; i < n; i++)
 		conf_check_device(&v, c, i);
+	if (conf_check_unique(&v, c) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		err->line = 0;
+		return -ENOMEM;
+	}
 	if (c->n_templates > CONF_MAX_TEMPLATES)
 		conf_check_fail(&v, 0, "too many templates (at most %d)", CONF_MAX_TEMPLATES);
 	for (size_t i = 0; i < c->n_templates && i < CONF_MAX_TEMPLATES; i++)

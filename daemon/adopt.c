@@ -464,6 +464,7 @@ int adopt_created_conf(const struct state_created *c, struct conf_device *ret, c
 	}
 	if (r < 0) {
 		conf_error_format(&err, what, what_size);
+		conf_free(cf);
 		free(cf);
 		return r;
 	}
@@ -471,6 +472,7 @@ int adopt_created_conf(const struct state_created *c, struct conf_device *ret, c
 	snprintf(ret->template_name, sizeof(ret->template_name), "%s", c->template_name);
 	ret->has_creator = true;
 	ret->creator = c->creator;
+	conf_free(cf);
 	free(cf);
 	return 0;
 }

@@ -68,6 +68,29 @@ static void main_raise_nofile(struct tapqd *d)
 			 strerror(errno));
 }
 
+/*
+ * tapqd has no cap of its own on devices: the fd limit is the first of the
+ * host's a big config meets, and better said at start than as one device
+ * after another failing. The few fds beyond the devices' are tapqd's own
+ * (sockets, netlink, the event loop) and a first client or two.
+ */
+#define MAIN_OWN_FDS 64
+
+static void main_check_nofile(struct tapqd *d)
+{
+	size_t need = fdlimit_conf_need(&d->conf) + MAIN_OWN_FDS;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur)
+		return;
+	main_die(d, "%s: its %zu devices need %zu file descriptors (their queues, a holder "
+		    "each, %d of tapqd's own), and the fd limit is %llu: raise it (LimitNOFILE= of "
+		    "tapqd.service, ulimit -n) or declare fewer devices",
+		 d->conf_path, d->conf.n_devices, need, MAIN_OWN_FDS,
+		 (unsigned long long)rl.rlim_cur);
+}
+
 /* daemon() moves to /: a reload must still find a file named relative to where tapqd started. */
 static void main_absolute_conf_path(struct tapqd *d, char *buf, size_t size)
 {
@@ -220,6 +243,7 @@ int main(int argc, char **argv)
 		printf("%s: configuration OK, %zu device%s\n", d->conf_path, d->conf.n_devices,
 		       d->conf.n_devices == 1 ? "" : "s");
 		free(text);
+		conf_free(&d->conf);
 		free(d);
 		return 0;
 	}
@@ -243,6 +267,7 @@ int main(int argc, char **argv)
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		main_die(d, "ignoring SIGPIPE: %s", strerror(errno));
 	main_raise_nofile(d);
+	main_check_nofile(d);
 	d->base = event_base_new();
 	/* two priorities: the monitor's events run before the clients' (monitor.c) */
 	if (!d->base || event_base_priority_init(d->base, 2) < 0)
@@ -301,6 +326,7 @@ int main(int argc, char **argv)
 	event_base_dispatch(d->base);
 	main_stop(d);
 	log_info(d, "stopped");
+	conf_free(&d->conf);
 	free(d);
 	return 0;
 }

@@ -277,6 +277,7 @@ out:
 int reload_run(struct tapqd *d)
 {
 	struct conf *next = malloc(sizeof(*next)), *prev = malloc(sizeof(*prev));
+	struct conf *drop = NULL; /* whose devices are freed at the end: next's, or once taken, prev's */
 	struct conf_error err;
 	char *text = NULL;
 	size_t len = 0;
@@ -289,6 +290,8 @@ int reload_run(struct tapqd *d)
 		snprintf(d->conf_error, sizeof(d->conf_error), "%s: out of memory", d->conf_path);
 		goto refused;
 	}
+	conf_init(next);
+	drop = next;
 	r = conf_load_file_text(d->conf_path, &conf_lookup_system, next, &err, &text, &len);
 	if (r < 0) {
 		conf_error_format(&err, d->conf_error, sizeof(d->conf_error));
@@ -300,6 +303,7 @@ int reload_run(struct tapqd *d)
 	r = reload_adopt(d, next, prev);
 	if (r < 0)
 		goto refused;
+	drop = prev;
 	d->conf_error[0] = '\0';
 	statefile_keep_conf(d, text, len);
 	text = NULL;
@@ -314,6 +318,8 @@ int reload_run(struct tapqd *d)
 refused:
 	log_err(d, "reload refused, the previous configuration stays: %s", d->conf_error);
 out:
+	if (drop)
+		conf_free(drop);
 	free(text);
 	free(next);
 	free(prev);

@@ -54,9 +54,29 @@ static int test_group(const char *name, gid_t *ret)
 
 static const struct conf_lookup test_lookup = {test_user, test_group};
 
+/*
+ * The devices of every config a test parsed: the structs live on the test's
+ * stack, the devices on the heap, freed once the test is over.
+ */
+static struct conf_device *parsed[64];
+static size_t n_parsed;
+
+static void free_parsed(void)
+{
+	for (size_t i = 0; i < n_parsed; i++)
+		free(parsed[i]);
+	n_parsed = 0;
+}
+
 static int parse_len(const char *text, size_t len, struct conf *c, struct conf_error *err)
 {
-	return conf_parse_buffer(text, len, "t.conf", &test_lookup, c, err);
+	int r = conf_parse_buffer(text, len, "t.conf", &test_lookup, c, err);
+
+	if (r == 0 && c->devices) {
+		ck_assert_uint_lt(n_parsed, sizeof(parsed) / sizeof(parsed[0]));
+		parsed[n_parsed++] = c->devices;
+	}
+	return r;
 }
 
 static void expect_ok(const char *text, struct conf *c)
@@ -446,6 +466,7 @@ START_TEST(test_templates)
 			 cd.n_allow_users * sizeof(uid_t));
 	ck_assert_str_eq(back->devices[0].bridge, "br0");
 	ck_assert_int_eq(conf_device_format(&cd, buf, 20), -ENOSPC);
+	conf_free(back);
 	free(c);
 	free(back);
 }
@@ -985,21 +1006,28 @@ START_TEST(test_nul_bytes)
 }
 END_TEST
 
+/* No cap on devices: 5000 of them, with addresses; a duplicate anywhere is named. */
 START_TEST(test_many_devices)
 {
-	char *text = malloc(32 * (CONF_MAX_DEVICES + 1));
+	enum { N = 5000 };
+	char *text = malloc(64 * (N + 2));
 	struct conf c;
 	size_t o = 0;
 
 	ck_assert_ptr_nonnull(text);
-	for (int i = 0; i < CONF_MAX_DEVICES; i++)
-		o += (size_t)sprintf(text + o, "[device tap%d]\n", i);
+	for (int i = 0; i < N; i++)
+		o += (size_t)sprintf(text + o, "[device tap%d]\nmac = 52:54:00:00:%02x:%02x\n", i,
+				     i >> 8, i & 0xff);
 	expect_ok(text, &c);
-	ck_assert_uint_eq(c.n_devices, CONF_MAX_DEVICES);
-	ck_assert_str_eq(c.devices[CONF_MAX_DEVICES - 1].name, "tap63");
-	ck_assert_uint_eq(c.devices[CONF_MAX_DEVICES - 1].line, CONF_MAX_DEVICES);
-	sprintf(text + o, "# one more\n[device tap%d]\n", CONF_MAX_DEVICES);
-	expect_error(text, CONF_MAX_DEVICES + 2, "too many devices (at most 64)");
+	ck_assert_uint_eq(c.n_devices, N);
+	ck_assert_str_eq(c.devices[N - 1].name, "tap4999");
+	ck_assert_uint_eq(c.devices[N - 1].line, 2 * N - 1);
+	ck_assert_ptr_eq(conf_find_device(&c, "tap4321"), &c.devices[4321]);
+	sprintf(text + o, "# one more\n[device tap17]\n");
+	expect_error(text, 2 * N + 2, "duplicate device \"tap17\" (first at line 35)");
+	sprintf(text + o, "[device tapx]\nmac = 52:54:00:00:01:00\n");
+	expect_error(text, 2 * N + 2,
+		     "mac: \"52:54:00:00:01:00\" is already the address of device \"tap256\"");
 	free(text);
 }
 END_TEST
@@ -1022,9 +1050,10 @@ START_TEST(test_validate)
 {
 	struct conf_error err;
 	struct conf c;
-	struct conf_device *d = &c.devices[0];
+	struct conf_device *d;
 
 	expect_ok(D "max_queues = 4\n", &c);
+	d = &c.devices[0];
 	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), 0);
 
 	d->active_queues = 5;
@@ -1140,17 +1169,21 @@ START_TEST(test_validate)
 	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
 	ck_assert_str_eq(err.msg, "log_level: 9 is not a log level");
 	conf_init(&c);
-	c.n_devices = CONF_MAX_DEVICES + 1;
-	for (size_t i = 0; i < CONF_MAX_DEVICES; i++) {
-		snprintf(c.devices[i].name, sizeof(c.devices[i].name), "t%zu", i);
+	c.devices = calloc(3, sizeof(*c.devices));
+	ck_assert_ptr_nonnull(c.devices);
+	c.n_devices = 3;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(c.devices[i].name, sizeof(c.devices[i].name), "t%zu", i % 2);
 		c.devices[i].max_queues = 1;
 		c.devices[i].vnet_hdr_size = 12;
 		c.devices[i].line = (unsigned int)i + 1;
 	}
 	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), -EINVAL);
-	ck_assert_str_eq(err.msg, "too many devices (at most 64)");
-	c.n_devices = CONF_MAX_DEVICES;
+	ck_assert_str_eq(err.msg, "duplicate device \"t0\" (first at line 1)");
+	ck_assert_uint_eq(err.line, 3);
+	c.n_devices = 2;
 	ck_assert_int_eq(conf_validate(&c, "v.conf", &err), 0);
+	conf_free(&c);
 }
 END_TEST
 
@@ -1322,11 +1355,13 @@ START_TEST(test_load_file)
 	write_file(path, D "max_queues = 4\n", strlen(D "max_queues = 4\n"));
 	ck_assert_int_eq(conf_load_file(path, &test_lookup, &c, &err), 0);
 	ck_assert_uint_eq(c.devices[0].max_queues, 4);
+	conf_free(&c);
 
 	/* the text that loaded, for the state a restart comes up on; none when it does not load */
 	ck_assert_int_eq(conf_load_file_text(path, &test_lookup, &c, &err, &text, &len), 0);
 	ck_assert_uint_eq(len, strlen(D "max_queues = 4\n"));
 	ck_assert_mem_eq(text, D "max_queues = 4\n", len);
+	conf_free(&c);
 	free(text);
 	text = NULL;
 
@@ -1345,6 +1380,7 @@ START_TEST(test_load_file)
 	write_file(path, big, 1024 * 1024);
 	ck_assert_int_eq(conf_load_file(path, &test_lookup, &c, &err), 0);
 	ck_assert_uint_eq(c.n_devices, 1);
+	conf_free(&c);
 	write_file(path, big, 1024 * 1024 + 1);
 	ck_assert_int_eq(conf_load_file(path, &test_lookup, &c, &err), -EFBIG);
 	ck_assert_str_eq(err.msg, "file is larger than 1048576 bytes (1 MiB)");
@@ -1415,6 +1451,7 @@ START_TEST(test_example)
 	ck_assert_uint_eq(c.devices[0].active_queues, CONF_ACTIVE_ALL);
 	ck_assert(!c.has_socket_group && !c.devices[0].has_owner && !c.devices[0].has_mac);
 	ck_assert_str_eq(c.devices[0].bridge, "");
+	conf_free(&c);
 }
 END_TEST
 
@@ -1481,6 +1518,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(parse, test_long_lines);
 	tcase_add_test(parse, test_nul_bytes);
 	tcase_add_test(parse, test_many_devices);
+	tcase_add_checked_fixture(parse, NULL, free_parsed);
 	suite_add_tcase(s, parse);
 
 	tcase_add_test(api, test_conf_init);
@@ -1491,11 +1529,13 @@ static Suite *conf_suite(void)
 	tcase_add_test(api, test_error_redact_configs);
 	tcase_add_test(api, test_helpers);
 	tcase_add_test(api, test_lookup_system);
+	tcase_add_checked_fixture(api, NULL, free_parsed);
 	suite_add_tcase(s, api);
 
 	tcase_add_test(files, test_load_file);
 	tcase_add_test(files, test_example);
 	tcase_add_test(files, test_bad_configs);
+	tcase_add_checked_fixture(files, NULL, free_parsed);
 	suite_add_tcase(s, files);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_run.h"
@@ -191,19 +192,22 @@ START_TEST(test_conf_need)
 
 	memset(&c, 0, sizeof(c));
 	ck_assert_uint_eq(fdlimit_conf_need(&c), 2);
+	c.devices = calloc(CONF_STORE_SIZED_DEVICES, sizeof(*c.devices));
+	ck_assert_ptr_nonnull(c.devices);
 	c.n_devices = 3;
 	c.devices[0].max_queues = 4;
 	c.devices[1].max_queues = 256;
 	c.devices[2].max_queues = 8;
 	c.devices[2].handoff = CONF_HANDOFF_NAME; /* no queue fd, at most a holder */
 	ck_assert_uint_eq(fdlimit_conf_need(&c), (4 + 1) + (256 + 1) + 1 + 2);
-	c.n_devices = CONF_MAX_DEVICES;
-	for (size_t i = 0; i < CONF_MAX_DEVICES; i++) {
+	c.n_devices = CONF_STORE_SIZED_DEVICES;
+	for (size_t i = 0; i < CONF_STORE_SIZED_DEVICES; i++) {
 		c.devices[i].max_queues = CONF_MAX_QUEUES;
 		c.devices[i].handoff = CONF_HANDOFF_FD;
 	}
 	/* the worst case units/tapqd.service provides for */
 	ck_assert_uint_eq(fdlimit_conf_need(&c), 16450);
+	conf_free(&c);
 }
 END_TEST
 

@@ -116,6 +116,7 @@ START_TEST(test_conf_parses_back)
 	ck_assert_uint_eq(c->devices[0].max_queues, 4);
 	ck_assert_int_eq(c->log_level, CONF_LOG_DEBUG);
 	state_free(&out);
+	conf_free(c);
 	free(c);
 	free(buf);
 }
