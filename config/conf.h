@@ -28,7 +28,7 @@
 /*
  * Replies and events queued for one connection, in bytes. 1M holds the
  * largest answer to one request whole, STATUS of 64 devices of 256 queues
- * (64 x 12,384 bytes), with nothing read; 100 connections that never read
+ * (64 x 12,424 bytes), with nothing read; 100 connections that never read
  * hold 100M at most.
  */
 #define CONF_CLIENT_OUTPUT_DEFAULT (1u << 20)

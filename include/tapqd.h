@@ -38,13 +38,14 @@
  * know. The device of DEVICE and LEASE is sized by its queues, not by
  * TAPQD_MAX_QUEUES:
  *
- *   DEVICE  struct tapqd_wire_device  (info_size bytes, 80 in versions 2 and 3)
+ *   DEVICE  struct tapqd_wire_device  (info_size bytes: 80 in versions 2 and 3,
+ *           120 from a daemon that knows CREATE)
  *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 48)
  *   LEASE   struct tapqd_wire_lease  (lease_size bytes, 24), then a DEVICE payload
  *
  * n_queues is max_queues, or more slots for a device handed off by name
- * (see handoff). With the 16-byte header, DEVICE is 288 bytes for 4 queues and
- * 12,384 for 256; LEASE is 24 more. libtapqd decodes them into struct
+ * (see handoff). With the 16-byte header, DEVICE is 328 bytes for 4 queues and
+ * 12,424 for 256; LEASE is 24 more. libtapqd decodes them into struct
  * tapqd_device_info, which has room for every queue (tapqd_device_decode()).
  *
  * Requests (client -> daemon) and what answers them, in order:
