@@ -605,6 +605,7 @@ END_TEST
 START_TEST(test_create_destroy)
 {
 	struct tapqd_create c = {.name = "tqvm1", .template_name = "vm", .max_queues = 4};
+	struct tapqd_name destroy = {.name = "tqvm1"};
 	uint8_t longer[sizeof(c) + 8] = {0};
 	struct tapqd_hdr h;
 	const void *p;
@@ -624,7 +625,7 @@ START_TEST(test_create_destroy)
 	longer[sizeof(c) + 3] = 1;
 	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_CREATE, 7, longer, sizeof(longer));
 	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), -EOPNOTSUPP);
-	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_DESTROY, 8, "tqvm1", 16);
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_DESTROY, 8, &destroy, sizeof(destroy));
 	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
 	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_QUOTA), "quota");
 	ck_assert_str_eq(tapqd_refusal_name(TAPQD_REFUSAL_HOST_LIMIT), "host_limit");

@@ -80,6 +80,8 @@ static void decode_payload(uint16_t type, const void *p, size_t len)
 	case TAPQD_HANDOVER:
 	case TAPQD_RESIZE:
 	case TAPQD_RESIZE_ACK:
+	case TAPQD_CREATE:
+	case TAPQD_DESTROY:
 		/* every request but HELLO and RELOAD names a device first */
 		if (tapqd_name_valid(p, TAPQD_NAME_MAX) &&
 		    (!memchr(p, '\0', TAPQD_NAME_MAX) || !((const char *)p)[0]))
