@@ -135,25 +135,4 @@ assert_eq "tqk2 and tqr2 come back from the fd store, same ifindexes" \
 assert_match "re-adopted from the store" 'tqr2: re-adopted from the fd store' "$(cat "$DLOG")"
 stop_daemon
 
-# no cap on declared devices: 1000 in one config come up (a functional check: bench/ times it)
-BIG=$TQ_TMP/big.conf
-{
-	printf '[tapqd]\nsocket_mode = 0666\n\n'
-	i=0
-	while [ "$i" -lt 1000 ]; do
-		printf '[device tqm%d]\n' "$i"
-		i=$((i + 1))
-	done
-} >"$BIG"
-assert_ok "tapqd -t takes 1000 devices" "$TAPQD" -t -c "$BIG"
-start_daemon "$BIG" || finish
-assert_eq "status lists 1000 devices" 1000 "$(jget "$(tq status --json)" '.devices | length')"
-assert_ok "the last one exists" link_exists tqm999
-# SIGTERM would delete them one by one: the namespace takes them all at the end
-kill -KILL "$DPID"
-poll_until 100 0.1 pid_dead "$DPID"
-wait "$DPID" 2>/dev/null
-untrack "$DPID"
-check_daemon_log
-DPID=""
 finish
