@@ -63,6 +63,13 @@ struct device *model_find_retrying(struct tapqd *d, const char *name)
 	return device_find_in(&d->retrying, name);
 }
 
+struct device *model_find_any(struct tapqd *d, const char *name)
+{
+	struct device *dev = device_find(d, name);
+
+	return dev ? dev : model_find_retrying(d, name);
+}
+
 static void model_retry_free(struct tapqd *d, struct device *dev)
 {
 	TAILQ_REMOVE(&d->retrying, dev, entry);

@@ -67,6 +67,8 @@ int model_resume(struct tapqd *d, struct device *dev, pid_t from, const int *fds
  * again: tapqd retries it (pending create in its status). NULL when none.
  */
 struct device *model_find_retrying(struct tapqd *d, const char *name);
+/* A device by name: in the list, or waiting to be created again. NULL when none. */
+struct device *model_find_any(struct tapqd *d, const char *name);
 /* tapqd stops: every device goes (MODEL_STOP). */
 void model_stop(struct tapqd *d);
 

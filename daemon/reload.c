@@ -183,10 +183,8 @@ static int reload_check_created(struct tapqd *d, const struct conf *next)
 {
 	for (size_t i = 0; i < next->n_devices; i++) {
 		const struct conf_device *cd = &next->devices[i];
-		struct device *dev = device_find(d, cd->name);
+		struct device *dev = model_find_any(d, cd->name);
 
-		if (!dev)
-			dev = model_find_retrying(d, cd->name);
 		if (!dev || !dev->conf.template_name[0])
 			continue;
 		snprintf(d->conf_error, sizeof(d->conf_error),

@@ -157,9 +157,7 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
 			return;
 		}
-		dev = device_find(d, req->name);
-		if (!dev)
-			dev = model_find_retrying(d, req->name);
+		dev = model_find_any(d, req->name);
 		if (!dev) {
 			ctl_send_error(d, cl, seq, -ENOENT, "no device %s", req->name);
 			return;
@@ -594,10 +592,8 @@ static unsigned int verbs_created_count(struct tapqd *d, const char *tmpl, uid_t
 static const char *verbs_name_taken(struct tapqd *d, const char *name, char *buf, size_t size)
 {
 	const struct conf_device *cd = conf_find_device(&d->conf, name);
-	struct device *dev = device_find(d, name);
+	struct device *dev = model_find_any(d, name);
 
-	if (!dev)
-		dev = model_find_retrying(d, name);
 	if (cd)
 		snprintf(buf, size, "%s is a device of the config (line %u)", name, cd->line);
 	else if (dev && dev->conf.template_name[0])
@@ -731,9 +727,7 @@ static void verbs_destroy(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
 		return;
 	}
-	dev = device_find(d, req->name);
-	if (!dev)
-		dev = model_find_retrying(d, req->name);
+	dev = model_find_any(d, req->name);
 	if (!dev || !dev->conf.template_name[0]) {
 		if (conf_find_device(&d->conf, req->name))
 			ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,

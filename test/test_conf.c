@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check_run.h"
+#include "conf_keep.h"
 #include "conf.h"
 #include "tapqd.h"
 
@@ -54,28 +55,12 @@ static int test_group(const char *name, gid_t *ret)
 
 static const struct conf_lookup test_lookup = {test_user, test_group};
 
-/*
- * The devices of every config a test parsed: the structs live on the test's
- * stack, the devices on the heap, freed once the test is over.
- */
-static struct conf_device *parsed[64];
-static size_t n_parsed;
-
-static void free_parsed(void)
-{
-	for (size_t i = 0; i < n_parsed; i++)
-		free(parsed[i]);
-	n_parsed = 0;
-}
-
 static int parse_len(const char *text, size_t len, struct conf *c, struct conf_error *err)
 {
 	int r = conf_parse_buffer(text, len, "t.conf", &test_lookup, c, err);
 
-	if (r == 0 && c->devices) {
-		ck_assert_uint_lt(n_parsed, sizeof(parsed) / sizeof(parsed[0]));
-		parsed[n_parsed++] = c->devices;
-	}
+	if (r == 0)
+		conf_keep(c);
 	return r;
 }
 
@@ -1518,7 +1503,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(parse, test_long_lines);
 	tcase_add_test(parse, test_nul_bytes);
 	tcase_add_test(parse, test_many_devices);
-	tcase_add_checked_fixture(parse, NULL, free_parsed);
+	tcase_add_checked_fixture(parse, NULL, conf_keep_free);
 	suite_add_tcase(s, parse);
 
 	tcase_add_test(api, test_conf_init);
@@ -1529,13 +1514,13 @@ static Suite *conf_suite(void)
 	tcase_add_test(api, test_error_redact_configs);
 	tcase_add_test(api, test_helpers);
 	tcase_add_test(api, test_lookup_system);
-	tcase_add_checked_fixture(api, NULL, free_parsed);
+	tcase_add_checked_fixture(api, NULL, conf_keep_free);
 	suite_add_tcase(s, api);
 
 	tcase_add_test(files, test_load_file);
 	tcase_add_test(files, test_example);
 	tcase_add_test(files, test_bad_configs);
-	tcase_add_checked_fixture(files, NULL, free_parsed);
+	tcase_add_checked_fixture(files, NULL, conf_keep_free);
 	suite_add_tcase(s, files);
 	return s;
 }

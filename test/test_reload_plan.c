@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "conf_keep.h"
 #include "conf.h"
 #include "reload_plan.h"
 
@@ -22,20 +23,6 @@
 
 #define CH_LINK (PLAN_CH_BRIDGE | PLAN_CH_MAC)
 
-/*
- * The devices of every config a test parsed: the structs live on the test's
- * stack, the devices on the heap, freed once the test is over.
- */
-static struct conf_device *parsed[64];
-static size_t n_parsed;
-
-static void free_parsed(void)
-{
-	for (size_t i = 0; i < n_parsed; i++)
-		free(parsed[i]);
-	n_parsed = 0;
-}
-
 /* Numeric owners and groups only: no lookup, no /etc/passwd. */
 static void parse(const char *text, struct conf *c)
 {
@@ -43,10 +30,7 @@ static void parse(const char *text, struct conf *c)
 	int r = conf_parse_buffer(text, strlen(text), "t.conf", NULL, c, &err);
 
 	ck_assert_msg(r == 0, "refused: line %u: %s\n--\n%s", err.line, err.msg, text);
-	if (c->devices) {
-		ck_assert_uint_lt(n_parsed, sizeof(parsed) / sizeof(parsed[0]));
-		parsed[n_parsed++] = c->devices;
-	}
+	conf_keep(c);
 }
 
 /* A config of the one device t0 with those keys. */
@@ -561,7 +545,7 @@ static Suite *reload_plan_suite(void)
 	tcase_add_loop_test(tc, test_globals, 0, N(global_rows));
 	tcase_add_loop_test(tc, test_change_text, 0, N(text_rows));
 	tcase_add_loop_test(tc, test_why_text, 0, N(why_rows));
-	tcase_add_checked_fixture(tc, NULL, free_parsed);
+	tcase_add_checked_fixture(tc, NULL, conf_keep_free);
 	suite_add_tcase(s, tc);
 	return s;
 }
