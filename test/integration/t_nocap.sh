@@ -24,8 +24,7 @@ wait_until 1200 0.1 "tapqd with 1000 devices answers" daemon_ready || finish
 assert_eq "status lists 1000 devices" 1000 "$(jget "$(tq status --json)" '.devices | length')"
 assert_ok "the last one exists" link_exists tqm999
 # SIGTERM would delete them one by one: the namespace takes them all at the end
-kill -KILL "$DPID"
-poll_until 100 0.1 pid_dead "$DPID"
+kill_wait KILL "$DPID"
 wait "$DPID" 2>/dev/null
 untrack "$DPID"
 check_daemon_log

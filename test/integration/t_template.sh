@@ -99,11 +99,9 @@ assert_ok "the config back" tq reload
 # without a service manager: SIGKILL, then a plain start
 assert_ok "nobody creates tqk1 (persist = yes)" tq_nobody create tqk1 --template keep
 IFX_K=$(link_ifindex tqk1)
-OLD=$DPID
-kill -KILL "$OLD"
-poll_until 50 0.1 pid_dead "$OLD"
-wait "$OLD" 2>/dev/null
-untrack "$OLD"
+kill_wait KILL "$DPID"
+wait "$DPID" 2>/dev/null
+untrack "$DPID"
 assert_ok "tqk1 outlives tapqd (persistent)" link_exists tqk1
 start_daemon_in "$H" "$CONF" || finish
 LOG=$(cat "$DLOG")
