@@ -11,11 +11,11 @@ assert_eq "status --json exits 0" 0 "$?"
 assert_eq "one line of JSON" 1 "$(printf '%s\n' "$ALL" | grep -c .)"
 assert_eq "top level: devices and refusals" '["devices","refusals"]' "$(jget "$ALL" 'keys | tojson')"
 assert_eq "refusals: a count for every reason, none yet" \
-	'{"bad_fds":0,"bad_message":0,"bad_target":0,"bad_token":0,"fd_limit":0,"idle":0,"not_allowed":0,"not_permitted":0,"total_cap":0,"uid_cap":0,"unread":0}' \
+	'{"bad_fds":0,"bad_message":0,"bad_name":0,"bad_target":0,"bad_template":0,"bad_token":0,"fd_limit":0,"host_limit":0,"idle":0,"not_allowed":0,"not_permitted":0,"quota":0,"total_cap":0,"uid_cap":0,"unread":0}' \
 	"$(jget "$ALL" '.refusals | tojson' | jq -cS .)"
 assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
 	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
-KEYS='["active_queues","backend","control","create_error","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","renamed_to","ring_worst_case_bytes","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
+KEYS='["active_queues","backend","control","create_error","created_by","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","renamed_to","ring_worst_case_bytes","template","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
 for d in tqa tqv tqnobody tqroot tqgroup; do
 	D=$(jget "$ALL" ".devices[] | select(.name == \"$d\") | tojson")
 	assert_eq "$d: keys" "$KEYS" "$(jget "$D" 'keys | tojson')"
