@@ -10,7 +10,7 @@
 # with SIGKILL and started again without a service manager, tapqd takes a
 # persistent created device back (same ifindex) and makes a non-persistent
 # one again; under fakesd (fd store) a restart keeps every created device,
-# same ifindex. Status shows template and creator throughout.
+# same ifindex, and a lease on one. Status shows template and creator throughout.
 . "$(dirname "$0")/lib.sh"
 tq_init
 CONF=$TQ_TMP/template.conf
@@ -124,6 +124,9 @@ assert_ok "nobody creates tqk2" tq_nobody create tqk2 --template keep
 assert_ok "root creates tqr2" tq create tqr2 --template rootonly
 IFX_K=$(link_ifindex tqk2)
 IFX_R=$(link_ifindex tqr2)
+tqprobe_bg "$TQ_TMP/hold2" acquire tqk2 --hold
+HOLD=$BGPID
+wait_until 100 0.1 "root holds tqk2" file_has "$TQ_TMP/hold2" '^holding'
 kill -KILL "$(tapqd_pid)"
 wait_until 100 0.05 "fakesd restarted tapqd" sh -c "[ \$(grep -c ' READY=1' '$NLOG') -ge 2 ]"
 wait_until 100 0.1 "the new tapqd answers" daemon_ready
@@ -131,6 +134,10 @@ assert_eq "tqk2 and tqr2 come back from the fd store, same ifindexes" \
 	"$IFX_K keep 65534 $IFX_R rootonly 0" \
 	"$(status_field tqk2 .ifindex) $(status_field tqk2 .template) $(status_field tqk2 .created_by.uid) $(status_field tqr2 .ifindex) $(status_field tqr2 .template) $(status_field tqr2 .created_by.uid)"
 assert_match "re-adopted from the store" 'tqr2: re-adopted from the fd store' "$(cat "$DLOG")"
+assert_eq "tqk2's lease survives the restart" "true $HOLD" \
+	"$(status_field tqk2 .leased) $(status_field tqk2 .holder_pid)"
+stop_bg "$HOLD"
+wait_until 50 0.1 "then ends with its holder" leased_is tqk2 false
 stop_daemon
 
 finish
