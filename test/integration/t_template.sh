@@ -78,9 +78,27 @@ wait_until 50 0.1 "tqvm2's lease ends" leased_is tqvm2 false
 assert_ok "its creator destroys tqvm2" tq_nobody destroy tqvm2
 wait_until 50 0.1 "tqvm2 is gone" link_gone tqvm2
 assert_ok "then creates tqvm3 within the quota again" tq_nobody create tqvm3 --template vm --queues 1
+# at the host's fd limit: a clear refusal, and tapqd goes on
+SOFT=$(prlimit --pid "$DPID" --nofile --raw --noheadings -o SOFT)
+HARD=$(prlimit --pid "$DPID" --nofile --raw --noheadings -o HARD)
+# the limit is on fd numbers: below the lowest free one, no fd is left (but a spare tapqd
+# frees to let root in)
+first_free_fd() {
+	_n=0
+	while [ -e "/proc/$DPID/fd/$_n" ]; do _n=$((_n + 1)); done
+	echo "$_n"
+}
+assert_ok "RLIMIT_NOFILE of tapqd lowered to its lowest free fd" \
+	prlimit --pid "$DPID" --nofile="$(first_free_fd):$HARD"
+refused "a create at the fd limit" 'tqr9: opening queue [0-9] \(TUNSETIFF\): Too many open files: tapqd.s file descriptor limit \(RLIMIT_NOFILE [0-9]+\) is reached' \
+	tq create tqr9 --template rootonly
+assert_ok "the fd limit back" prlimit --pid "$DPID" --nofile="$SOFT:$HARD"
+assert_ok "tqr9 left nothing behind" link_gone tqr9
+assert_ok "tapqd goes on: the create works now" tq create tqr9 --template rootonly
+assert_ok "and the destroy" tq destroy tqr9
 STATUS=$(tq status --json)
-assert_eq "refusals counted: quota, bad_name, bad_template, not_allowed" "1 4 2 2" \
-	"$(jget "$STATUS" .refusals.quota) $(jget "$STATUS" .refusals.bad_name) $(jget "$STATUS" .refusals.bad_template) $(jget "$STATUS" .refusals.not_allowed)"
+assert_eq "refusals counted: quota, bad_name, bad_template, not_allowed, host_limit" "1 4 2 2 1" \
+	"$(jget "$STATUS" .refusals.quota) $(jget "$STATUS" .refusals.bad_name) $(jget "$STATUS" .refusals.bad_template) $(jget "$STATUS" .refusals.not_allowed) $(jget "$STATUS" .refusals.host_limit)"
 
 # a reload never removes a created device, even one whose template it drops
 conf no >"$CONF"
