@@ -19,6 +19,7 @@
 #include "fdstore.h"
 #include "lease.h"
 #include "link.h"
+#include "linkgroup.h"
 #include "log.h"
 #include "model.h"
 #include "reconf.h"
@@ -602,6 +603,7 @@ void model_stop(struct tapqd *d)
 {
 	struct device *dev;
 
+	linkgroup_delete(d);
 	while ((dev = TAILQ_FIRST(&d->devices)))
 		model_destroy(d, dev, MODEL_STOP, "tapqd stops");
 	while ((dev = TAILQ_FIRST(&d->retrying)))
