@@ -381,7 +381,7 @@ int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
 	struct tapqd_device_info *devs = NULL;
 	struct tapqd_name req;
 	struct client_msg *m;
-	size_t n = 0;
+	size_t n = 0, room = 0;
 	int r;
 
 	r = client_name(req.name, name);
@@ -403,13 +403,18 @@ int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
 				r = tapqd_daemon_decode(m->u.raw, m->hdr.len, ret_daemon);
 			break;
 		} else if (m->hdr.type == TAPQD_DEVICE) {
-			struct tapqd_device_info *nd = realloc(devs, (n + 1) * sizeof(*devs));
+			/* doubling: one more each time copied every device again, O(n^2) at 1000 */
+			if (n == room) {
+				size_t more = room ? 2 * room : 16;
+				struct tapqd_device_info *nd = reallocarray(devs, more, sizeof(*devs));
 
-			if (!nd) {
-				r = -ENOMEM;
-				break;
+				if (!nd) {
+					r = -ENOMEM;
+					break;
+				}
+				devs = nd;
+				room = more;
 			}
-			devs = nd;
 			r = tapqd_device_decode(m->u.raw, m->hdr.len, &devs[n]);
 			if (r == 0)
 				n++;
