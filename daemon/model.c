@@ -152,9 +152,12 @@ static void model_retry_done(struct tapqd *d, const char *name)
 	model_retry_free(d, dev);
 }
 
-/* "created", or "created again" (retried on failure when retry): the log says which. */
-static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
-				   bool retry)
+/*
+ * "created", or "created again" (retried on failure when retry): the log
+ * says which. The caller brings what derives from it in line (sync.c).
+ */
+static struct device *model_make(struct tapqd *d, const struct conf_device *cd, const char *how,
+				 bool retry)
 {
 	bool by_name = cd->handoff == CONF_HANDOFF_NAME;
 	struct device *dev;
@@ -181,7 +184,16 @@ static struct device *model_create(struct tapqd *d, const struct conf_device *cd
 		log_info(d, "%s: %s, ifindex %d, %u of %u queues active%s", cd->name, how,
 			 dev->ifindex, device_active_count(dev), cd->max_queues,
 			 cd->persist ? ", persistent" : "");
-	sync_device(d, dev);
+	return dev;
+}
+
+static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
+				   bool retry)
+{
+	struct device *dev = model_make(d, cd, how, retry);
+
+	if (dev)
+		sync_device(d, dev);
 	return dev;
 }
 
@@ -587,7 +599,8 @@ static void model_start_device(struct tapqd *d, const struct conf_device *cd)
 	}
 	if (r != -ENOENT)
 		log_info(d, "%s: not waiting for %s: %s", cd->name, what, strerror(-r));
-	model_add(d, cd);
+	/* model_start() syncs them all once: per device, the global part made start O(n^2) */
+	model_make(d, cd, "created", false);
 }
 
 void model_start(struct tapqd *d)
