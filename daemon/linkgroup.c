@@ -12,6 +12,7 @@
 #include "link.h"
 #include "linkgroup.h"
 #include "log.h"
+#include "worker.h"
 
 /*
  * A number from the socket path, which names the tapqd instance
@@ -31,6 +32,7 @@ void linkgroup_init(struct tapqd *d)
 }
 
 struct linkgroup_dev {
+	struct device *dev;
 	int ifindex;
 	unsigned int queues; /* tapqd's own: a count above it means someone else holds one */
 	bool member;
@@ -78,7 +80,7 @@ static size_t linkgroup_collect(struct tapqd *d, struct linkgroup_dev *del)
 
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		if (dev->state == DEVICE_READY && device_deleted_at_stop(d, &dev->conf))
-			del[n++] = (struct linkgroup_dev){.ifindex = dev->ifindex,
+			del[n++] = (struct linkgroup_dev){.dev = dev, .ifindex = dev->ifindex,
 							  .queues = dev->conf.max_queues};
 	qsort(del, n, sizeof(*del), linkgroup_cmp);
 	return n;
@@ -138,6 +140,10 @@ void linkgroup_delete(struct tapqd *d)
 	}
 	if (!s.members)
 		goto out;
+	/* a worker whose queue's device goes under it would log that as its failure */
+	for (size_t i = 0; i < s.n_del; i++)
+		if (s.del[i].member)
+			worker_stop_all(d, s.del[i].dev);
 	r = link_delete_group(d->nl, d->link_group);
 	if (r < 0)
 		log_warn(d, "deleting link group %u: %s; deleting the devices one by one",
