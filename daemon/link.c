@@ -169,8 +169,20 @@ int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd
 	}
 	if (group)
 		rtnl_link_set_group(change, group);
-	rtnl_link_set_flags(change, IFF_UP);
+	/*
+	 * The kernel applies IFF_UP before IFLA_TXQLEN in one message, and a
+	 * txqueuelen change on an up device deactivates it, which waits for an
+	 * RCU grace period: the settings go first while it is down, the up alone.
+	 */
 	r = link_apply(sk, ifindex, change);
+	if (r == 0) {
+		rtnl_link_put(change);
+		change = rtnl_link_alloc();
+		if (!change)
+			return -ENOMEM;
+		rtnl_link_set_flags(change, IFF_UP);
+		r = link_apply(sk, ifindex, change);
+	}
 out:
 	nl_addr_put(mac);
 	rtnl_link_put(change);
