@@ -29,7 +29,7 @@ one() {
 	# the kernel's part alone, in a namespace of its own so that its devices meet none of tapqd's
 	bench_add_ns "$NS-raw"
 	raw=$(ip netns exec "$NS-raw" "$BUILD/bench/scale_raw" "$n" $QUEUES)
-	"$here/scale_conf.sh" "$n" $QUEUES >"$tmp/scale.conf"
+	awk -v n="$n" -v q=$QUEUES -f "$here/scale_conf.awk" >"$tmp/scale.conf"
 	t0=$(now_ms)
 	bench_start_daemon "$tmp/scale.conf"
 	# polled every 10 ms: ready is within 10 ms (and a grep) of the figure
