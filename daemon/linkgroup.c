@@ -17,8 +17,9 @@
 /*
  * A number from the socket path, which names the tapqd instance
  * (instance.c): two tapqds of one namespace get two groups, a restarted one
- * the group of the one before. Bit 31 keeps it away from the small numbers
- * operators give groups in /etc/iproute2/group; 0 is every interface's.
+ * the group of the one before. Bit 30 keeps it away from the small numbers
+ * operators give groups in /etc/iproute2/group (0 is every interface's);
+ * bit 31 clear, since ip(8) reads and prints a group as a signed int.
  */
 void linkgroup_init(struct tapqd *d)
 {
@@ -28,7 +29,7 @@ void linkgroup_init(struct tapqd *d)
 		h = (h ^ (uint8_t)*p) * 16777619u;
 	for (const char *p = d->conf.socket_path; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
-	d->link_group = h | 0x80000000u;
+	d->link_group = (h & 0x7fffffffu) | 0x40000000u;
 }
 
 struct linkgroup_dev {
@@ -149,8 +150,8 @@ void linkgroup_delete(struct tapqd *d)
 		log_warn(d, "deleting link group %u: %s; deleting the devices one by one",
 			 d->link_group, strerror(-r));
 	else
-		log_info(d, "deleted %zu devices in one message (link group %u)", s.members,
-			 d->link_group);
+		log_info(d, "deleted %zu device%s in one message (link group %u)", s.members,
+			 s.members == 1 ? "" : "s", d->link_group);
 out:
 	free(s.del);
 	free(s.keep);
