@@ -90,6 +90,7 @@ struct tapqd {
 	bool state_dirty;
 	uint64_t lease_ids; /* the last id given to a lease (lease.c) */
 	bool threads; /* past daemon(), whose fork threads would not survive: workers may start */
+	uint32_t link_group; /* of the devices deleted at stop, in one message (linkgroup.c) */
 };
 
 #endif

@@ -83,6 +83,17 @@ static int device_setup_tun(struct device *dev, char *what, size_t what_size)
 	return 0;
 }
 
+/*
+ * Without a service manager tapqd deletes, at SIGTERM, the devices it made
+ * that nothing else keeps: those go in its link group, deleted in one
+ * message (linkgroup.c). Under one, a stop and a restart look the same and
+ * nothing is deleted; a persistent device or one handed off by name stays.
+ */
+bool device_deleted_at_stop(const struct tapqd *d, const struct conf_device *cd)
+{
+	return !d->fdstore && !cd->persist && cd->handoff == CONF_HANDOFF_FD;
+}
+
 struct device *device_new(const struct conf_device *cd)
 {
 	struct device *dev = calloc(1, sizeof(*dev));
@@ -136,8 +147,14 @@ static int device_link_place(struct tapqd *d, struct device *dev, bool existing,
 		}
 	} else {
 		dev->txqueuelen = budget_ring(cd, cd->max_queues);
+		r = link_set_noqueue(d->nl, dev->ifindex);
+		if (r < 0) {
+			snprintf(what, what_size, "setting a noqueue root qdisc");
+			return r;
+		}
 	}
-	r = link_configure(d->nl, dev->ifindex, cd, existing ? 0 : dev->txqueuelen);
+	r = link_configure(d->nl, dev->ifindex, cd, existing ? 0 : dev->txqueuelen,
+			   device_deleted_at_stop(d, cd) ? d->link_group : 0);
 	if (r < 0) {
 		if (cd->bridge[0] && r == -ENODEV)
 			snprintf(what, what_size, "bridge %s not found", cd->bridge);
@@ -164,10 +181,10 @@ static int device_settle(struct tapqd *d, struct device *dev, bool adopted, bool
 	const struct conf_device *cd = &dev->conf;
 	int r;
 
-	dev->ifindex = (int)if_nametoindex(cd->name);
-	if (!dev->ifindex) {
+	dev->ifindex = link_ifindex(d->nl, cd->name);
+	if (dev->ifindex < 0) {
 		snprintf(what, what_size, "looking up its ifindex");
-		return -errno;
+		return dev->ifindex;
 	}
 	r = device_own_queues(dev, leased, what, what_size);
 	if (r < 0)
@@ -225,8 +242,8 @@ static int device_create_by_name(struct tapqd *d, struct device *dev, char *what
 {
 	int r;
 
-	dev->ifindex = (int)if_nametoindex(dev->conf.name);
-	if (dev->ifindex)
+	dev->ifindex = link_ifindex(d->nl, dev->conf.name);
+	if (dev->ifindex > 0)
 		return device_take_over(d, dev, what, what_size);
 	r = tap_queue_open(dev->conf.name, dev->tun_flags);
 	if (r < 0) {
@@ -237,10 +254,10 @@ static int device_create_by_name(struct tapqd *d, struct device *dev, char *what
 	r = device_setup_tun(dev, what, what_size);
 	if (r < 0)
 		return r;
-	dev->ifindex = (int)if_nametoindex(dev->conf.name);
-	if (!dev->ifindex) {
+	dev->ifindex = link_ifindex(d->nl, dev->conf.name);
+	if (dev->ifindex < 0) {
 		snprintf(what, what_size, "looking up its ifindex");
-		return -errno;
+		return dev->ifindex;
 	}
 	r = device_link_place(d, dev, false, what, what_size);
 	if (r < 0)
@@ -264,17 +281,6 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 	struct device *dev;
 	int r;
 
-	/*
-	 * TUNSETIFF would attach our queues to a foreign multiqueue tap of that
-	 * name; one handed off by name is looked at first (device_take_over).
-	 */
-	if (!by_name && if_nametoindex(cd->name)) {
-		snprintf(what, what_size,
-			 "interface exists and no fd of it came back from a service manager's fd "
-			 "store (a client may still use it: left alone; 'ip link del %s' if not)",
-			 cd->name);
-		return -EEXIST;
-	}
 	dev = device_new(cd);
 	if (!dev) {
 		snprintf(what, what_size, "allocating the device");
@@ -288,7 +294,21 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 		return 0;
 	}
 	for (unsigned int i = 0; i < cd->max_queues; i++) {
-		r = tap_queue_open(cd->name, dev->tun_flags);
+		/*
+		 * A plain TUNSETIFF would attach our queues to a foreign multiqueue
+		 * tap of that name: the first one creates the device or fails
+		 * (IFF_TUN_EXCL), with no window for another to take the name.
+		 */
+		r = tap_queue_open(cd->name, dev->tun_flags | (i == 0 ? IFF_TUN_EXCL : 0));
+		if (r == -EBUSY && i == 0) {
+			snprintf(what, what_size,
+				 "interface exists and no fd of it came back from a service "
+				 "manager's fd store (a client may still use it: left alone; "
+				 "'ip link del %s' if not)",
+				 cd->name);
+			r = -EEXIST;
+			goto fail;
+		}
 		if (r < 0) {
 			snprintf(what, what_size, "opening queue %u (TUNSETIFF)", i);
 			goto fail;

@@ -119,6 +119,8 @@ int device_create(struct tapqd *d, const struct conf_device *cd, struct device *
 int device_adopt(struct tapqd *d, struct device *dev, bool leased, char *what, size_t what_size);
 /* The TUNSETIFF flags of every queue of a device of that config. */
 unsigned int device_tun_flags(const struct conf_device *cd);
+/* Whether tapqd deletes a device of this config when it stops (device.c says when). */
+bool device_deleted_at_stop(const struct tapqd *d, const struct conf_device *cd);
 /*
  * After a lease: the holder may have passed its queue files on, and a
  * detached file can still inject frames and attach itself again (README,

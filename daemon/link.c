@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* link.c - MTU, MAC, txqueuelen, bridge master and up state of a device, through libnl-route */
+/*
+ * link.c - MTU, MAC, txqueuelen, bridge master, link group, root qdisc and
+ * up state of a device, through libnl-route
+ */
 
 #include <errno.h>
 #include <linux/if_link.h>
@@ -12,9 +15,12 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/tc.h>
 #include <netlink/socket.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "conf.h"
 #include "link.h"
@@ -70,16 +76,60 @@ const char *link_strerror(int r)
 	return strerror(-r);
 }
 
-/* Sends one RTM_NEWLINK with what change sets; libnl wants the link as it is to diff against. */
+/*
+ * SIOCGIFINDEX on the rtnetlink socket tapqd has anyway: any socket answers
+ * it, and if_nametoindex() would open and close one for every lookup.
+ */
+int link_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_ifindex;
+}
+
+/*
+ * Sends one RTM_NEWLINK with what change sets. libnl diffs it against a
+ * link object; one that names only the ifindex is enough, and saves the
+ * RTM_GETLINK a copy of the link as it is would cost.
+ */
 static int link_apply(struct nl_sock *sk, int ifindex, struct rtnl_link *change)
 {
-	struct rtnl_link *orig = NULL;
-	int r = rtnl_link_get_kernel(sk, ifindex, NULL, &orig);
+	struct rtnl_link *orig = rtnl_link_alloc();
+	int r;
 
-	if (r < 0)
-		return link_errno(r);
+	if (!orig)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, ifindex);
 	r = rtnl_link_change(sk, orig, change, 0);
 	rtnl_link_put(orig);
+	return r < 0 ? link_errno(r) : 0;
+}
+
+/*
+ * A noqueue root qdisc, for a device still down: bringing a multiqueue tap
+ * up otherwise builds mq with a pfifo_fast per transmit queue (256 of them,
+ * each with buffers of txqueuelen entries), 5.6 MiB and milliseconds per
+ * device. The tap's own per-queue ring already holds txqueuelen packets,
+ * and the driver drops into it without pushing back, so a qdisc in front
+ * queues nothing useful (doc/scale-costs.md).
+ */
+int link_set_noqueue(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	int r;
+
+	if (!q)
+		return -ENOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	r = rtnl_tc_set_kind(TC_CAST(q), "noqueue");
+	if (r == 0)
+		r = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+	rtnl_qdisc_put(q);
 	return r < 0 ? link_errno(r) : 0;
 }
 
@@ -88,7 +138,7 @@ static int link_apply(struct nl_sock *sk, int ifindex, struct rtnl_link *change)
  * The bridge must exist: a missing one is -ENODEV, reported for that device.
  */
 int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
-		   unsigned int txqueuelen)
+		   unsigned int txqueuelen, uint32_t group)
 {
 	struct rtnl_link *change = rtnl_link_alloc();
 	struct nl_addr *mac = NULL;
@@ -117,8 +167,22 @@ int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd
 		}
 		rtnl_link_set_master(change, (int)master);
 	}
-	rtnl_link_set_flags(change, IFF_UP);
+	if (group)
+		rtnl_link_set_group(change, group);
+	/*
+	 * The kernel applies IFF_UP before IFLA_TXQLEN in one message, and a
+	 * txqueuelen change on an up device deactivates it, which waits for an
+	 * RCU grace period: the settings go first while it is down, the up alone.
+	 */
 	r = link_apply(sk, ifindex, change);
+	if (r == 0) {
+		rtnl_link_put(change);
+		change = rtnl_link_alloc();
+		if (!change)
+			return -ENOMEM;
+		rtnl_link_set_flags(change, IFF_UP);
+		r = link_apply(sk, ifindex, change);
+	}
 out:
 	nl_addr_put(mac);
 	rtnl_link_put(change);
@@ -218,19 +282,18 @@ int link_delete(struct nl_sock *sk, int ifindex)
 	return r < 0 ? link_errno(r) : 0;
 }
 
-/* Picks the tun attributes out of the RTM_NEWLINK that answers link_get_tun(). */
-static int link_tun_on_msg(struct nl_msg *msg, void *arg)
+/* The tun attributes of one RTM_NEWLINK's attributes; false: not a tun device. */
+static bool link_tun_parse(struct nlattr **tb, struct link_tun *t)
 {
-	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
-	struct link_tun *t = arg;
+	struct nlattr *info[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
 
-	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
-	    !tb[IFLA_LINKINFO] || nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0)
-		return NL_SKIP;
+	memset(t, 0, sizeof(*t));
+	if (!tb[IFLA_LINKINFO] || nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0)
+		return false;
 	if (!info[IFLA_INFO_KIND] || nla_strcmp(info[IFLA_INFO_KIND], "tun") ||
 	    !info[IFLA_INFO_DATA] ||
 	    nla_parse_nested(tun, IFLA_TUN_MAX, info[IFLA_INFO_DATA], NULL) < 0)
-		return NL_SKIP;
+		return false;
 	t->is_tun = true;
 	t->tap = tun[IFLA_TUN_TYPE] && nla_get_u8(tun[IFLA_TUN_TYPE]) == IFF_TAP;
 	t->persist = tun[IFLA_TUN_PERSIST] && nla_get_u8(tun[IFLA_TUN_PERSIST]);
@@ -239,7 +302,30 @@ static int link_tun_on_msg(struct nl_msg *msg, void *arg)
 	t->num_queues = tun[IFLA_TUN_NUM_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_QUEUES]) : 0;
 	t->num_disabled =
 	    tun[IFLA_TUN_NUM_DISABLED_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_DISABLED_QUEUES]) : 0;
+	return true;
+}
+
+/* Picks the tun attributes out of the RTM_NEWLINK that answers link_get_tun(). */
+static int link_tun_on_msg(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
+	    !link_tun_parse(tb, arg))
+		return NL_SKIP;
 	return NL_OK;
+}
+
+/* A clone of the socket's callbacks with fn for every valid message. */
+static struct nl_cb *link_cb(struct nl_sock *sk, nl_recvmsg_msg_cb_t fn, void *arg)
+{
+	/* nl_socket_get_cb() takes a reference of the socket's callbacks */
+	struct nl_cb *sk_cb = nl_socket_get_cb(sk), *cb = nl_cb_clone(sk_cb);
+
+	nl_cb_put(sk_cb);
+	if (cb)
+		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	return cb;
 }
 
 /*
@@ -252,7 +338,7 @@ int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-	struct nl_cb *sk_cb, *cb;
+	struct nl_cb *cb;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -264,13 +350,9 @@ int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret)
 	nlmsg_free(msg);
 	if (r < 0)
 		return link_errno(r);
-	/* nl_socket_get_cb() takes a reference of the socket's callbacks */
-	sk_cb = nl_socket_get_cb(sk);
-	cb = nl_cb_clone(sk_cb);
-	nl_cb_put(sk_cb);
+	cb = link_cb(sk, link_tun_on_msg, ret);
 	if (!cb)
 		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_tun_on_msg, ret);
 	r = nl_recvmsgs(sk, cb);
 	nl_cb_put(cb);
 	if (r >= 0)
@@ -278,4 +360,82 @@ int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret)
 	if (r < 0)
 		return link_errno(r);
 	return ret->is_tun ? 0 : -ENOTTY;
+}
+
+struct link_group_walk {
+	uint32_t group;
+	link_group_fn fn;
+	void *arg;
+};
+
+static int link_group_on_msg(struct nl_msg *msg, void *arg)
+{
+	struct link_group_walk *w = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct link_tun t;
+
+	if (h->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_GROUP] ||
+	    nla_get_u32(tb[IFLA_GROUP]) != w->group)
+		return NL_OK;
+	link_tun_parse(tb, &t);
+	w->fn(w->arg, ((struct ifinfomsg *)nlmsg_data(h))->ifi_index, &t);
+	return NL_OK;
+}
+
+/* One RTM_GETLINK dump of every interface of the namespace (the kernel filters no dump by group). */
+int link_group_members(struct nl_sock *sk, uint32_t group, link_group_fn fn, void *arg)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct link_group_walk w = {.group = group, .fn = fn, .arg = arg};
+	struct nl_cb *cb;
+	int r = nl_send_simple(sk, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
+
+	if (r < 0)
+		return link_errno(r);
+	cb = link_cb(sk, link_group_on_msg, &w);
+	if (!cb)
+		return -ENOMEM;
+	r = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	return r < 0 ? link_errno(r) : 0;
+}
+
+int link_set_group(struct nl_sock *sk, int ifindex, uint32_t group)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	int r;
+
+	if (!change)
+		return -ENOMEM;
+	rtnl_link_set_group(change, group);
+	r = link_apply(sk, ifindex, change);
+	rtnl_link_put(change);
+	return r;
+}
+
+/*
+ * One RTM_DELLINK with ifindex 0 and IFLA_GROUP: the kernel deletes every
+ * member in one unregister_netdevice_many(), one RCU grace period for all,
+ * where the last close of each tap waits for its own. Whatever is in the
+ * group goes, whoever's it is: the caller has checked the members.
+ */
+int link_delete_group(struct nl_sock *sk, uint32_t group)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_DELLINK, 0);
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	r = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+	if (r == 0)
+		r = nla_put_u32(msg, IFLA_GROUP, group);
+	if (r == 0)
+		r = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (r >= 0)
+		r = nl_wait_for_ack(sk);
+	return r < 0 ? link_errno(r) : 0;
 }

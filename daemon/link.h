@@ -11,9 +11,13 @@ struct conf_device;
 
 int link_open(struct nl_sock **ret);
 void link_close(struct nl_sock *sk);
-/* txqueuelen: the ring size to set, 0 for the kernel's */
+/* The ifindex of an interface by name, or a negative errno (-ENODEV: none). */
+int link_ifindex(struct nl_sock *sk, const char *name);
+/* A noqueue root qdisc: for a device not up yet (see link.c). */
+int link_set_noqueue(struct nl_sock *sk, int ifindex);
+/* txqueuelen: the ring size to set, 0 for the kernel's; group: the link group, 0 to leave it */
 int link_configure(struct nl_sock *sk, int ifindex, const struct conf_device *cd,
-		   unsigned int txqueuelen);
+		   unsigned int txqueuelen, uint32_t group);
 /* The ring size the device has now. */
 int link_get_txqueuelen(struct nl_sock *sk, int ifindex, unsigned int *ret);
 /* One setting each (a reload changes them one by one); 0 or a negative errno. */
@@ -36,6 +40,13 @@ struct link_tun {
 };
 /* Return: 0, -ENOTTY when ifindex is no tun device, or another negative errno. */
 int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret);
+
+/* Called for each interface of a group; t->is_tun false for any other kind. */
+typedef void (*link_group_fn)(void *arg, int ifindex, const struct link_tun *t);
+int link_group_members(struct nl_sock *sk, uint32_t group, link_group_fn fn, void *arg);
+int link_set_group(struct nl_sock *sk, int ifindex, uint32_t group);
+/* Deletes every interface in the group, at once. */
+int link_delete_group(struct nl_sock *sk, uint32_t group);
 const char *link_strerror(int r);
 
 #endif

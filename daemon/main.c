@@ -21,6 +21,7 @@
 #include "fdlimit.h"
 #include "instance.h"
 #include "link.h"
+#include "linkgroup.h"
 #include "log.h"
 #include "model.h"
 #include "monitor.h"
@@ -286,6 +287,7 @@ int main(int argc, char **argv)
 	if (statefile_init(d) < 0)
 		main_die(d, "%s: the lease state file beside it would be too long a path",
 			 d->conf.socket_path);
+	linkgroup_init(d);
 	/* before adopt_leases(): it counts what the store passed back, before any is removed */
 	fdlimit_start(d);
 	adopt_leases(d);

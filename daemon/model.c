@@ -19,6 +19,7 @@
 #include "fdstore.h"
 #include "lease.h"
 #include "link.h"
+#include "linkgroup.h"
 #include "log.h"
 #include "model.h"
 #include "reconf.h"
@@ -162,7 +163,11 @@ static void model_retry_done(struct tapqd *d, const char *name)
 	model_retry_free(d, dev);
 }
 
-/* A new device in the list, its interface made: what every creation does after device_create(). */
+/*
+ * A new device in the list, its interface made: what every creation does
+ * after device_create(). The caller brings what derives from it in line
+ * (sync.c): at start, once for all devices.
+ */
 static void model_insert(struct tapqd *d, struct device *dev, const char *how)
 {
 	const struct conf_device *cd = &dev->conf;
@@ -179,12 +184,11 @@ static void model_insert(struct tapqd *d, struct device *dev, const char *how)
 		log_info(d, "%s: %s, ifindex %d, %u of %u queues active%s", cd->name, how,
 			 dev->ifindex, device_active_count(dev), cd->max_queues,
 			 cd->persist ? ", persistent" : "");
-	sync_device(d, dev);
 }
 
 /* "created", or "created again" (retried on failure when retry): the log says which. */
-static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
-				   bool retry)
+static struct device *model_make(struct tapqd *d, const struct conf_device *cd, const char *how,
+				 bool retry)
 {
 	struct device *dev;
 	char what[160] = "";
@@ -203,13 +207,25 @@ static struct device *model_create(struct tapqd *d, const struct conf_device *cd
 	return dev;
 }
 
+static struct device *model_create(struct tapqd *d, const struct conf_device *cd, const char *how,
+				   bool retry)
+{
+	struct device *dev = model_make(d, cd, how, retry);
+
+	if (dev)
+		sync_device(d, dev);
+	return dev;
+}
+
 int model_create_device(struct tapqd *d, const struct conf_device *cd, const char *how,
 			struct device **ret, char *what, size_t what_size)
 {
 	int r = device_create(d, cd, ret, what, what_size);
 
-	if (r == 0)
+	if (r == 0) {
 		model_insert(d, *ret, how);
+		sync_device(d, *ret);
+	}
 	return r;
 }
 
@@ -641,7 +657,8 @@ static void model_start_device(struct tapqd *d, const struct conf_device *cd, bo
 	}
 	if (r != -ENOENT)
 		log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
-	model_create(d, cd, "created", retry);
+	/* model_start() syncs them all once: per device, the global part made start O(n^2) */
+	model_make(d, cd, "created", retry);
 }
 
 /*
@@ -688,6 +705,7 @@ void model_stop(struct tapqd *d)
 {
 	struct device *dev;
 
+	linkgroup_delete(d);
 	while ((dev = TAILQ_FIRST(&d->devices)))
 		model_destroy(d, dev, MODEL_STOP, "tapqd stops");
 	while ((dev = TAILQ_FIRST(&d->retrying)))

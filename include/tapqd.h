@@ -807,6 +807,16 @@ int tapqd_client_status(struct tapqd_client *c, const char *name,
 int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
 			       struct tapqd_device_info **ret_devs, size_t *ret_n,
 			       struct tapqd_daemon_info *ret_daemon);
+/*
+ * The same, one device at a time, with no array of them all (a struct
+ * tapqd_device_info has room for 256 queues: 10 KiB a device). fn sees each
+ * device as it arrives, dev valid during the call only; the first non-zero
+ * fn returns is returned once the whole reply is read, and fn is not called
+ * again. Since 0.4.
+ */
+typedef int (*tapqd_status_fn)(void *arg, const struct tapqd_device_info *dev);
+int tapqd_client_status_each(struct tapqd_client *c, const char *name, tapqd_status_fn fn,
+			     void *arg, struct tapqd_daemon_info *ret_daemon);
 int tapqd_client_acquire(struct tapqd_client *c, const char *name, unsigned int control,
 			 struct tapqd_lease_info *ret);
 int tapqd_client_release(struct tapqd_client *c, const char *name,

@@ -374,22 +374,24 @@ int tapqd_client_status(struct tapqd_client *c, const char *name,
 	return tapqd_client_status_daemon(c, name, ret_devs, ret_n, NULL);
 }
 
-int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
-			       struct tapqd_device_info **ret_devs, size_t *ret_n,
-			       struct tapqd_daemon_info *ret_daemon)
+int tapqd_client_status_each(struct tapqd_client *c, const char *name, tapqd_status_fn fn,
+			     void *arg, struct tapqd_daemon_info *ret_daemon)
 {
-	struct tapqd_device_info *devs = NULL;
+	struct tapqd_device_info *dev;
 	struct tapqd_name req;
 	struct client_msg *m;
-	size_t n = 0;
-	int r;
+	int r, fn_r = 0;
 
 	r = client_name(req.name, name);
 	if (r < 0)
 		return r;
 	m = malloc(sizeof(*m));
-	if (!m)
+	dev = malloc(sizeof(*dev));
+	if (!m || !dev) {
+		free(m);
+		free(dev);
 		return -ENOMEM;
+	}
 	r = client_send(c, TAPQD_STATUS, &req, sizeof(req), NULL, 0);
 	while (r == 0) {
 		r = client_reply(c, m);
@@ -403,27 +405,55 @@ int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
 				r = tapqd_daemon_decode(m->u.raw, m->hdr.len, ret_daemon);
 			break;
 		} else if (m->hdr.type == TAPQD_DEVICE) {
-			struct tapqd_device_info *nd = realloc(devs, (n + 1) * sizeof(*devs));
-
-			if (!nd) {
-				r = -ENOMEM;
-				break;
-			}
-			devs = nd;
-			r = tapqd_device_decode(m->u.raw, m->hdr.len, &devs[n]);
-			if (r == 0)
-				n++;
+			/* the rest of the reply is read all the same: the next request's must not find it */
+			r = tapqd_device_decode(m->u.raw, m->hdr.len, dev);
+			if (r == 0 && fn_r == 0)
+				fn_r = fn(arg, dev);
 		} else {
 			r = -EPROTO;
 		}
 	}
 	free(m);
+	free(dev);
+	return r < 0 ? r : fn_r;
+}
+
+struct client_status_array {
+	struct tapqd_device_info *devs;
+	size_t n, room;
+};
+
+/* Doubling: one more each time copied every device again, O(n^2) at 1000. */
+static int client_status_append(void *arg, const struct tapqd_device_info *dev)
+{
+	struct client_status_array *a = arg;
+
+	if (a->n == a->room) {
+		size_t more = a->room ? 2 * a->room : 16;
+		struct tapqd_device_info *nd = reallocarray(a->devs, more, sizeof(*nd));
+
+		if (!nd)
+			return -ENOMEM;
+		a->devs = nd;
+		a->room = more;
+	}
+	a->devs[a->n++] = *dev;
+	return 0;
+}
+
+int tapqd_client_status_daemon(struct tapqd_client *c, const char *name,
+			       struct tapqd_device_info **ret_devs, size_t *ret_n,
+			       struct tapqd_daemon_info *ret_daemon)
+{
+	struct client_status_array a = {0};
+	int r = tapqd_client_status_each(c, name, client_status_append, &a, ret_daemon);
+
 	if (r < 0) {
-		free(devs);
+		free(a.devs);
 		return r;
 	}
-	*ret_devs = devs;
-	*ret_n = n;
+	*ret_devs = a.devs;
+	*ret_n = a.n;
 	return 0;
 }
 

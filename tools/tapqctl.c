@@ -426,50 +426,94 @@ static void print_text_refusals(const struct tapqd_daemon_info *info)
 		printf("\n");
 }
 
+/* --json: the devices as they arrive, into a buffer printed once the whole answer is in. */
+struct status_json {
+	FILE *f;
+	size_t n;
+};
+
+static int status_json_device(void *arg, const struct tapqd_device_info *dev)
+{
+	struct status_json *j = arg;
+	json_object *o = json_device(dev);
+	const char *s =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = s && fprintf(j->f, "%s%s", j->n++ ? "," : "", s) >= 0 ? 0 : -ENOMEM;
+
+	json_object_put(o);
+	return r;
+}
+
+static int status_text_device(void *arg, const struct tapqd_device_info *dev)
+{
+	(void)arg;
+	print_text_device(dev);
+	return 0;
+}
+
+/*
+ * One device at a time, never an array of them all: at 1000 devices that
+ * was 10 MiB allocated and zeroed (room for 256 queues each), and a json-c
+ * tree of it all. The JSON is the shape json_print() gives a tree:
+ * {"devices":[...],"refusals":{...}[,"config_error":"..."]}.
+ */
 static int cmd_status(const struct ctl_opts *o)
 {
 	struct tapqd_daemon_info info;
-	struct tapqd_device_info *devs = NULL;
 	char conf_error[TAPQD_ERRMSG_MAX];
+	struct status_json j = {0};
 	struct tapqd_client *c;
-	size_t n = 0;
+	char *text = NULL;
+	size_t len = 0;
 	int r;
 
 	if (connect_or_fail(o, &c))
 		return 1;
-	r = tapqd_client_status_daemon(c, o->device, &devs, &n, &info);
-	if (r < 0) {
-		r = fail(c, "status", r);
-		tapqd_client_free(c);
-		return r;
-	}
 	r = tapqd_client_reload_error(c, conf_error, sizeof(conf_error));
 	if (r < 0) {
-		free(devs);
 		r = fail(c, "status: the outcome of the last reload", r);
 		tapqd_client_free(c);
 		return r;
 	}
-	if (o->json) {
-		json_object *root = json_object_new_object(), *list = json_object_new_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(list, json_device(&devs[i]));
-		json_object_object_add(root, "devices", list);
-		json_object_object_add(root, "refusals", json_refusals(&info));
-		/* only then: the usual shape stays {"devices":[...],"refusals":{...}} */
-		if (conf_error[0])
-			json_object_object_add(root, "config_error",
-					       json_object_new_string(conf_error));
-		r = json_print(root);
-	} else {
+	if (!o->json) {
 		if (conf_error[0])
 			printf("config not reloaded, the previous one runs: %s\n", conf_error);
-		for (size_t i = 0; i < n; i++)
-			print_text_device(&devs[i]);
-		print_text_refusals(&info);
+		r = tapqd_client_status_each(c, o->device, status_text_device, NULL, &info);
+		if (r == 0)
+			print_text_refusals(&info);
+	} else {
+		j.f = open_memstream(&text, &len);
+		r = j.f ? tapqd_client_status_each(c, o->device, status_json_device, &j, &info)
+			: -ENOMEM;
+		if (j.f && fclose(j.f) != 0 && r == 0)
+			r = -ENOMEM;
 	}
-	free(devs);
+	if (r < 0) {
+		free(text);
+		r = fail(c, "status", r);
+		tapqd_client_free(c);
+		return r;
+	}
+	if (o->json) {
+		json_object *refusals = json_refusals(&info);
+		const char *rs = json_object_to_json_string_ext(
+			refusals, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		json_object *err = conf_error[0] ? json_object_new_string(conf_error) : NULL;
+		const char *es = err ? json_object_to_json_string_ext(err, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE)
+				     : NULL;
+
+		if (!rs || (err && !es)) {
+			fprintf(stderr, "tapqctl: out of memory\n");
+			r = 1;
+		} else {
+			printf("{\"devices\":[%s],\"refusals\":%s%s%s}\n", text ? text : "", rs,
+			       es ? ",\"config_error\":" : "", es ? es : "");
+		}
+		json_object_put(refusals);
+		json_object_put(err);
+	}
+	free(text);
 	tapqd_client_free(c);
 	return r;
 }

@@ -425,6 +425,8 @@ link_total_queues() {
 }
 
 link_ifindex() { ip -n "$TQ_NS" -o link show dev "$1" 2>/dev/null | cut -d: -f1; }
+# the link group of an interface as ip -d link names it: a number, or "default" for 0
+link_group() { ip -n "$TQ_NS" -d -o link show dev "$1" 2>/dev/null | sed -n 's/.* group \([^ ]*\).*/\1/p'; }
 
 link_stat() { # DEV rx_packets|tx_packets|...
 	nsenter -t "$DPID" -m -n cat "/sys/class/net/$1/statistics/$2" 2>/dev/null ||

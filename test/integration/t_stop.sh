@@ -29,6 +29,9 @@ assert_ok "leased tqheld stays" link_exists tqheld
 assert_ok "leased tqctl stays" link_exists tqctl
 assert_eq "tqheld keeps the holder's 4 queues attached" "numqueues 4 numdisabled 0" "$(link_queues tqheld)"
 assert_eq "tqctl keeps the holder's 2 queues" "numqueues 2 numdisabled 0" "$(link_queues tqctl)"
+assert_match "tqgone went in the one message by link group" 'deleted 1 device in one message' "$(cat "$DLOG")"
+assert_eq "leased tqheld left tapqd's link group first" default "$(link_group tqheld)"
+assert_eq "leased tqctl left tapqd's link group first" default "$(link_group tqctl)"
 assert_ok "the probe holding tqheld lives on" pid_alive "$P"
 assert_ok "tapqctl acquire holding tqctl lives on" pid_alive "$C"
 assert_fails "the socket file is removed" nsenter -t "$C" -m test -e "$TQ_SOCK"
