@@ -218,19 +218,18 @@ int link_delete(struct nl_sock *sk, int ifindex)
 	return r < 0 ? link_errno(r) : 0;
 }
 
-/* Picks the tun attributes out of the RTM_NEWLINK that answers link_get_tun(). */
-static int link_tun_on_msg(struct nl_msg *msg, void *arg)
+int link_tun_parse(struct nlmsghdr *h, struct link_tun *t)
 {
 	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
-	struct link_tun *t = arg;
 
-	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
+	memset(t, 0, sizeof(*t));
+	if (nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
 	    !tb[IFLA_LINKINFO] || nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0)
-		return NL_SKIP;
+		return -ENOTTY;
 	if (!info[IFLA_INFO_KIND] || nla_strcmp(info[IFLA_INFO_KIND], "tun") ||
 	    !info[IFLA_INFO_DATA] ||
 	    nla_parse_nested(tun, IFLA_TUN_MAX, info[IFLA_INFO_DATA], NULL) < 0)
-		return NL_SKIP;
+		return -ENOTTY;
 	t->is_tun = true;
 	t->tap = tun[IFLA_TUN_TYPE] && nla_get_u8(tun[IFLA_TUN_TYPE]) == IFF_TAP;
 	t->persist = tun[IFLA_TUN_PERSIST] && nla_get_u8(tun[IFLA_TUN_PERSIST]);
@@ -239,7 +238,14 @@ static int link_tun_on_msg(struct nl_msg *msg, void *arg)
 	t->num_queues = tun[IFLA_TUN_NUM_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_QUEUES]) : 0;
 	t->num_disabled =
 	    tun[IFLA_TUN_NUM_DISABLED_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_DISABLED_QUEUES]) : 0;
-	return NL_OK;
+	t->has_counts = tun[IFLA_TUN_NUM_QUEUES] != NULL;
+	return 0;
+}
+
+/* Picks the tun attributes out of the RTM_NEWLINK that answers link_get_tun(). */
+static int link_tun_on_msg(struct nl_msg *msg, void *arg)
+{
+	return link_tun_parse(nlmsg_hdr(msg), arg) < 0 ? NL_SKIP : NL_OK;
 }
 
 /*
