@@ -168,11 +168,14 @@ static void monitor_on_readable(evutil_socket_t fd, short what, void *arg)
 	for (unsigned int i = 0; i < MONITOR_BATCH && r >= 0; i++)
 		r = nl_recvmsgs_default(d->nl_monitor);
 	if (r < 0 && r != -NLE_AGAIN) {
-		/* one line for each dump: losses during one only ask for the next */
+		/*
+		 * One line for each dump: losses during one only ask for the
+		 * next. libnl calls ENOBUFS "Out of memory".
+		 */
 		if (!d->monitor_dumping)
 			log_warn(d, "rtnetlink monitor: %s: notifications lost; reading every "
 				    "link again (RTM_GETLINK)",
-				 nl_geterror(r));
+				 r == -NLE_NOMEM ? "receive buffer full (ENOBUFS)" : nl_geterror(r));
 		monitor_dump(d);
 	}
 	if (was_dumping && !d->monitor_dumping) {
