@@ -37,6 +37,15 @@
  * they wait for it.
  */
 #define MONITOR_BATCH 512
+/*
+ * A holder changing n queues sends n notifications over a while (a detach
+ * waits for an RCU grace period), each a change not tapqd's own: reading
+ * the device's queues after each would cost n times max_queues TUNGETIFF,
+ * every one taking the rtnl lock the holder's next TUNSETQUEUE waits for.
+ * They are read at most this long after the first such notification, or
+ * at once when a request comes (monitor_flush), whichever is first.
+ */
+#define MONITOR_SETTLE_US 5000
 
 /* "ip link set NAME name OTHER" sends an RTM_NEWLINK with the new IFLA_IFNAME, same ifindex. */
 static void monitor_check_name(struct tapqd *d, struct device *dev, struct nlmsghdr *h)
@@ -96,7 +105,10 @@ static int monitor_on_msg(struct nl_msg *msg, void *arg)
 	} else {
 		monitor_check_name(d, dev, h);
 		dev->link_up = ifi->ifi_flags & IFF_UP;
-		dev->follow_dirty |= monitor_foreign_change(dev, h);
+		if (monitor_foreign_change(dev, h)) {
+			dev->follow_dirty = true;
+			d->monitor_dirty = true;
+		}
 	}
 	return NL_OK;
 }
@@ -154,17 +166,14 @@ static void monitor_find_gone(struct tapqd *d)
 
 static void monitor_on_readable(evutil_socket_t fd, short what, void *arg)
 {
+	struct timeval settle = {.tv_sec = 0, .tv_usec = MONITOR_SETTLE_US};
 	struct tapqd *d = arg;
 	bool was_dumping = d->monitor_dumping;
-	struct device *dev;
 	int r = 0;
 
 	(void)fd;
 	(void)what;
-	/*
-	 * A resize of N queues sends N notifications: drain them all, then read
-	 * each device once, not N times N queues.
-	 */
+	/* drain them all, then read each device once */
 	for (unsigned int i = 0; i < MONITOR_BATCH && r >= 0; i++)
 		r = nl_recvmsgs_default(d->nl_monitor);
 	if (r < 0 && r != -NLE_AGAIN) {
@@ -185,12 +194,34 @@ static void monitor_on_readable(evutil_socket_t fd, short what, void *arg)
 			monitor_dump(d);
 		}
 	}
+	if (d->monitor_dirty && !event_pending(d->settle_timer, EV_TIMEOUT, NULL) &&
+	    event_add(d->settle_timer, &settle) < 0) {
+		log_err(d, "arming the rtnetlink monitor's timer failed: reading the queues now");
+		monitor_flush(d);
+	}
+}
+
+void monitor_flush(struct tapqd *d)
+{
+	struct device *dev;
+
+	if (!d->monitor_dirty)
+		return;
+	d->monitor_dirty = false;
+	event_del(d->settle_timer);
 	TAILQ_FOREACH(dev, &d->devices, entry) {
 		if (dev->follow_dirty) {
 			dev->follow_dirty = false;
 			d->hooks.queues_changed(d, dev);
 		}
 	}
+}
+
+static void monitor_on_settled(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	monitor_flush(arg);
 }
 
 static void monitor_on_poll(evutil_socket_t fd, short what, void *arg)
@@ -260,12 +291,15 @@ int monitor_open(struct tapqd *d)
 	d->monitor_ev = event_new(d->base, nl_socket_get_fd(sk), EV_READ | EV_PERSIST,
 				  monitor_on_readable, d);
 	d->poll_timer = event_new(d->base, -1, EV_PERSIST, monitor_on_poll, d);
+	d->settle_timer = evtimer_new(d->base, monitor_on_settled, d);
 	/*
 	 * Before any client: a request served in the same loop round as the
-	 * notification of a change its sender made finds that change followed.
+	 * notification of a change its sender made finds that change followed
+	 * (verbs.c flushes what is not read yet).
 	 */
-	if (!d->monitor_ev || !d->poll_timer || event_priority_set(d->monitor_ev, 0) < 0 ||
-	    event_add(d->monitor_ev, NULL) < 0) {
+	if (!d->monitor_ev || !d->poll_timer || !d->settle_timer ||
+	    event_priority_set(d->monitor_ev, 0) < 0 ||
+	    event_priority_set(d->settle_timer, 0) < 0 || event_add(d->monitor_ev, NULL) < 0) {
 		monitor_close(d);
 		return -ENOMEM;
 	}
@@ -288,9 +322,12 @@ void monitor_close(struct tapqd *d)
 		event_free(d->monitor_ev);
 	if (d->poll_timer)
 		event_free(d->poll_timer);
+	if (d->settle_timer)
+		event_free(d->settle_timer);
 	if (d->nl_monitor)
 		nl_socket_free(d->nl_monitor);
 	d->monitor_ev = NULL;
 	d->poll_timer = NULL;
+	d->settle_timer = NULL;
 	d->nl_monitor = NULL;
 }

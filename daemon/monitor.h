@@ -20,6 +20,13 @@ int monitor_open(struct tapqd *d);
 int monitor_start(struct tapqd *d);
 void monitor_close(struct tapqd *d);
 
+/*
+ * Reads now the queues of the devices notified of a change not tapqd's
+ * own, which the monitor otherwise reads a few ms later: before a request
+ * is served, so that it finds its sender's change followed.
+ */
+void monitor_flush(struct tapqd *d);
+
 /* Polls the queue states of leased devices whose link is down, which send no notifications. */
 void monitor_poll_update(struct tapqd *d);
 
