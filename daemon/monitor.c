@@ -29,6 +29,7 @@
 /* Half the 100 ms within which status must follow a client. */
 #define MONITOR_POLL_MS 50
 #define MONITOR_RCVBUF (1 << 20)
+#define MONITOR_MSG_BUF (64 << 10)
 /*
  * Receive calls before the devices are read; the rest come next round. A
  * resize of a 256-queue device sends 256 notifications: read them all, then
@@ -274,6 +275,11 @@ int monitor_open(struct tapqd *d)
 	/* notifications carry no sequence numbers of ours, and a dump asks for no ack */
 	nl_socket_disable_seq_check(sk);
 	nl_socket_disable_auto_ack(sk);
+	/*
+	 * One recvmsg per notification, not a peek at its size first: a
+	 * buffer that holds the largest the kernel sends (a dump's, 32 KiB).
+	 */
+	nl_socket_disable_msg_peek(sk);
 	r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, monitor_on_msg, d);
 	if (r == 0)
 		r = nl_socket_modify_cb(sk, NL_CB_FINISH, NL_CB_CUSTOM, monitor_on_dump_done, d);
@@ -283,6 +289,8 @@ int monitor_open(struct tapqd *d)
 		r = nl_socket_set_nonblocking(sk);
 	if (r == 0)
 		r = monitor_set_rcvbuf(sk) < 0 ? -NLE_FAILURE : 0;
+	if (r == 0)
+		r = nl_socket_set_msg_buf_size(sk, MONITOR_MSG_BUF);
 	if (r < 0) {
 		nl_socket_free(sk);
 		return -EIO;
