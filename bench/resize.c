@@ -45,6 +45,8 @@ static const struct {
 struct resize_times {
 	uint64_t grow[RESIZE_ITERS_MAX];
 	uint64_t shrink[RESIZE_ITERS_MAX];
+	uint64_t noop[RESIZE_ITERS_MAX]; /* tapqd: a RESIZE to the size it has, the request's own cost */
+	uint64_t drain[RESIZE_ITERS_MAX]; /* the first one after a shrink: it waits for its notifications */
 };
 
 /* The queues of a tap, opened by name: every one attached as it opens. */
@@ -89,17 +91,25 @@ static void plain_close(struct plain_tap *t)
 	t->n = 0;
 }
 
-static void run_tapqd(struct tapqd_client *c, const char *dev, unsigned int n, uint64_t *grow,
-		      uint64_t *shrink)
+static void run_tapqd(struct tapqd_client *c, const char *dev, unsigned int n,
+		      struct resize_times *t, unsigned int i)
 {
-	uint64_t t0 = bench_now_ns(), t1, t2;
+	uint64_t t0 = bench_now_ns(), t1, t2, t3;
 
 	tapqd_resize_or_die(c, dev, n);
 	t1 = bench_now_ns();
 	tapqd_resize_or_die(c, dev, 1);
+	/* tapqd reads the shrink's own notifications (one per queue) before the next request */
 	t2 = bench_now_ns();
-	*grow = t1 - t0;
-	*shrink = t2 - t1;
+	tapqd_resize_or_die(c, dev, 1);
+	t3 = bench_now_ns();
+	tapqd_resize_or_die(c, dev, 1);
+	t->drain[i] = t3 - t2;
+	t2 = t3;
+	t3 = bench_now_ns();
+	t->grow[i] = t1 - t0;
+	t->shrink[i] = t2 - t1;
+	t->noop[i] = t3 - t2;
 }
 
 /* Attaches first and detaches last to first, as tapqd and QEMU do: queues stay a prefix. */
@@ -189,7 +199,7 @@ static void release_free(struct tapqd_client *c, const char *dev, struct tapqd_l
 }
 
 static void print_row(const char *what, unsigned int n, unsigned int iters, struct resize_times *t,
-		      struct resize_times *plain)
+		      struct resize_times *plain, bool with_noop)
 {
 	struct bench_stats sg[2], ss[2];
 
@@ -198,10 +208,14 @@ static void print_row(const char *what, unsigned int n, unsigned int iters, stru
 	ss[0] = bench_stats(t->shrink, iters);
 	ss[1] = bench_stats(plain->shrink, iters);
 	printf("%-6s %6u %5u | %9.1f / %9.1f us | %9.1f / %9.1f us | %9.1f / %9.1f us | "
-	       "%9.1f / %9.1f us | %5.2fx, %5.2fx\n",
+	       "%9.1f / %9.1f us | %5.2fx, %5.2fx",
 	       what, n, iters, sg[0].median_us, sg[0].p99_us, sg[1].median_us, sg[1].p99_us,
 	       ss[0].median_us, ss[0].p99_us, ss[1].median_us, ss[1].p99_us,
 	       sg[0].median_us / sg[1].median_us, ss[0].median_us / ss[1].median_us);
+	if (with_noop)
+		printf(" | %7.1f us, %7.1f us", bench_stats(t->noop, iters).median_us,
+		       bench_stats(t->drain, iters).median_us);
+	printf("\n");
 }
 
 static void raise_nofile(void)
@@ -229,9 +243,9 @@ int main(int argc, char **argv)
 	       "        daemon-mode lease (request -> OK); follow: a client-mode holder's\n"
 	       "        TUNSETQUEUE loop until tapqd's STATUS shows it; plain: the same loop\n"
 	       "        on a tap of the same size tapqd does not own, measured alongside each\n\n");
-	printf("%-6s %6s %5s | %-23s | %-23s | %-23s | %-23s | %s\n", "", "queues", "iters",
-	       "grow med/p99", "plain grow med/p99", "shrink med/p99", "plain shrink med/p99",
-	       "ratio grow, shrink");
+	printf("%-6s %6s %5s | %-23s | %-23s | %-23s | %-23s | %-14s | %s\n", "", "queues",
+	       "iters", "grow med/p99", "plain grow med/p99", "shrink med/p99",
+	       "plain shrink med/p99", "ratio grow, shrink", "no-op RESIZE med, after shrink");
 	for (size_t k = 0; k < RESIZE_N_SIZES; k++) {
 		const char *dev = resize_sizes[k].dev;
 		unsigned int n = resize_sizes[k].queues, iters = resize_sizes[k].iters;
@@ -242,17 +256,17 @@ int main(int argc, char **argv)
 		c = connect_acquire(sock, dev, TAPQD_CONTROL_DAEMON, &lease);
 		tapqd_resize_or_die(c, dev, 1);
 		/* one warm-up of each */
-		run_tapqd(c, dev, n, &tq.grow[0], &tq.shrink[0]);
+		run_tapqd(c, dev, n, &tq, 0);
 		run_plain(&pt, n, &plain.grow[0], &plain.shrink[0]);
 		for (unsigned int i = 0; i < iters; i++) {
 			if (i % 2)
-				run_tapqd(c, dev, n, &tq.grow[i], &tq.shrink[i]);
+				run_tapqd(c, dev, n, &tq, i);
 			run_plain(&pt, n, &plain.grow[i], &plain.shrink[i]);
 			if (!(i % 2))
-				run_tapqd(c, dev, n, &tq.grow[i], &tq.shrink[i]);
+				run_tapqd(c, dev, n, &tq, i);
 		}
 		release_free(c, dev, &lease);
-		print_row("tapqd", n, iters, &tq, &plain);
+		print_row("tapqd", n, iters, &tq, &plain, true);
 
 		/* client mode hands every queue over attached */
 		c = connect_acquire(sock, dev, TAPQD_CONTROL_CLIENT, &lease);
@@ -266,9 +280,12 @@ int main(int argc, char **argv)
 		}
 		release_free(c, dev, &lease);
 		plain_close(&pt);
-		print_row("follow", n, iters, &fw, &plain2);
+		print_row("follow", n, iters, &fw, &plain2, false);
 	}
 	printf("(target: tapqd/plain <= 1.5x, medians; follow has no target: it shows what\n"
-	       " reading a client's changes costs)\n");
+	       " reading a client's changes costs. No-op RESIZE: a request to the size the\n"
+	       " device has, the round trip every tapqd figure includes and no plain one;\n"
+	       " after shrink: the first one, which waits while tapqd reads the shrink's\n"
+	       " own notifications)\n");
 	return 0;
 }
