@@ -3,9 +3,11 @@
  * monitor.c - the rtnetlink link monitor. A client-mode holder (QEMU)
  * attaches and detaches its queues itself; every such change sends an
  * RTM_NEWLINK while the link is up. While the link is down no notification
- * comes, so leased devices are polled instead. The monitor only reports,
- * through d->hooks: "the queues may have changed", "the link is gone" and
- * "it has another name"; what follows is the model's (model.c).
+ * comes, so leased devices are polled instead. A notification of tapqd's
+ * own step (expect.c) reads nothing; lost notifications cost one dump of
+ * every link. The monitor only reports, through d->hooks: "the queues may
+ * have changed", "the link is gone" and "it has another name"; what
+ * follows is the model's (model.c).
  */
 
 #include <errno.h>
@@ -31,10 +33,8 @@
 #define MONITOR_RCVBUF (1 << 20)
 #define MONITOR_MSG_BUF (64 << 10)
 /*
- * Receive calls before the devices are read; the rest come next round. A
- * resize of a 256-queue device sends 256 notifications: read them all, then
- * each device once, not 256 queues a quarter as many times more. The monitor
- * runs before the clients (its priority), so the bound also bounds how long
+ * Receive calls in one round; the rest come next round. The monitor runs
+ * before the clients (its priority), so the bound also bounds how long
  * they wait for it.
  */
 #define MONITOR_BATCH 512
@@ -174,7 +174,6 @@ static void monitor_on_readable(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	/* drain them all, then read each device once */
 	for (unsigned int i = 0; i < MONITOR_BATCH && r >= 0; i++)
 		r = nl_recvmsgs_default(d->nl_monitor);
 	if (r < 0 && r != -NLE_AGAIN) {
