@@ -576,6 +576,7 @@ static void verbs_reload(struct tapqd *d, struct client *cl, uint32_t seq,
 static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 			  const void *payload, int *fds, size_t n_fds)
 {
+	/* a queue change its sender made just before is followed before it is answered */
 	monitor_flush(d);
 	switch (h->type) {
 	case TAPQD_HELLO:
