@@ -57,6 +57,10 @@ struct tapqd {
 	struct nl_sock *nl;
 	struct nl_sock *nl_monitor; /* RTNLGRP_LINK notifications */
 	struct event *monitor_ev;
+	bool monitor_dumping;     /* an RTM_GETLINK dump of every link is being read (monitor.c) */
+	bool monitor_dump_again;  /* notifications were lost while it was: one more is due */
+	bool monitor_dirty;       /* a device's follow_dirty is set: its queues are read soon */
+	struct event *settle_timer; /* ... then (monitor.c) */
 	struct event *poll_timer; /* reads queue states of down links, which send no notifications */
 	struct event *watchdog_ev;
 	bool notify_failed;  /* a failed sd_notify is logged once */

@@ -536,31 +536,41 @@ int device_refresh(struct device *dev)
 	return 0;
 }
 
-/* Every TUNSETQUEUE tapqd issues goes through here, so that status can count them. */
-static int device_queue_set(struct device *dev, unsigned int i, bool attach)
+/*
+ * Every TUNSETQUEUE tapqd issues goes through here, so that status can count
+ * them and the monitor knows the notification each one sends while the link
+ * is up (*count: the attached count, kept up to date).
+ */
+static int device_queue_set(struct device *dev, unsigned int i, bool attach, unsigned int *count)
 {
+	unsigned int before = *count;
 	int r;
 
 	dev->tunsetqueue_calls++;
 	r = tap_queue_set_attached(dev->fds[i], attach);
-	if (r == 0)
-		dev->attached[i] = attach;
-	return r;
+	if (r < 0)
+		return r;
+	dev->attached[i] = attach;
+	*count = attach ? before + 1 : before - 1;
+	if (dev->link_up)
+		expect_step(&dev->own, before, *count);
+	return 0;
 }
 
 /* Attaches queues 0..n-1 first (a grow never drops below the old set), then detaches the rest. */
 int device_set_active(struct device *dev, unsigned int n, unsigned int *ret_failed_queue)
 {
+	unsigned int count = device_active_count(dev);
 	int r;
 
 	for (unsigned int i = 0; i < n; i++) {
-		if (!dev->attached[i] && (r = device_queue_set(dev, i, true)) < 0) {
+		if (!dev->attached[i] && (r = device_queue_set(dev, i, true, &count)) < 0) {
 			*ret_failed_queue = i;
 			return r;
 		}
 	}
 	for (unsigned int i = dev->conf.max_queues; i-- > n;) {
-		if (dev->attached[i] && (r = device_queue_set(dev, i, false)) < 0) {
+		if (dev->attached[i] && (r = device_queue_set(dev, i, false, &count)) < 0) {
 			*ret_failed_queue = i;
 			return r;
 		}

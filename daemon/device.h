@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "daemon.h"
+#include "expect.h"
 
 struct lease;
 struct shrink;
@@ -72,7 +73,8 @@ struct device {
 	int create_error;               /* in d->retrying: errno of the last failed attempt */
 	uint64_t tunsetqueue_calls;     /* every TUNSETQUEUE tapqd issued on it */
 	bool link_up;                   /* as the last RTM_NEWLINK said */
-	bool follow_dirty;              /* notified since its queues were last read */
+	bool follow_dirty;              /* notified of a change not tapqd's own since its queues were last read */
+	struct expect own;              /* tapqd's own queue steps the monitor has not heard back yet */
 	unsigned int txqueuelen;        /* ring size of every queue, as tapqd last set it */
 	unsigned int txqueuelen_pending; /* a ring to set once nothing reads, 0: none */
 

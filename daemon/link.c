@@ -283,7 +283,7 @@ int link_delete(struct nl_sock *sk, int ifindex)
 }
 
 /* The tun attributes of one RTM_NEWLINK's attributes; false: not a tun device. */
-static bool link_tun_parse(struct nlattr **tb, struct link_tun *t)
+static bool link_tun_attrs(struct nlattr **tb, struct link_tun *t)
 {
 	struct nlattr *info[IFLA_INFO_MAX + 1], *tun[IFLA_TUN_MAX + 1];
 
@@ -302,18 +302,25 @@ static bool link_tun_parse(struct nlattr **tb, struct link_tun *t)
 	t->num_queues = tun[IFLA_TUN_NUM_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_QUEUES]) : 0;
 	t->num_disabled =
 	    tun[IFLA_TUN_NUM_DISABLED_QUEUES] ? nla_get_u32(tun[IFLA_TUN_NUM_DISABLED_QUEUES]) : 0;
+	t->has_counts = tun[IFLA_TUN_NUM_QUEUES] != NULL;
 	return true;
+}
+
+int link_tun_parse(struct nlmsghdr *h, struct link_tun *t)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+
+	memset(t, 0, sizeof(*t));
+	if (nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
+	    !link_tun_attrs(tb, t))
+		return -ENOTTY;
+	return 0;
 }
 
 /* Picks the tun attributes out of the RTM_NEWLINK that answers link_get_tun(). */
 static int link_tun_on_msg(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[IFLA_MAX + 1];
-
-	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
-	    !link_tun_parse(tb, arg))
-		return NL_SKIP;
-	return NL_OK;
+	return link_tun_parse(nlmsg_hdr(msg), arg) < 0 ? NL_SKIP : NL_OK;
 }
 
 /* A clone of the socket's callbacks with fn for every valid message. */
@@ -379,7 +386,7 @@ static int link_group_on_msg(struct nl_msg *msg, void *arg)
 	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_GROUP] ||
 	    nla_get_u32(tb[IFLA_GROUP]) != w->group)
 		return NL_OK;
-	link_tun_parse(tb, &t);
+	link_tun_attrs(tb, &t);
 	w->fn(w->arg, ((struct ifinfomsg *)nlmsg_data(h))->ifi_index, &t);
 	return NL_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct nl_sock;
+struct nlmsghdr;
 struct conf_device;
 
 int link_open(struct nl_sock **ret);
@@ -37,7 +38,13 @@ struct link_tun {
 	bool vnet_hdr;
 	unsigned int num_queues;   /* attached queues (IFLA_TUN_NUM_QUEUES) */
 	unsigned int num_disabled; /* detached ones, which still count toward the 256 limit */
+	bool has_counts;           /* the kernel sent them (older kernels do not) */
 };
+/*
+ * The tun attributes of one RTM_NEWLINK (a reply or a notification).
+ * Pure. Return: 0, or -ENOTTY when it carries none (no tun device).
+ */
+int link_tun_parse(struct nlmsghdr *h, struct link_tun *ret);
 /* Return: 0, -ENOTTY when ifindex is no tun device, or another negative errno. */
 int link_get_tun(struct nl_sock *sk, int ifindex, struct link_tun *ret);
 

@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 		main_die(d, "opening rtnetlink: %s", strerror(-r));
 	r = monitor_open(d);
 	if (r < 0)
-		main_die(d, "subscribing to rtnetlink link notifications: %s", strerror(-r));
+		main_die(d, "opening the rtnetlink monitor: %s", strerror(-r));
 	r = topo_init(d, what, sizeof(what));
 	if (r == -EINVAL)
 		main_die(d, "%s", what);
@@ -321,6 +321,9 @@ int main(int argc, char **argv)
 			 strerror(-r));
 	d->threads = true;
 	sync_all(d);
+	r = monitor_start(d);
+	if (r < 0)
+		main_die(d, "subscribing to rtnetlink link notifications: %s", strerror(-r));
 	log_info(d, "ready: %zu of %zu devices, listening on %s", main_count_devices(d),
 		 d->conf.n_devices,
 		 d->listen_path[0] ? d->listen_path : "the socket from the service manager");

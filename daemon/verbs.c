@@ -20,6 +20,7 @@
 #include "holder.h"
 #include "lease.h"
 #include "log.h"
+#include "monitor.h"
 #include "model.h"
 #include "refuse.h"
 #include "reload.h"
@@ -769,6 +770,8 @@ static void verbs_destroy(struct tapqd *d, struct client *cl, uint32_t seq,
 static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 			  const void *payload, int *fds, size_t n_fds)
 {
+	/* a queue change its sender made just before is followed before it is answered */
+	monitor_flush(d);
 	switch (h->type) {
 	case TAPQD_HELLO:
 		verbs_hello(d, cl, h->seq, payload);
