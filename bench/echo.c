@@ -16,8 +16,12 @@
  * existing multiqueue tap IFNAME (opened like tapqd opens its own: IFF_TAP,
  * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header), one
  * thread per queue pinned to the queue's core (the n-th CPU we may use, as
- * tapqd places them), each a blocking read / frame_swap() / write loop.
- * Prints "pps N" and the responses per queue.
+ * tapqd places them), each a blocking read / frame_swap() / write loop that
+ * counts its frames as tapqd's worker does (a relaxed store, no locked add).
+ * Prints "pps N", the responses per queue, and "cpu_ns N frames M": the
+ * queue threads' CPU time (their CLOCK_THREAD_CPUTIME_ID, read from outside)
+ * and the frames they echoed, from just before the load starts to just
+ * after it ends, the same span bench/echo.sh reads tapqd's status over.
  *
  * Timings are printed, never judged: the exit status is non-zero only when
  * something fails. Run it inside the namespace of the tap (bench/echo.sh).
@@ -221,7 +225,10 @@ static void *plain_main(void *arg)
 		frame_swap(buf + ECHO_VNET_HDR, (size_t)n - ECHO_VNET_HDR);
 		if (write(q->fd, buf, (size_t)n) < 0)
 			die("write: %s", strerror(errno));
-		atomic_fetch_add_explicit(&q->frames, 1, memory_order_relaxed);
+		/* its only writer, as a tapqd worker is of its counters */
+		atomic_store_explicit(&q->frames,
+				      atomic_load_explicit(&q->frames, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -240,8 +247,28 @@ static int plain_cpu(unsigned int n)
 	die("no CPU for queue %u", n);
 }
 
+/* What the queue threads used and did so far: CPU time in ns, frames echoed. */
+static void plain_cost(const struct plain_queue *queues, unsigned int n, uint64_t *ret_cpu_ns,
+		       uint64_t *ret_frames)
+{
+	*ret_cpu_ns = *ret_frames = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct timespec ts;
+		clockid_t clock;
+		int r = pthread_getcpuclockid(queues[i].thread, &clock);
+
+		if (r)
+			die("pthread_getcpuclockid: %s", strerror(r));
+		if (clock_gettime(clock, &ts) < 0)
+			die("clock_gettime(queue %u): %s", i, strerror(errno));
+		*ret_cpu_ns += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		*ret_frames += atomic_load_explicit(&queues[i].frames, memory_order_relaxed);
+	}
+}
+
 static void plain_run(const char *ifname, unsigned int n_queues, const struct echo_opts *o)
 {
+	uint64_t cpu0, cpu1, frames0, frames1;
 	/* never freed: the threads use it until the process exits */
 	struct plain_queue *queues = calloc(n_queues, sizeof(*queues));
 	int vnet_hdr = ECHO_VNET_HDR;
@@ -267,7 +294,11 @@ static void plain_run(const char *ifname, unsigned int n_queues, const struct ec
 		if (r)
 			die("pinning queue %u to cpu %d: %s", i, q->cpu, strerror(r));
 	}
+	plain_cost(queues, n_queues, &cpu0, &frames0);
 	load_run(o);
+	plain_cost(queues, n_queues, &cpu1, &frames1);
+	printf("cpu_ns %llu frames %llu\n", (unsigned long long)(cpu1 - cpu0),
+	       (unsigned long long)(frames1 - frames0));
 	printf("queues");
 	for (unsigned int i = 0; i < n_queues; i++)
 		printf(" %u:cpu%d:%llu", i, queues[i].cpu,

@@ -52,6 +52,7 @@ struct queue_counters {
 	_Atomic uint64_t tx_packets;
 	_Atomic uint64_t tx_bytes;
 	_Atomic uint64_t drops;
+	uint64_t cpu_ns; /* of the workers that ended: added by the main thread after each join */
 };
 
 struct device {
