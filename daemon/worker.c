@@ -52,7 +52,12 @@ struct worker {
 	int cpu;         /* the core it is pinned to, -1 while unpinned */
 	bool echo;
 	size_t hdr_len; /* virtio-net header in front of every frame, kept as it is */
-	struct queue_counters *cnt;
+	/*
+	 * What this worker did, written by it alone. In its own allocation, not
+	 * in the device's array: two workers storing to one cache line on every
+	 * frame would pull it back and forth between their cores.
+	 */
+	struct queue_counters cnt;
 	atomic_bool running; /* cleared by the thread as it returns */
 	/* why the thread ended on its own; read by the main thread after the join */
 	int err;
@@ -69,6 +74,23 @@ static void worker_add(_Atomic uint64_t *c, uint64_t n)
 	if (n)
 		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
 				      memory_order_relaxed);
+}
+
+static uint64_t worker_load(const _Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Adds a worker's counters and CPU time to a queue's totals, or to a status answer's. */
+static void worker_counters_fold(struct queue_counters *to, const struct queue_counters *from,
+				 uint64_t cpu_ns)
+{
+	worker_add(&to->rx_packets, worker_load(&from->rx_packets));
+	worker_add(&to->rx_bytes, worker_load(&from->rx_bytes));
+	worker_add(&to->tx_packets, worker_load(&from->tx_packets));
+	worker_add(&to->tx_bytes, worker_load(&from->tx_bytes));
+	worker_add(&to->drops, worker_load(&from->drops));
+	to->cpu_ns += cpu_ns;
 }
 
 /*
@@ -114,21 +136,21 @@ static int worker_serve(struct worker *w)
 				continue;
 			/* counted: the kernel took a frame off the queue and nobody got it */
 			if (errno != EBADFD)
-				worker_add(&w->cnt->drops, 1);
+				worker_add(&w->cnt.drops, 1);
 			return -errno;
 		}
 		/* bytes as the kernel counts them on the link: the frame, not the header */
 		frame_len = (size_t)len > w->hdr_len ? (size_t)len - w->hdr_len : 0;
-		worker_add(&w->cnt->rx_packets, 1);
-		worker_add(&w->cnt->rx_bytes, frame_len);
+		worker_add(&w->cnt.rx_packets, 1);
+		worker_add(&w->cnt.rx_bytes, frame_len);
 		if (!w->echo)
 			continue;
 		frame_swap(w->buf + w->hdr_len, frame_len);
 		if (worker_tx(w, (size_t)len)) {
-			worker_add(&w->cnt->tx_packets, 1);
-			worker_add(&w->cnt->tx_bytes, frame_len);
+			worker_add(&w->cnt.tx_packets, 1);
+			worker_add(&w->cnt.tx_bytes, frame_len);
 		} else {
-			worker_add(&w->cnt->drops, 1);
+			worker_add(&w->cnt.drops, 1);
 		}
 	}
 	return 0;
@@ -219,7 +241,7 @@ static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
 	if (fcntl(w->fd, F_SETFL, w->saved_flags) < 0)
 		log_err(d, "%s: queue %u: restoring its file status flags: %s", dev->conf.name, q,
 			strerror(errno));
-	w->cnt->cpu_ns += w->cpu_ns_at_end;
+	worker_counters_fold(&dev->counters[q], &w->cnt, w->cpu_ns_at_end);
 	free(w);
 	dev->workers[q] = NULL;
 	log_debug(d, "%s: queue %u: worker stopped", dev->conf.name, q);
@@ -286,7 +308,6 @@ static int worker_start(struct device *dev, unsigned int q, const char **what)
 	w->cpu = -1;
 	w->echo = dev->conf.backend == CONF_BACKEND_ECHO;
 	w->hdr_len = hdr_len;
-	w->cnt = &dev->counters[q];
 	w->buf_size = buf_size;
 	/*
 	 * The worker reads blocking. The same open file is handed out in a
@@ -403,14 +424,16 @@ static uint64_t worker_cpu_ns(const struct worker *w)
 
 void worker_queue_info(const struct device *dev, unsigned int q, struct tapqd_queue_info *qi)
 {
-	const struct queue_counters *c = &dev->counters[q];
 	const struct worker *w = dev->workers[q];
+	struct queue_counters sum = dev->counters[q];
 
 	qi->worker = w && atomic_load_explicit(&w->running, memory_order_acquire);
-	qi->cpu_ns = c->cpu_ns + (w ? worker_cpu_ns(w) : 0);
-	qi->rx_packets = atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
-	qi->rx_bytes = atomic_load_explicit(&c->rx_bytes, memory_order_relaxed);
-	qi->tx_packets = atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
-	qi->tx_bytes = atomic_load_explicit(&c->tx_bytes, memory_order_relaxed);
-	qi->drops = atomic_load_explicit(&c->drops, memory_order_relaxed);
+	if (w)
+		worker_counters_fold(&sum, &w->cnt, worker_cpu_ns(w));
+	qi->rx_packets = worker_load(&sum.rx_packets);
+	qi->rx_bytes = worker_load(&sum.rx_bytes);
+	qi->tx_packets = worker_load(&sum.tx_packets);
+	qi->tx_bytes = worker_load(&sum.tx_bytes);
+	qi->drops = worker_load(&sum.drops);
+	qi->cpu_ns = sum.cpu_ns;
 }
