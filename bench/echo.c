@@ -2,12 +2,12 @@
 /*
  * echo.c - UDP request/response through a tap's echo: the load, and the plain loop it is compared with
  *
- *   echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]
- *   echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]
+ *   echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] [-p PORTS]
+ *   echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] [-p PORTS]
  *
- * load: FLOWS UDP flows (one thread and socket each, source port 20000+i to
- * destination port 30000+i, so the kernel's flow hash spreads them over the
- * tap's queues), each keeping WINDOW 64-byte requests in flight; whatever
+ * load: FLOWS UDP flows (one thread and socket each, source port
+ * 20000+PORTS+i to destination port 30000+PORTS+i, so the kernel's flow hash
+ * spreads them over the tap's queues), each keeping WINDOW 64-byte requests in flight; whatever
  * echoes the frames on the tap (here tapqd's echo backend) turns each request
  * into its response. After a 0.5 s warm-up, counts responses for SECONDS and
  * prints "pps N".
@@ -17,7 +17,8 @@
  * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header), one
  * thread per queue pinned to the queue's core (the n-th CPU we may use, as
  * tapqd places them), each a blocking read / frame_swap() / write loop that
- * counts its frames as tapqd's worker does (a relaxed store, no locked add).
+ * counts its frames as tapqd's worker does (a relaxed store, no locked add),
+ * and the load in a child process, as against tapqd.
  * Prints "pps N", the responses per queue, and "cpu_ns N frames M": the
  * queue threads' CPU time (their CLOCK_THREAD_CPUTIME_ID, read from outside)
  * and the frames they echoed, from just before the load starts to just
@@ -44,6 +45,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +64,7 @@
 struct echo_opts {
 	unsigned int flows;
 	unsigned int window;
+	unsigned int ports; /* added to every port: new flows, which no queue has served yet */
 	double seconds;
 	struct in_addr src, dst;
 };
@@ -103,8 +106,8 @@ static int flow_socket(const struct flow *f)
 
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
-	src.sin_port = htons((uint16_t)(20000 + f->index));
-	dst.sin_port = htons((uint16_t)(30000 + f->index));
+	src.sin_port = htons((uint16_t)(20000 + f->o->ports + f->index));
+	dst.sin_port = htons((uint16_t)(30000 + f->o->ports + f->index));
 	/* connected: only the echo of our own requests is received */
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
 	    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 ||
@@ -266,25 +269,65 @@ static void plain_cost(const struct plain_queue *queues, unsigned int n, uint64_
 	}
 }
 
+/*
+ * The load in a process of its own, as it is against tapqd: the echo threads
+ * and the flows then switch address spaces on a shared core in both cases.
+ * Forked before any thread exists; it waits for a byte on go, runs, exits.
+ */
+static pid_t plain_fork_load(const struct plain_queue *queues, unsigned int n,
+			     const struct echo_opts *o, int *ret_go)
+{
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		die("pipe2: %s", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		if (close(go[0]) < 0)
+			die("close: %s", strerror(errno));
+		*ret_go = go[1];
+		return pid;
+	}
+	/* the queues are the echo's: the load only sends and receives on its sockets */
+	for (unsigned int i = 0; i < n; i++)
+		if (close(queues[i].fd) < 0)
+			die("close: %s", strerror(errno));
+	if (close(go[1]) < 0)
+		die("close: %s", strerror(errno));
+	if (read(go[0], &c, 1) != 1)
+		_exit(1); /* the echo side died before the start */
+	load_run(o);
+	fflush(stdout);
+	_exit(0);
+}
+
 static void plain_run(const char *ifname, unsigned int n_queues, const struct echo_opts *o)
 {
 	uint64_t cpu0, cpu1, frames0, frames1;
 	/* never freed: the threads use it until the process exits */
 	struct plain_queue *queues = calloc(n_queues, sizeof(*queues));
-	int vnet_hdr = ECHO_VNET_HDR;
+	int vnet_hdr = ECHO_VNET_HDR, go, status;
+	pid_t load;
 
 	if (!queues)
 		die("out of memory");
-
+	for (unsigned int i = 0; i < n_queues; i++) {
+		queues[i].fd = plain_open_queue(ifname);
+		if (i == 0 && ioctl(queues[i].fd, TUNSETVNETHDRSZ, &vnet_hdr) < 0)
+			die("TUNSETVNETHDRSZ: %s", strerror(errno));
+		queues[i].cpu = plain_cpu(i);
+	}
+	load = plain_fork_load(queues, n_queues, o, &go);
 	for (unsigned int i = 0; i < n_queues; i++) {
 		struct plain_queue *q = &queues[i];
 		cpu_set_t set;
 		int r;
 
-		q->fd = plain_open_queue(ifname);
-		if (i == 0 && ioctl(q->fd, TUNSETVNETHDRSZ, &vnet_hdr) < 0)
-			die("TUNSETVNETHDRSZ: %s", strerror(errno));
-		q->cpu = plain_cpu(i);
 		r = pthread_create(&q->thread, NULL, plain_main, q);
 		if (r)
 			die("pthread_create: %s", strerror(r));
@@ -295,8 +338,13 @@ static void plain_run(const char *ifname, unsigned int n_queues, const struct ec
 			die("pinning queue %u to cpu %d: %s", i, q->cpu, strerror(r));
 	}
 	plain_cost(queues, n_queues, &cpu0, &frames0);
-	load_run(o);
+	if (write(go, "g", 1) != 1)
+		die("starting the load: %s", strerror(errno));
+	if (waitpid(load, &status, 0) < 0)
+		die("waitpid: %s", strerror(errno));
 	plain_cost(queues, n_queues, &cpu1, &frames1);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("the load failed (wait status %d)", status);
 	printf("cpu_ns %llu frames %llu\n", (unsigned long long)(cpu1 - cpu0),
 	       (unsigned long long)(frames1 - frames0));
 	printf("queues");
@@ -327,8 +375,9 @@ static unsigned long parse_uint(const char *s, unsigned long min, unsigned long 
 
 static void usage(void)
 {
-	die("usage: echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]\n"
-	    "       echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]");
+	die("usage: echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] [-p PORTS]\n"
+	    "       echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] "
+	    "[-p PORTS]");
 }
 
 int main(int argc, char **argv)
@@ -360,6 +409,8 @@ int main(int argc, char **argv)
 			o.window = (unsigned int)parse_uint(argv[i + 1], 1, 1024);
 		else if (!strcmp(argv[i], "-t"))
 			o.seconds = (double)parse_uint(argv[i + 1], 1, 60);
+		else if (!strcmp(argv[i], "-p"))
+			o.ports = (unsigned int)parse_uint(argv[i + 1], 0, 10000);
 		else
 			usage();
 	}
