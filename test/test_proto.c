@@ -498,17 +498,25 @@ START_TEST(test_device_wire_layout)
 }
 END_TEST
 
+/* dev_in of n queues, encoded into buf; its wire struct in ret. Return: the payload's length. */
+static ssize_t device_encoded(unsigned int n, struct tapqd_wire_device *ret)
+{
+	ssize_t len;
+
+	device_fill(&dev_in, n);
+	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	memcpy(ret, buf, sizeof(*ret));
+	return len;
+}
+
 /* Queue entries of 48 bytes, as a tapqd before cpu_ns wrote them: all but cpu_ns read. */
 START_TEST(test_device_without_cpu_ns)
 {
 	static char older[TAPQD_MSG_MAX];
 	struct tapqd_wire_device w;
-	ssize_t len;
 
-	device_fill(&dev_in, 3);
-	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
-	ck_assert_int_gt(len, 0);
-	memcpy(&w, buf, sizeof(w));
+	device_encoded(3, &w);
 	w.queue_info_size = 48;
 	memcpy(older, &w, sizeof(w));
 	for (unsigned int i = 0; i < 3; i++)
@@ -601,12 +609,8 @@ END_TEST
 START_TEST(test_malformed_devices)
 {
 	struct tapqd_wire_device w;
-	ssize_t len;
+	ssize_t len = device_encoded(4, &w);
 
-	device_fill(&dev_in, 4);
-	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
-	ck_assert_int_gt(len, 0);
-	memcpy(&w, buf, sizeof(w));
 #define BAD(field, value)                                                                          \
 	MALFORMED(w, field, value, tapqd_device_decode(buf, (size_t)len, &dev_out))
 	BAD(info_size, 79); /* shorter than version 2's */
