@@ -118,6 +118,22 @@ assert_ok "resize tqecho 2" tq resize tqecho 2
 assert_eq "2 active queues: two workers" "true true" "$(workers tqecho)"
 assert_eq "2 active queues: threads main + closer + 4 workers" 6 "$(tasks)"
 assert_eq "2 active queues: each worker on its core" "$(status_cpus tqecho)" "$(worker_cpus tqecho)"
+
+# -- workers stopped and started under traffic: the reads a stop cancels lose no frame they took
+FLOWS=""
+for i in 1 2 3 4; do
+	bg "$TQ_TMP/flow$i" timeout 30 ip netns exec "$TQ_NS" "$TQUDP" 10.77.2.1 $((5100 + i)) 10.77.2.2 $((7100 + i)) 400 100
+	FLOWS="$FLOWS $BGPID"
+done
+for n in 1 2 1 2 1 2; do
+	assert_ok "resize tqecho $n under traffic" tq resize tqecho $n
+	sleep 0.1
+done
+for f in $FLOWS; do
+	wait_until 300 0.1 "flow $f done" pid_dead "$f"
+	untrack "$f"
+done
+assert_ge "under traffic: frames echoed" 1 "$(qsum tqecho tx_packets)"
 assert_eq "tqecho: no drops in all that" 0 "$(qsum tqecho drops)"
 assert_eq "tqecho: every frame read was written" "$(qsum tqecho rx_packets)" "$(qsum tqecho tx_packets)"
 
