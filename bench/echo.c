@@ -2,12 +2,12 @@
 /*
  * echo.c - UDP request/response through a tap's echo: the load, and the plain loop it is compared with
  *
- *   echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]
- *   echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]
+ *   echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] [-p PORTS]
+ *   echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] [-p PORTS]
  *
- * load: FLOWS UDP flows (one thread and socket each, source port 20000+i to
- * destination port 30000+i, so the kernel's flow hash spreads them over the
- * tap's queues), each keeping WINDOW 64-byte requests in flight; whatever
+ * load: FLOWS UDP flows (one thread and socket each, source port
+ * 20000+PORTS+i to destination port 30000+PORTS+i, so the kernel's flow hash
+ * spreads them over the tap's queues), each keeping WINDOW 64-byte requests in flight; whatever
  * echoes the frames on the tap (here tapqd's echo backend) turns each request
  * into its response. After a 0.5 s warm-up, counts responses for SECONDS and
  * prints "pps N".
@@ -16,8 +16,13 @@
  * existing multiqueue tap IFNAME (opened like tapqd opens its own: IFF_TAP,
  * IFF_NO_PI, IFF_MULTI_QUEUE, IFF_VNET_HDR with a 12-byte header), one
  * thread per queue pinned to the queue's core (the n-th CPU we may use, as
- * tapqd places them), each a blocking read / frame_swap() / write loop.
- * Prints "pps N" and the responses per queue.
+ * tapqd places them), each a blocking read / frame_swap() / write loop that
+ * counts its frames as tapqd's worker does (a relaxed store, no locked add),
+ * and the load in a child process, as against tapqd.
+ * Prints "pps N", the responses per queue, and "cpu_ns N frames M": the
+ * queue threads' CPU time (their CLOCK_THREAD_CPUTIME_ID, read from outside)
+ * and the frames they echoed, from just before the load starts to just
+ * after it ends, the same span bench/echo.sh reads tapqd's status over.
  *
  * Timings are printed, never judged: the exit status is non-zero only when
  * something fails. Run it inside the namespace of the tap (bench/echo.sh).
@@ -40,6 +45,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +64,7 @@
 struct echo_opts {
 	unsigned int flows;
 	unsigned int window;
+	unsigned int ports; /* added to every port: new flows, which no queue has served yet */
 	double seconds;
 	struct in_addr src, dst;
 };
@@ -71,8 +78,9 @@ struct flow {
 	_Atomic uint64_t resent;
 };
 
+/* A cache line each, as tapqd's workers: two queues' counters must not share one. */
 struct plain_queue {
-	pthread_t thread;
+	_Alignas(64) pthread_t thread;
 	int fd;
 	int cpu;
 	_Atomic uint64_t frames;
@@ -99,8 +107,8 @@ static int flow_socket(const struct flow *f)
 
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
-	src.sin_port = htons((uint16_t)(20000 + f->index));
-	dst.sin_port = htons((uint16_t)(30000 + f->index));
+	src.sin_port = htons((uint16_t)(20000 + f->o->ports + f->index));
+	dst.sin_port = htons((uint16_t)(30000 + f->o->ports + f->index));
 	/* connected: only the echo of our own requests is received */
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
 	    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 ||
@@ -221,7 +229,10 @@ static void *plain_main(void *arg)
 		frame_swap(buf + ECHO_VNET_HDR, (size_t)n - ECHO_VNET_HDR);
 		if (write(q->fd, buf, (size_t)n) < 0)
 			die("write: %s", strerror(errno));
-		atomic_fetch_add_explicit(&q->frames, 1, memory_order_relaxed);
+		/* its only writer, as a tapqd worker is of its counters */
+		atomic_store_explicit(&q->frames,
+				      atomic_load_explicit(&q->frames, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -240,24 +251,86 @@ static int plain_cpu(unsigned int n)
 	die("no CPU for queue %u", n);
 }
 
+/* What the queue threads used and did so far: CPU time in ns, frames echoed. */
+static void plain_cost(const struct plain_queue *queues, unsigned int n, uint64_t *ret_cpu_ns,
+		       uint64_t *ret_frames)
+{
+	*ret_cpu_ns = *ret_frames = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		struct timespec ts;
+		clockid_t clock;
+		int r = pthread_getcpuclockid(queues[i].thread, &clock);
+
+		if (r)
+			die("pthread_getcpuclockid: %s", strerror(r));
+		if (clock_gettime(clock, &ts) < 0)
+			die("clock_gettime(queue %u): %s", i, strerror(errno));
+		*ret_cpu_ns += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		*ret_frames += atomic_load_explicit(&queues[i].frames, memory_order_relaxed);
+	}
+}
+
+/*
+ * The load in a process of its own, as it is against tapqd: the echo threads
+ * and the flows then switch address spaces on a shared core in both cases.
+ * Forked before any thread exists; it waits for a byte on go, runs, exits.
+ */
+static pid_t plain_fork_load(const struct plain_queue *queues, unsigned int n,
+			     const struct echo_opts *o, int *ret_go)
+{
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		die("pipe2: %s", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		if (close(go[0]) < 0)
+			die("close: %s", strerror(errno));
+		*ret_go = go[1];
+		return pid;
+	}
+	/* the queues are the echo's: the load only sends and receives on its sockets */
+	for (unsigned int i = 0; i < n; i++)
+		if (close(queues[i].fd) < 0)
+			die("close: %s", strerror(errno));
+	if (close(go[1]) < 0)
+		die("close: %s", strerror(errno));
+	if (read(go[0], &c, 1) != 1)
+		_exit(1); /* the echo side died before the start */
+	load_run(o);
+	fflush(stdout);
+	_exit(0);
+}
+
 static void plain_run(const char *ifname, unsigned int n_queues, const struct echo_opts *o)
 {
+	uint64_t cpu0, cpu1, frames0, frames1;
 	/* never freed: the threads use it until the process exits */
-	struct plain_queue *queues = calloc(n_queues, sizeof(*queues));
-	int vnet_hdr = ECHO_VNET_HDR;
+	struct plain_queue *queues = aligned_alloc(_Alignof(struct plain_queue),
+						   n_queues * sizeof(*queues));
+	int vnet_hdr = ECHO_VNET_HDR, go, status;
+	pid_t load;
 
 	if (!queues)
 		die("out of memory");
-
+	memset(queues, 0, n_queues * sizeof(*queues));
+	for (unsigned int i = 0; i < n_queues; i++) {
+		queues[i].fd = plain_open_queue(ifname);
+		if (i == 0 && ioctl(queues[i].fd, TUNSETVNETHDRSZ, &vnet_hdr) < 0)
+			die("TUNSETVNETHDRSZ: %s", strerror(errno));
+		queues[i].cpu = plain_cpu(i);
+	}
+	load = plain_fork_load(queues, n_queues, o, &go);
 	for (unsigned int i = 0; i < n_queues; i++) {
 		struct plain_queue *q = &queues[i];
 		cpu_set_t set;
 		int r;
 
-		q->fd = plain_open_queue(ifname);
-		if (i == 0 && ioctl(q->fd, TUNSETVNETHDRSZ, &vnet_hdr) < 0)
-			die("TUNSETVNETHDRSZ: %s", strerror(errno));
-		q->cpu = plain_cpu(i);
 		r = pthread_create(&q->thread, NULL, plain_main, q);
 		if (r)
 			die("pthread_create: %s", strerror(r));
@@ -267,7 +340,16 @@ static void plain_run(const char *ifname, unsigned int n_queues, const struct ec
 		if (r)
 			die("pinning queue %u to cpu %d: %s", i, q->cpu, strerror(r));
 	}
-	load_run(o);
+	plain_cost(queues, n_queues, &cpu0, &frames0);
+	if (write(go, "g", 1) != 1)
+		die("starting the load: %s", strerror(errno));
+	if (waitpid(load, &status, 0) < 0)
+		die("waitpid: %s", strerror(errno));
+	plain_cost(queues, n_queues, &cpu1, &frames1);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("the load failed (wait status %d)", status);
+	printf("cpu_ns %llu frames %llu\n", (unsigned long long)(cpu1 - cpu0),
+	       (unsigned long long)(frames1 - frames0));
 	printf("queues");
 	for (unsigned int i = 0; i < n_queues; i++)
 		printf(" %u:cpu%d:%llu", i, queues[i].cpu,
@@ -296,8 +378,9 @@ static unsigned long parse_uint(const char *s, unsigned long min, unsigned long 
 
 static void usage(void)
 {
-	die("usage: echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]\n"
-	    "       echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS]");
+	die("usage: echo load SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] [-p PORTS]\n"
+	    "       echo plain IFNAME QUEUES SRC_IP DST_IP [-f FLOWS] [-w WINDOW] [-t SECONDS] "
+	    "[-p PORTS]");
 }
 
 int main(int argc, char **argv)
@@ -329,6 +412,8 @@ int main(int argc, char **argv)
 			o.window = (unsigned int)parse_uint(argv[i + 1], 1, 1024);
 		else if (!strcmp(argv[i], "-t"))
 			o.seconds = (double)parse_uint(argv[i + 1], 1, 60);
+		else if (!strcmp(argv[i], "-p"))
+			o.ports = (unsigned int)parse_uint(argv[i + 1], 0, 10000);
 		else
 			usage();
 	}

@@ -44,8 +44,9 @@ enum device_state {
 };
 
 /*
- * What the workers of one queue did, over every worker that served it: one
- * writer (the queue's worker), read by the main thread for status.
+ * What a worker did (its own copy, written by it alone, read by the main
+ * thread for status), or what the workers of one queue that have ended did
+ * (the device's, written by the main thread after each join).
  */
 struct queue_counters {
 	_Atomic uint64_t rx_packets;
@@ -53,6 +54,7 @@ struct queue_counters {
 	_Atomic uint64_t tx_packets;
 	_Atomic uint64_t tx_bytes;
 	_Atomic uint64_t drops;
+	uint64_t cpu_ns; /* in the device's totals only: a running worker's is its thread's clock */
 };
 
 struct device {

@@ -111,5 +111,6 @@ void status_redact(struct tapqd_device_info *info)
 		struct tapqd_queue_info *q = &info->queues[i];
 
 		q->rx_packets = q->rx_bytes = q->tx_packets = q->tx_bytes = q->drops = 0;
+		q->cpu_ns = 0;
 	}
 }

@@ -20,6 +20,7 @@
 #include "frame.h"
 #include "log.h"
 #include "topo.h"
+#include "uring.h"
 #include "worker.h"
 
 /* Ends a worker's blocking read; it runs a no-op handler on the worker's thread only. */
@@ -31,6 +32,17 @@
 #define WORKER_FRAME_MAX (14 + 4 + IP_MAXPACKET)
 /* Interrupted writes of one frame before it counts as a drop. */
 #define WORKER_TX_TRIES 10
+/*
+ * Reads in flight at once through io_uring, each with a buffer of its own:
+ * with eight, one wait brings several frames and one submit sends their
+ * echoes (doc/echo-costs.md: a third to a half of the CPU per frame of one
+ * read and one write each). The ring has room for each slot's request and
+ * its cancel.
+ */
+#define WORKER_SLOTS 8
+#define WORKER_RING_ENTRIES (4 * WORKER_SLOTS)
+/* The data of a cancel request's own completion, which says nothing the slot's does not. */
+#define WORKER_CANCEL WORKER_SLOTS
 
 /* The frame buffer is on the heap; ASan's redzones need more room than the plain loop. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -44,6 +56,12 @@
 #define WORKER_STACK_SIZE (64u << 10)
 #endif
 
+enum worker_slot {
+	WORKER_SLOT_IDLE,
+	WORKER_SLOT_READ,  /* a read of the queue in flight into the slot's buffer */
+	WORKER_SLOT_WRITE, /* the echo of the frame it read in flight */
+};
+
 struct worker {
 	pthread_t thread;
 	int fd;           /* the device's copy of the queue; the device owns it */
@@ -52,13 +70,23 @@ struct worker {
 	int cpu;         /* the core it is pinned to, -1 while unpinned */
 	bool echo;
 	size_t hdr_len; /* virtio-net header in front of every frame, kept as it is */
-	struct queue_counters *cnt;
+	/*
+	 * What this worker did, written by it alone. In its own allocation, not
+	 * in the device's array: two workers storing to one cache line on every
+	 * frame would pull it back and forth between their cores.
+	 */
+	struct queue_counters cnt;
 	atomic_bool running; /* cleared by the thread as it returns */
 	/* why the thread ended on its own; read by the main thread after the join */
 	int err;
 	const char *err_what;
+	/* its CPU time as it returned, stored before running is cleared: the join forgets it */
+	uint64_t cpu_ns_at_end;
+	struct uring ring; /* fd -1: no io_uring here, one read and one write per frame */
+	int ring_err;      /* why not, for the main thread's log */
+	enum worker_slot slot[WORKER_SLOTS];
 	size_t buf_size;
-	uint8_t buf[];
+	uint8_t buf[]; /* WORKER_SLOTS buffers of buf_size; the read/write loop uses the first */
 };
 
 /* The only writer of its counters: a relaxed load and store, no locked add. */
@@ -69,16 +97,33 @@ static void worker_add(_Atomic uint64_t *c, uint64_t n)
 				      memory_order_relaxed);
 }
 
+static uint64_t worker_load(const _Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* Adds a worker's counters and CPU time to a queue's totals, or to a status answer's. */
+static void worker_counters_fold(struct queue_counters *to, const struct queue_counters *from,
+				 uint64_t cpu_ns)
+{
+	worker_add(&to->rx_packets, worker_load(&from->rx_packets));
+	worker_add(&to->rx_bytes, worker_load(&from->rx_bytes));
+	worker_add(&to->tx_packets, worker_load(&from->tx_packets));
+	worker_add(&to->tx_bytes, worker_load(&from->tx_bytes));
+	worker_add(&to->drops, worker_load(&from->drops));
+	to->cpu_ns += cpu_ns;
+}
+
 /*
  * Writes back the frame the worker just read. A tap write does not wait for
  * the reader, only for send buffer room, and a stop request interrupting
  * that wait must not cost the frame: EINTR is tried again, a few times.
  * Return: true when written.
  */
-static bool worker_tx(struct worker *w, size_t len)
+static bool worker_tx(struct worker *w, const uint8_t *buf, size_t len)
 {
 	for (int tries = 0; tries < WORKER_TX_TRIES; tries++) {
-		if (write(w->fd, w->buf, len) >= 0)
+		if (write(w->fd, buf, len) >= 0)
 			return true;
 		if (errno != EINTR)
 			return false;
@@ -92,12 +137,47 @@ static void worker_on_wake(int sig)
 	(void)sig;
 }
 
+/* Bytes as the kernel counts them on the link: the frame, not the virtio-net header. */
+static size_t worker_frame_len(const struct worker *w, size_t len)
+{
+	return len > w->hdr_len ? len - w->hdr_len : 0;
+}
+
+/* Counts a frame read, and turns it around for an echo. */
+static void worker_rx(struct worker *w, uint8_t *buf, size_t len)
+{
+	worker_add(&w->cnt.rx_packets, 1);
+	worker_add(&w->cnt.rx_bytes, worker_frame_len(w, len));
+	if (w->echo)
+		frame_swap(buf + w->hdr_len, worker_frame_len(w, len));
+}
+
+/* Counts a write of an echo: res is its result, bytes written or -errno. */
+static void worker_tx_done(struct worker *w, ssize_t res)
+{
+	if (res < 0) {
+		worker_add(&w->cnt.drops, 1);
+		return;
+	}
+	worker_add(&w->cnt.tx_packets, 1);
+	worker_add(&w->cnt.tx_bytes, worker_frame_len(w, (size_t)res));
+}
+
+/* A frame read: counted, and for an echo written back at once. */
+static void worker_frame(struct worker *w, uint8_t *buf, size_t len)
+{
+	worker_rx(w, buf, len);
+	if (w->echo)
+		worker_tx_done(w, worker_tx(w, buf, len) ? (ssize_t)len : -EIO);
+}
+
 /*
- * Serves the queue the way the simplest echo loop would: a blocking read, a
- * swap, a write; one system call per frame each way and no poll, which at a
- * few frames per wakeup would cost as much as the frames. An echo writes each
- * frame before it reads the next, so a stop never finds one in hand. Counters
- * are stored per frame: cheap for their only writer, and never stale.
+ * Serves the queue the way the simplest echo loop would, where io_uring is
+ * refused: a blocking read, a swap, a write; one system call per frame each
+ * way and no poll, which at a few frames per wakeup would cost as much as
+ * the frames. An echo writes each frame before it reads the next, so a stop
+ * never finds one in hand. Counters are stored per frame: cheap for their
+ * only writer, and never stale.
  * Return: 0 when asked to stop, -EBADFD when the queue is detached, another
  * -errno on a failed read.
  */
@@ -105,43 +185,149 @@ static int worker_serve(struct worker *w)
 {
 	while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
 		ssize_t len = read(w->fd, w->buf, w->buf_size);
-		size_t frame_len;
 
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
 			/* counted: the kernel took a frame off the queue and nobody got it */
 			if (errno != EBADFD)
-				worker_add(&w->cnt->drops, 1);
+				worker_add(&w->cnt.drops, 1);
 			return -errno;
 		}
-		/* bytes as the kernel counts them on the link: the frame, not the header */
-		frame_len = (size_t)len > w->hdr_len ? (size_t)len - w->hdr_len : 0;
-		worker_add(&w->cnt->rx_packets, 1);
-		worker_add(&w->cnt->rx_bytes, frame_len);
-		if (!w->echo)
-			continue;
-		frame_swap(w->buf + w->hdr_len, frame_len);
-		if (worker_tx(w, (size_t)len)) {
-			worker_add(&w->cnt->tx_packets, 1);
-			worker_add(&w->cnt->tx_bytes, frame_len);
-		} else {
-			worker_add(&w->cnt->drops, 1);
+		worker_frame(w, w->buf, (size_t)len);
+	}
+	return 0;
+}
+
+static uint8_t *worker_slot_buf(struct worker *w, unsigned int s)
+{
+	return w->buf + (size_t)s * w->buf_size;
+}
+
+static void worker_queue_read(struct worker *w, unsigned int s)
+{
+	uring_read(&w->ring, w->fd, worker_slot_buf(w, s), (unsigned int)w->buf_size, s);
+	w->slot[s] = WORKER_SLOT_READ;
+}
+
+/*
+ * One completion while serving: a frame read is echoed (a write queued) or
+ * sunk (the next read queued), a write done queues the next read.
+ * Return: 0, or the -errno that ends serving (the slot then idle).
+ */
+static int worker_ring_done(struct worker *w, unsigned int s, int32_t res)
+{
+	if (w->slot[s] == WORKER_SLOT_WRITE) {
+		worker_tx_done(w, res);
+		worker_queue_read(w, s);
+		return 0;
+	}
+	if (res == -EINTR || res == -EAGAIN) {
+		worker_queue_read(w, s);
+		return 0;
+	}
+	if (res < 0) {
+		w->slot[s] = WORKER_SLOT_IDLE;
+		/* as in the read/write loop: a failed read other than a detach lost a frame */
+		if (res != -EBADFD)
+			worker_add(&w->cnt.drops, 1);
+		return res;
+	}
+	worker_rx(w, worker_slot_buf(w, s), (size_t)res);
+	if (!w->echo) {
+		worker_queue_read(w, s);
+		return 0;
+	}
+	uring_write(&w->ring, w->fd, worker_slot_buf(w, s), (unsigned int)res, s);
+	w->slot[s] = WORKER_SLOT_WRITE;
+	return 0;
+}
+
+/*
+ * The end of serving through the ring: the reads in flight are cancelled,
+ * and a frame one of them took meanwhile is still echoed, with a plain
+ * write, so that a stop costs no frame; the writes in flight finish. A
+ * stop request's signals may interrupt the waits: they are waited again.
+ * Return: 0, or -errno when the ring itself fails and frames in flight may
+ * be lost.
+ */
+static int worker_ring_drain(struct worker *w)
+{
+	unsigned int busy = 0;
+	uint64_t data;
+	int32_t res;
+
+	for (unsigned int s = 0; s < WORKER_SLOTS; s++) {
+		if (w->slot[s] == WORKER_SLOT_READ)
+			uring_cancel(&w->ring, s, WORKER_CANCEL);
+		busy += w->slot[s] != WORKER_SLOT_IDLE;
+	}
+	while (busy) {
+		int r = uring_wait(&w->ring);
+
+		if (r < 0 && r != -EINTR)
+			return r;
+		while (uring_reap(&w->ring, &data, &res)) {
+			if (data >= WORKER_SLOTS || w->slot[data] == WORKER_SLOT_IDLE)
+				continue; /* a cancel's own completion */
+			if (w->slot[data] == WORKER_SLOT_WRITE)
+				worker_tx_done(w, res);
+			else if (res > 0)
+				worker_frame(w, worker_slot_buf(w, (unsigned int)data), (size_t)res);
+			w->slot[data] = WORKER_SLOT_IDLE;
+			busy--;
 		}
 	}
 	return 0;
 }
 
+/*
+ * Serves the queue with WORKER_SLOTS reads in flight through io_uring: one
+ * system call submits the echoes of every frame that came and waits for the
+ * next. Frames of one flow may be echoed out of order: every frame that
+ * comes wakes all the reads in flight, and any of them may take it.
+ * Return: as worker_serve().
+ */
+static int worker_serve_ring(struct worker *w)
+{
+	int err = 0, r;
+	uint64_t data;
+	int32_t res;
+
+	for (unsigned int s = 0; s < WORKER_SLOTS; s++)
+		worker_queue_read(w, s);
+	while (!err && !atomic_load_explicit(&w->stop, memory_order_acquire)) {
+		r = uring_wait(&w->ring);
+		if (r < 0 && r != -EINTR)
+			err = r;
+		while (uring_reap(&w->ring, &data, &res))
+			if (data < WORKER_SLOTS && w->slot[data] != WORKER_SLOT_IDLE) {
+				r = worker_ring_done(w, (unsigned int)data, res);
+				if (r < 0 && !err)
+					err = r;
+			}
+	}
+	r = worker_ring_drain(w);
+	uring_close(&w->ring);
+	return err ? err : r;
+}
+
+static uint64_t worker_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct timespec cpu;
 	sigset_t wake;
 	int r;
 
 	sigemptyset(&wake);
 	sigaddset(&wake, WORKER_WAKE_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-	r = worker_serve(w);
+	r = w->ring.fd >= 0 ? worker_serve_ring(w) : worker_serve(w);
 	/*
 	 * A queue detached under the worker (a resize, before the main thread
 	 * stops it) answers EBADFD at once: nothing to serve until the stop
@@ -152,8 +338,11 @@ static void *worker_main(void *arg)
 			pause();
 	} else if (r < 0) {
 		w->err = r;
-		w->err_what = "read";
+		w->err_what = w->ring_err ? "read" : "read through io_uring";
 	}
+	/* a thread's own CPU clock cannot fail; if it did, status would only miss its time */
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		w->cpu_ns_at_end = worker_ns(&cpu);
 	atomic_store_explicit(&w->running, false, memory_order_release);
 	return NULL;
 }
@@ -208,6 +397,7 @@ static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
 	if (fcntl(w->fd, F_SETFL, w->saved_flags) < 0)
 		log_err(d, "%s: queue %u: restoring its file status flags: %s", dev->conf.name, q,
 			strerror(errno));
+	worker_counters_fold(&dev->counters[q], &w->cnt, w->cpu_ns_at_end);
 	free(w);
 	dev->workers[q] = NULL;
 	log_debug(d, "%s: queue %u: worker stopped", dev->conf.name, q);
@@ -263,18 +453,19 @@ static int worker_start(struct device *dev, unsigned int q, const char **what)
 {
 	size_t hdr_len = dev->conf.vnet_hdr ? dev->conf.vnet_hdr_size : 0;
 	size_t buf_size = hdr_len + WORKER_FRAME_MAX;
-	struct worker *w = calloc(1, sizeof(*w) + buf_size);
+	/* untouched pages of the buffers cost nothing: only the frames that come fill them */
+	struct worker *w = calloc(1, sizeof(*w) + WORKER_SLOTS * buf_size);
 	int r;
 
 	if (!w) {
 		*what = "allocating the worker";
 		return -ENOMEM;
 	}
+	w->ring_err = -uring_open(&w->ring, WORKER_RING_ENTRIES);
 	w->fd = dev->fds[q];
 	w->cpu = -1;
 	w->echo = dev->conf.backend == CONF_BACKEND_ECHO;
 	w->hdr_len = hdr_len;
-	w->cnt = &dev->counters[q];
 	w->buf_size = buf_size;
 	/*
 	 * The worker reads blocking. The same open file is handed out in a
@@ -285,6 +476,7 @@ static int worker_start(struct device *dev, unsigned int q, const char **what)
 	if (w->saved_flags < 0 || fcntl(w->fd, F_SETFL, w->saved_flags & ~O_NONBLOCK) < 0) {
 		r = -errno;
 		*what = "clearing O_NONBLOCK";
+		uring_close(&w->ring);
 		free(w);
 		return r;
 	}
@@ -294,6 +486,7 @@ static int worker_start(struct device *dev, unsigned int q, const char **what)
 			r = -errno;
 			*what = "no thread, and restoring the file status flags";
 		}
+		uring_close(&w->ring);
 		free(w);
 		return r;
 	}
@@ -340,8 +533,14 @@ void worker_sync(struct tapqd *d, struct device *dev)
 				continue;
 			}
 			w = dev->workers[q];
-			log_debug(d, "%s: queue %u: %s worker started", dev->conf.name, q,
-				  conf_backend_name(dev->conf.backend));
+			if (w->ring_err)
+				log_debug(d, "%s: queue %u: %s worker started, without io_uring (%s): "
+					     "one read and one write per frame",
+					  dev->conf.name, q, conf_backend_name(dev->conf.backend),
+					  strerror(w->ring_err));
+			else
+				log_debug(d, "%s: queue %u: %s worker started", dev->conf.name, q,
+					  conf_backend_name(dev->conf.backend));
 			worker_name(d, dev, q);
 		}
 		if (w->cpu == dev->cpu[q])
@@ -372,15 +571,35 @@ bool worker_running(const struct device *dev)
 	return false;
 }
 
+/*
+ * The CPU time of a worker so far, read from its thread's CPU clock: nothing
+ * on the worker's path pays for it. Only the main thread creates threads, so
+ * the thread id of a running worker is not reused before this returns; a
+ * thread that ends meanwhile has left its total behind.
+ */
+static uint64_t worker_cpu_ns(const struct worker *w)
+{
+	struct timespec ts;
+	clockid_t clock;
+
+	if (atomic_load_explicit(&w->running, memory_order_acquire) &&
+	    pthread_getcpuclockid(w->thread, &clock) == 0 && clock_gettime(clock, &ts) == 0)
+		return worker_ns(&ts);
+	return atomic_load_explicit(&w->running, memory_order_acquire) ? 0 : w->cpu_ns_at_end;
+}
+
 void worker_queue_info(const struct device *dev, unsigned int q, struct tapqd_queue_info *qi)
 {
-	const struct queue_counters *c = &dev->counters[q];
 	const struct worker *w = dev->workers[q];
+	struct queue_counters sum = dev->counters[q];
 
 	qi->worker = w && atomic_load_explicit(&w->running, memory_order_acquire);
-	qi->rx_packets = atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
-	qi->rx_bytes = atomic_load_explicit(&c->rx_bytes, memory_order_relaxed);
-	qi->tx_packets = atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
-	qi->tx_bytes = atomic_load_explicit(&c->tx_bytes, memory_order_relaxed);
-	qi->drops = atomic_load_explicit(&c->drops, memory_order_relaxed);
+	if (w)
+		worker_counters_fold(&sum, &w->cnt, worker_cpu_ns(w));
+	qi->rx_packets = worker_load(&sum.rx_packets);
+	qi->rx_bytes = worker_load(&sum.rx_bytes);
+	qi->tx_packets = worker_load(&sum.tx_packets);
+	qi->tx_bytes = worker_load(&sum.tx_bytes);
+	qi->drops = worker_load(&sum.drops);
+	qi->cpu_ns = sum.cpu_ns;
 }

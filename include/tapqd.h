@@ -40,13 +40,16 @@
  *
  *   DEVICE  struct tapqd_wire_device  (info_size bytes: 80 in versions 2 and 3,
  *           120 from a daemon that knows CREATE)
- *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 48)
+ *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 56;
+ *                                                48 before cpu_ns was appended)
  *   LEASE   struct tapqd_wire_lease  (lease_size bytes, 24), then a DEVICE payload
  *
  * n_queues is max_queues, or more slots for a device handed off by name
- * (see handoff). With the 16-byte header, DEVICE is 328 bytes for 4 queues and
- * 12,424 for 256; LEASE is 24 more. libtapqd decodes them into struct
- * tapqd_device_info, which has room for every queue (tapqd_device_decode()).
+ * (see handoff). With the 16-byte header, DEVICE is 360 bytes for 4 queues and
+ * 14,472 for 256; LEASE is 24 more. A queue entry of 48 bytes, from a tapqd
+ * that did not send cpu_ns yet, is read with cpu_ns 0. libtapqd decodes them
+ * into struct tapqd_device_info, which has room for every queue
+ * (tapqd_device_decode()).
  *
  * Requests (client -> daemon) and what answers them, in order:
  *
@@ -411,6 +414,7 @@ struct tapqd_wire_queue {
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t drops;
+	uint64_t cpu_ns;
 };
 
 /*
@@ -542,7 +546,8 @@ TAPQD_WIRE_AT(tapqd_wire_queue, rx_bytes, 16);
 TAPQD_WIRE_AT(tapqd_wire_queue, tx_packets, 24);
 TAPQD_WIRE_AT(tapqd_wire_queue, tx_bytes, 32);
 TAPQD_WIRE_AT(tapqd_wire_queue, drops, 40);
-TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_queue) == 48);
+TAPQD_WIRE_AT(tapqd_wire_queue, cpu_ns, 48);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_queue) == 56);
 TAPQD_WIRE_AT(tapqd_wire_device, info_size, 0);
 TAPQD_WIRE_AT(tapqd_wire_device, queue_info_size, 2);
 TAPQD_WIRE_AT(tapqd_wire_device, n_queues, 4);
@@ -615,13 +620,15 @@ struct tapqd_queue_info {
 	uint64_t tx_packets; /* frames written to it */
 	uint64_t tx_bytes;
 	uint64_t drops; /* read but not written back (echo), or a failed read */
+	/* CPU time its workers' threads used (CLOCK_THREAD_CPUTIME_ID), 0 from an older tapqd */
+	uint64_t cpu_ns;
 };
 
 /*
  * STATUS tells a peer all of a device it may use (root, or on its allow
  * lists) or whose lease a process of its uid holds. Of any other device,
  * holder_pid is 0 (leased still says whether it is leased), follow and vcpus
- * are 0, and every queue's traffic counters are 0.
+ * are 0, and every queue's traffic counters and cpu_ns are 0.
  */
 struct tapqd_device_info {
 	char name[TAPQD_NAME_MAX]; /* NUL-terminated */

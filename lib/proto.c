@@ -191,13 +191,15 @@ int tapqd_msg_unpack(const void *buf, size_t len, struct tapqd_hdr *ret_hdr,
  */
 #define PROTO_QUEUE_FIELDS(X)                                                                      \
 	X(active) X(worker) X(cpu) X(held) X(rx_packets) X(rx_bytes) X(tx_packets) X(tx_bytes)       \
-	X(drops)
+	X(drops) X(cpu_ns)
 #define PROTO_DEVICE_FIELDS(X)                                                                     \
 	X(n_queues) X(max_queues) X(ifindex) X(active_queues) X(vnet_hdr_size) X(holder_pid)         \
 	X(tun_flags) X(offloads) X(txqueuelen) X(txqueuelen_pending) X(leased) X(control)            \
 	X(backend) X(pending) X(waiting) X(handoff) X(follow) X(vcpus) X(queue_memory)               \
 	X(tunsetqueue_calls) X(renamed) X(create_error) X(created) X(created_by)
 #define PROTO_COPY(field) to->field = from->field;
+/* A queue entry as versions 2 and 3 first sent it, before cpu_ns: still taken, with cpu_ns 0. */
+#define PROTO_QUEUE_MIN_SIZE offsetof(struct tapqd_wire_queue, cpu_ns)
 
 static void proto_queue_encode(const struct tapqd_queue_info *from, struct tapqd_wire_queue *to)
 {
@@ -250,7 +252,7 @@ int tapqd_device_decode(const void *payload, size_t len, struct tapqd_device_inf
 	memset(&w, 0, sizeof(w));
 	memcpy(&w, p, PROTO_DEVICE_MIN);
 	/* sizes are 16 bits: their product cannot overflow */
-	if (w.info_size < PROTO_DEVICE_MIN || w.queue_info_size < sizeof(struct tapqd_wire_queue) ||
+	if (w.info_size < PROTO_DEVICE_MIN || w.queue_info_size < PROTO_QUEUE_MIN_SIZE ||
 	    w.n_queues > TAPQD_MAX_QUEUES || w.max_queues > TAPQD_MAX_QUEUES ||
 	    (size_t)w.info_size + (size_t)w.n_queues * w.queue_info_size > len ||
 	    !memchr(w.name, '\0', sizeof(w.name)))
@@ -264,14 +266,15 @@ int tapqd_device_decode(const void *payload, size_t len, struct tapqd_device_inf
 	memcpy(to->name, w.name, strlen(w.name)); /* NUL-padded as this side writes it */
 	memcpy(to->template_name, w.template_name, strlen(w.template_name));
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
-		struct tapqd_wire_queue wq;
+		struct tapqd_wire_queue wq = {0};
 
 		if (i >= w.n_queues) {
 			to->queues[i].cpu = -1;
 			continue;
 		}
-		/* an entry may be longer than this version's: its first bytes are what we know */
-		memcpy(&wq, p + w.info_size + (size_t)i * w.queue_info_size, sizeof(wq));
+		/* an entry may be longer than ours, or shorter: its first bytes are what we know */
+		memcpy(&wq, p + w.info_size + (size_t)i * w.queue_info_size,
+		       w.queue_info_size < sizeof(wq) ? w.queue_info_size : sizeof(wq));
 		proto_queue_decode(&wq, &to->queues[i]);
 	}
 	return 0;

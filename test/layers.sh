@@ -12,7 +12,7 @@ export LC_ALL=C
 
 dir=${1:-daemon}
 # the kernel-facing modules and the device model; everything else is upper
-lower="tap link monitor device expect topo worker budget qmp follow acl frame log state"
+lower="tap link monitor device expect topo worker uring budget qmp follow acl frame log state"
 
 command -v ctags >/dev/null || { echo "layers: ctags (Debian package universal-ctags) is missing"; exit 1; }
 tmp=$(mktemp -d)

@@ -64,9 +64,9 @@ END_TEST
 START_TEST(test_sizes)
 {
 	/* what the header's comment and the README say */
-	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(4), 328);
-	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(256), 12424);
-	ck_assert_uint_eq(TAPQD_LEASE_MSG_SIZE(256), 12448);
+	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(4), 360);
+	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(256), 14472);
+	ck_assert_uint_eq(TAPQD_LEASE_MSG_SIZE(256), 14496);
 	ck_assert_uint_le(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES), TAPQD_MSG_MAX);
 	for (uint16_t t = 0; t < 256; t++) {
 		ssize_t want = tapqd_msg_payload_size(t);
@@ -351,6 +351,7 @@ static void device_fill(struct tapqd_device_info *d, unsigned int n)
 		q->tx_packets = 3ull * i;
 		q->tx_bytes = 5ull * i;
 		q->drops = i;
+		q->cpu_ns = (7ull << 33) + i;
 	}
 }
 
@@ -392,6 +393,7 @@ static void device_assert_eq(const struct tapqd_device_info *a, const struct tap
 		ck_assert_uint_eq(p->tx_packets, q->tx_packets);
 		ck_assert_uint_eq(p->tx_bytes, q->tx_bytes);
 		ck_assert_uint_eq(p->drops, q->drops);
+		ck_assert_uint_eq(p->cpu_ns, q->cpu_ns);
 	}
 }
 
@@ -480,9 +482,9 @@ static void wire_device_at(size_t offset, size_t size, uint64_t want)
 START_TEST(test_device_wire_layout)
 {
 	device_fill(&dev_in, 2);
-	ck_assert_int_eq(tapqd_device_encode(&dev_in, buf, sizeof(buf)), 120 + 2 * 48);
+	ck_assert_int_eq(tapqd_device_encode(&dev_in, buf, sizeof(buf)), 120 + 2 * 56);
 	wire_device_at(0, 2, 120); /* info_size */
-	wire_device_at(2, 2, 48);  /* queue_info_size */
+	wire_device_at(2, 2, 56);  /* queue_info_size */
 	wire_device_at(4, 2, 2);   /* n_queues */
 	wire_device_at(6, 2, 2);   /* max_queues */
 	ck_assert_str_eq(buf + 8, "tapq-fifteen-15");
@@ -498,8 +500,42 @@ START_TEST(test_device_wire_layout)
 	ck_assert_str_eq(buf + 80, "vm");  /* template_name */
 	wire_device_at(112, 4, 65534); /* created_by */
 	wire_device_at(116, 1, 1);     /* created */
-	wire_device_at(120 + 48 + 2, 2, 0); /* queue 1's cpu */
-	wire_device_at(120 + 48 + 8, 8, 1001);
+	wire_device_at(120 + 48, 8, 7ull << 33); /* queue 0's cpu_ns */
+	wire_device_at(120 + 56 + 2, 2, 0);      /* queue 1's cpu */
+	wire_device_at(120 + 56 + 8, 8, 1001);
+	wire_device_at(120 + 56 + 48, 8, (7ull << 33) + 1);
+}
+END_TEST
+
+/* dev_in of n queues, encoded into buf; its wire struct in ret. Return: the payload's length. */
+static ssize_t device_encoded(unsigned int n, struct tapqd_wire_device *ret)
+{
+	ssize_t len;
+
+	device_fill(&dev_in, n);
+	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	memcpy(ret, buf, sizeof(*ret));
+	return len;
+}
+
+/* Queue entries of 48 bytes, as a tapqd before cpu_ns wrote them: all but cpu_ns read. */
+START_TEST(test_device_without_cpu_ns)
+{
+	static char older[TAPQD_MSG_MAX];
+	struct tapqd_wire_device w;
+
+	device_encoded(3, &w);
+	w.queue_info_size = 48;
+	memcpy(older, &w, sizeof(w));
+	for (unsigned int i = 0; i < 3; i++)
+		memcpy(older + sizeof(w) + i * 48, buf + sizeof(w) + i * 56, 48);
+	ck_assert_int_eq(tapqd_device_decode(older, sizeof(w) + 3 * 48, &dev_out), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(dev_out.queues[i].cpu_ns, 0);
+		dev_out.queues[i].cpu_ns = dev_in.queues[i].cpu_ns;
+	}
+	device_assert_eq(&dev_in, &dev_out);
 }
 END_TEST
 
@@ -587,11 +623,11 @@ START_TEST(test_device_of_older_daemon)
 
 	device_fill(&dev_in, 2);
 	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
-	ck_assert_int_eq(len, 120 + 2 * 48);
+	ck_assert_int_eq(len, 120 + 2 * 56);
 	/* its queues right after its 80 bytes */
-	memmove(buf + 80, buf + 120, 2 * 48);
+	memmove(buf + 80, buf + 120, 2 * 56);
 	memcpy(buf, &old, 2);
-	ck_assert_int_eq(tapqd_device_decode(buf, 80 + 2 * 48, &dev_out), 0);
+	ck_assert_int_eq(tapqd_device_decode(buf, 80 + 2 * 56, &dev_out), 0);
 	ck_assert(!dev_out.created);
 	ck_assert_str_eq(dev_out.template_name, "");
 	ck_assert_uint_eq(dev_out.created_by, 0);
@@ -638,18 +674,14 @@ END_TEST
 START_TEST(test_malformed_devices)
 {
 	struct tapqd_wire_device w;
-	ssize_t len;
+	ssize_t len = device_encoded(4, &w);
 
-	device_fill(&dev_in, 4);
-	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
-	ck_assert_int_gt(len, 0);
-	memcpy(&w, buf, sizeof(w));
 #define BAD(field, value)                                                                          \
 	MALFORMED(w, field, value, tapqd_device_decode(buf, (size_t)len, &dev_out))
 	BAD(info_size, 79); /* shorter than version 2's */
 	BAD(info_size, 121); /* the queues then run past the end */
-	BAD(queue_info_size, 47);
-	BAD(queue_info_size, 49);
+	BAD(queue_info_size, 47); /* shorter than version 2's */
+	BAD(queue_info_size, 57); /* the queues then run past the end */
 	BAD(n_queues, 5);
 	BAD(n_queues, TAPQD_MAX_QUEUES + 1);
 	BAD(max_queues, TAPQD_MAX_QUEUES + 1);
@@ -816,6 +848,7 @@ static Suite *proto_suite(void)
 	tcase_add_test(td, test_device_more_slots_than_queues);
 	tcase_add_test(td, test_device_encode_refuses);
 	tcase_add_test(td, test_device_wire_layout);
+	tcase_add_test(td, test_device_without_cpu_ns);
 	tcase_add_test(td, test_older_peer_skips_newer_fields);
 	tcase_add_test(td, test_malformed_devices);
 	tcase_add_test(td, test_device_of_older_daemon);

@@ -29,6 +29,7 @@ START_TEST(test_redact)
 		info.queues[i].rx_packets = info.queues[i].rx_bytes = 10 + i;
 		info.queues[i].tx_packets = info.queues[i].tx_bytes = 20 + i;
 		info.queues[i].drops = i;
+		info.queues[i].cpu_ns = 30 + i;
 	}
 	want = info;
 	want.holder_pid = 0;
@@ -38,6 +39,7 @@ START_TEST(test_redact)
 		want.queues[i].rx_packets = want.queues[i].rx_bytes = 0;
 		want.queues[i].tx_packets = want.queues[i].tx_bytes = 0;
 		want.queues[i].drops = 0;
+		want.queues[i].cpu_ns = 0;
 	}
 	status_redact(&info);
 	/* everything else, the lease state among it, stays as it was */

@@ -124,6 +124,7 @@ static json_object *json_queues(const struct tapqd_device_info *dev)
 		json_object_object_add(o, "tx_packets", json_object_new_uint64(q->tx_packets));
 		json_object_object_add(o, "tx_bytes", json_object_new_uint64(q->tx_bytes));
 		json_object_object_add(o, "drops", json_object_new_uint64(q->drops));
+		json_object_object_add(o, "cpu_ns", json_object_new_uint64(q->cpu_ns));
 		json_object_array_add(queues, o);
 	}
 	return queues;
@@ -391,9 +392,9 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		if (!q->worker && !q->rx_packets && !q->tx_packets && !q->drops)
 			continue;
 		printf("  q%-4u %-8s rx %" PRIu64 " pkts %" PRIu64 " B  tx %" PRIu64
-		       " pkts %" PRIu64 " B  drops %" PRIu64 "\n",
+		       " pkts %" PRIu64 " B  drops %" PRIu64 "  cpu %.3f s\n",
 		       i, q->worker ? "worker" : "idle", q->rx_packets, q->rx_bytes, q->tx_packets,
-		       q->tx_bytes, q->drops);
+		       q->tx_bytes, q->drops, (double)q->cpu_ns / 1e9);
 	}
 }
 

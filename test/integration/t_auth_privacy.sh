@@ -75,8 +75,8 @@ timeout 20 ip netns exec "$TQ_NS" ping -n -q -c 5 -i 0.2 -W 1 10.77.9.2 >/dev/nu
 wait_until 50 0.1 "root: the sink counted frames" sh -c \
 	"[ \"\$(nsenter -t $DPID -m -n $TAPQCTL status tqsink --json | jq '.devices[0].queues[0].rx_packets')\" -ge 5 ]"
 SN=$(tq_nobody status tqsink --json)
-assert_eq "nobody: tqsink's counters read 0" "0 0 0 0 0" \
-	"$(jget "$SN" '.devices[0].queues[0] | "\(.rx_packets) \(.rx_bytes) \(.tx_packets) \(.tx_bytes) \(.drops)"')"
+assert_eq "nobody: tqsink's counters and CPU time read 0" "0 0 0 0 0 0" \
+	"$(jget "$SN" '.devices[0].queues[0] | "\(.rx_packets) \(.rx_bytes) \(.tx_packets) \(.tx_bytes) \(.drops) \(.cpu_ns)"')"
 assert_eq "nobody: tqsink's worker state is shown" true "$(jget "$SN" '.devices[0].queues[0].worker')"
 
 # -- events: the end of root's lease of tqpriv names its pid only to those who may use tqpriv

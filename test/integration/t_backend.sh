@@ -75,6 +75,8 @@ assert_eq "tqecho: rx_packets" 5 "$(qsum tqecho rx_packets)"
 assert_eq "tqecho: tx_packets = the kernel's rx_packets" "$(link_stat tqecho rx_packets)" "$(qsum tqecho tx_packets)"
 assert_eq "tqecho: tx_bytes = rx_bytes" "$(qsum tqecho rx_bytes)" "$(qsum tqecho tx_bytes)"
 assert_eq "tqecho: no drops" 0 "$(qsum tqecho drops)"
+CPU_RUNNING=$(qsum tqecho cpu_ns)
+assert_ge "tqecho: its running workers' CPU time is reported (ns)" 1 "$CPU_RUNNING"
 
 # -- a lease stops the workers; the holder gets blocking fds, as tapqd opened them
 tq_bg "$TQ_TMP/acq.out" acquire tqecho
@@ -93,11 +95,14 @@ for f in $FDS; do
 done
 assert_eq "the holder's fds are not O_NONBLOCK (the workers' flag was undone)" "" "$NB"
 TX_LEASED=$(qsum tqecho tx_packets)
+CPU_LEASED=$(qsum tqecho cpu_ns)
+assert_ge "leased: the stopped workers' CPU time is kept (ns)" "$CPU_RUNNING" "$CPU_LEASED"
 stop_bg "$A"
 wait_until 50 0.1 "tqecho unleased" leased_is tqecho false
 wait_until 50 0.1 "lease ended: the workers are back" workers_are tqecho "true true"
 assert_eq "lease ended: threads main + closer + 4 workers" 6 "$(tasks)"
 assert_eq "counters survive the restart" "$TX_LEASED" "$(qsum tqecho tx_packets)"
+assert_ge "CPU time goes on from the stopped workers' (ns)" "$CPU_LEASED" "$(qsum tqecho cpu_ns)"
 OUT=$(timeout 20 ip netns exec "$TQ_NS" "$TQUDP" 10.77.2.1 5002 10.77.2.2 7002 3 2000)
 assert_eq "tqecho: echo works again after the lease" 0 "$?"
 wait_until 50 0.1 "tqecho: counters go on from where they were" qsum_is tqecho tx_packets $((TX_LEASED + 3))
@@ -113,11 +118,28 @@ assert_ok "resize tqecho 2" tq resize tqecho 2
 assert_eq "2 active queues: two workers" "true true" "$(workers tqecho)"
 assert_eq "2 active queues: threads main + closer + 4 workers" 6 "$(tasks)"
 assert_eq "2 active queues: each worker on its core" "$(status_cpus tqecho)" "$(worker_cpus tqecho)"
+
+# -- workers stopped and started under traffic: the reads a stop cancels lose no frame they took
+FLOWS=""
+for i in 1 2 3 4; do
+	bg "$TQ_TMP/flow$i" timeout 30 ip netns exec "$TQ_NS" "$TQUDP" 10.77.2.1 $((5100 + i)) 10.77.2.2 $((7100 + i)) 400 100
+	FLOWS="$FLOWS $BGPID"
+done
+for n in 1 2 1 2 1 2; do
+	assert_ok "resize tqecho $n under traffic" tq resize tqecho $n
+	sleep 0.1
+done
+for f in $FLOWS; do
+	wait_until 300 0.1 "flow $f done" pid_dead "$f"
+	untrack "$f"
+done
+assert_ge "under traffic: frames echoed" 1 "$(qsum tqecho tx_packets)"
 assert_eq "tqecho: no drops in all that" 0 "$(qsum tqecho drops)"
 assert_eq "tqecho: every frame read was written" "$(qsum tqecho rx_packets)" "$(qsum tqecho tx_packets)"
 
 # plain status shows the counters
-assert_match "plain status: per-queue counters" 'worker' "$(tq status tqecho)"
+assert_match "plain status: per-queue counters and CPU time" 'worker .* cpu [0-9]+\.[0-9]{3} s' \
+	"$(tq status tqecho)"
 
 stop_daemon
 assert_nomatch "no worker errors logged" 'worker had stopped|starting its worker|restoring its file status' "$(cat "$DLOG")"

@@ -25,7 +25,7 @@ for d in tqa tqv tqnobody tqroot tqgroup; do
 	MAXQ=$(jget "$D" .max_queues)
 	assert_eq "$d: queues has max_queues entries" "$MAXQ" "$(jget "$D" '.queues | length')"
 	assert_eq "$d: queue entries {index, active, cpu, worker, counters}, indexes in order" true \
-		"$(jget "$D" '[.queues | to_entries[] | (.value | keys == ["active","cpu","drops","index","rx_bytes","rx_packets","tx_bytes","tx_packets","worker"]) and .value.index == .key and (.value.active | type) == "boolean" and (.value.cpu | type) == "number"] | all')"
+		"$(jget "$D" '[.queues | to_entries[] | (.value | keys == ["active","cpu","cpu_ns","drops","index","rx_bytes","rx_packets","tx_bytes","tx_packets","worker"]) and .value.index == .key and (.value.active | type) == "boolean" and (.value.cpu | type) == "number"] | all')"
 	assert_eq "$d: active_queues counts the active queues" "$(jget "$D" .active_queues)" \
 		"$(jget "$D" '[.queues[] | select(.active)] | length')"
 	assert_eq "$d: kernel numqueues = active_queues" "numqueues $(jget "$D" .active_queues) numdisabled $((MAXQ - $(jget "$D" .active_queues)))" \
