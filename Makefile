@@ -146,7 +146,7 @@ unit-san:
 
 # libtapqd as a program outside the tree uses it: from C++, and through pkg-config once installed
 lib-test: all
-	@BUILD=$(abspath $(BUILD)) MAKE="$(MAKE)" CC="$(CC)" sh test/lib/check.sh
+	@BUILD=$(abspath $(BUILD)) LIB_SO=$(abspath $(LIB_SO)) MAKE="$(MAKE)" CC="$(CC)" sh test/lib/check.sh
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for f in $(FUZZ_REPLAY); do \

@@ -6,7 +6,7 @@
 # tapqd.pc with which `pkg-config --cflags --libs tapqd` builds a C client
 # that runs against the installed library. The installed tree is removed.
 #
-#   BUILD=/abs/build MAKE=make sh test/lib/check.sh
+#   BUILD=/abs/build [LIB_SO=/abs/build/libtapqd.so.X.Y.Z] MAKE=make sh test/lib/check.sh
 set -eu
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,8 +17,9 @@ fail() { echo "lib-test: $*"; exit 1; }
 
 rm -rf "$out"
 mkdir -p "$out"
-so=$(ls "$BUILD"/libtapqd.so.*.*.* 2>/dev/null | head -n 1)
-[ -n "$so" ] || fail "no libtapqd.so.X.Y.Z in $BUILD"
+# the Makefile names the one it builds: an older version may still lie in BUILD
+so=${LIB_SO:-$(ls -t "$BUILD"/libtapqd.so.*.*.* 2>/dev/null | head -n 1)}
+[ -f "$so" ] || fail "no libtapqd.so.X.Y.Z in $BUILD"
 
 soname=$(objdump -p "$so" | sed -n 's/^ *SONAME *//p')
 case $soname in
