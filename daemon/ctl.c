@@ -69,6 +69,9 @@ struct client {
 	bool fds_asked; /* SO_PASSRIGHTS is on for the one message ctl_ask_fds() asked for */
 	bool fds_queued; /* messages with fds may wait unread: closing the socket releases them */
 	bool stalled;   /* not read while the closer thread is behind */
+	/* an answer made as the peer reads it (ctl_stream()); not read meanwhile */
+	ctl_more_fn more;
+	void *more_arg;
 	uint16_t version; /* of its last request: what it is answered in */
 };
 
@@ -156,7 +159,7 @@ static void ctl_unstall(struct tapqd *d)
 		if (!cl->stalled || cl->dead)
 			continue;
 		cl->stalled = false;
-		if (event_add(cl->read_ev, NULL) < 0)
+		if (!cl->more && event_add(cl->read_ev, NULL) < 0)
 			ctl_mark_dead(cl);
 	}
 }
@@ -245,6 +248,7 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 			d->ctl->ops->undelivered(d, m->cookie);
 		ctl_outmsg_free(m);
 	}
+	free(cl->more_arg);
 	/* an accept that failed half-way has no events: libevent's event_free(NULL) crashes */
 	if (cl->read_ev)
 		event_free(cl->read_ev);
@@ -462,6 +466,40 @@ int ctl_client_fd(const struct client *cl)
 	return cl->fd;
 }
 
+size_t ctl_room(const struct client *cl)
+{
+	size_t max = cl->d->conf.client_output_max;
+
+	return cl->out_bytes < max ? max - cl->out_bytes : 0;
+}
+
+/* Sends what fits of the answer; once it is complete, reads the peer's requests again. */
+static void ctl_stream_more(struct tapqd *d, struct client *cl)
+{
+	if (!cl->dead && !cl->more(d, cl, cl->more_arg))
+		return;
+	cl->more = NULL;
+	free(cl->more_arg);
+	cl->more_arg = NULL;
+	if (!cl->dead && !cl->stalled && event_add(cl->read_ev, NULL) < 0)
+		ctl_mark_dead(cl);
+}
+
+/*
+ * An answer too large to queue at once (STATUS of thousands of devices)
+ * goes out as the peer reads it: more() sends while ctl_room() allows, and
+ * is called again each time the queue has drained. Requests that come
+ * meanwhile wait unread, so that answers keep their order. arg is malloc'ed
+ * and freed here.
+ */
+void ctl_stream(struct tapqd *d, struct client *cl, ctl_more_fn more, void *arg)
+{
+	cl->more = more;
+	cl->more_arg = arg;
+	event_del(cl->read_ev);
+	ctl_stream_more(d, cl);
+}
+
 static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
@@ -483,6 +521,8 @@ static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
 		ctl_outmsg_free(m);
 	}
 	event_del(cl->write_ev);
+	if (cl->more)
+		ctl_stream_more(cl->d, cl);
 }
 
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */

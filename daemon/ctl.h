@@ -64,6 +64,11 @@ void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_
 bool ctl_peer_permits(const struct client *cl, const struct conf_device *cd);
 /* From now on cl gets the events of device name ("" every device). */
 void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
+/* Sends more of a long answer; true once it is complete (or the peer is gone). */
+typedef bool (*ctl_more_fn)(struct tapqd *d, struct client *cl, void *arg);
+void ctl_stream(struct tapqd *d, struct client *cl, ctl_more_fn more, void *arg);
+/* Bytes that may still be queued for the peer before client_output_max. */
+size_t ctl_room(const struct client *cl);
 const struct ctl_peer *ctl_peer(const struct client *cl);
 /* The connection's socket: for SO_PEERPIDFD. */
 int ctl_client_fd(const struct client *cl);

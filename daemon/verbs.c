@@ -7,9 +7,11 @@
  * ctl_send_refusal().
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -136,23 +138,60 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	return ctl_send(d, cl, TAPQD_DEVICE, seq, buf, (size_t)n, NULL, 0);
 }
 
-/*
- * Status answers anyone who may connect, each as verbs_send_status() says,
- * and counts refusals by reason (no peer named). It reads the model and
- * changes nothing; the monitor's
- * events run before any client's in a loop round (monitor.c), so a change
- * the kernel already notified is in the model.
- */
-static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
-			 const struct tapqd_name *req)
+/* A STATUS of every device, sent as the peer reads it: the names it had when asked. */
+static_assert(CONF_NAME_MAX == TAPQD_NAME_MAX, "a device's name is copied whole");
+struct status_stream {
+	uint32_t seq;
+	size_t next, n;
+	char names[][TAPQD_NAME_MAX];
+};
+
+/* The closing OK, with the refusal counts as they are when the answer ends. */
+static void verbs_status_done(struct tapqd *d, struct client *cl, uint32_t seq)
 {
-	struct device *dev;
 	struct tapqd_daemon_info info = {.known = true};
 	char buf[sizeof(struct tapqd_wire_daemon) + sizeof(info.refusals)];
 	ssize_t n;
 
 	memcpy(info.refusals, refuse_counts(d), sizeof(info.refusals));
 	n = tapqd_daemon_encode(&info, buf, sizeof(buf));
+	ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
+}
+
+/* A device gone since the request is left out: the answer was never one instant's. */
+static bool verbs_status_more(struct tapqd *d, struct client *cl, void *arg)
+{
+	struct status_stream *st = arg;
+
+	while (st->next < st->n) {
+		struct device *dev;
+
+		if (ctl_room(cl) < TAPQD_MSG_MAX + 64)
+			return false;
+		dev = model_find_any(d, st->names[st->next++]);
+		if (dev && verbs_send_status(d, cl, st->seq, dev) < 0)
+			return true;
+	}
+	verbs_status_done(d, cl, st->seq);
+	return true;
+}
+
+/*
+ * Status answers anyone who may connect, each as verbs_send_status() says,
+ * and counts refusals by reason (no peer named). It reads the model and
+ * changes nothing; the monitor's
+ * events run before any client's in a loop round (monitor.c), so a change
+ * the kernel already notified is in the model. Every device's goes out as
+ * the peer reads it, so that no device count makes the answer larger than
+ * client_output_max.
+ */
+static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
+			 const struct tapqd_name *req)
+{
+	struct status_stream *st;
+	struct device *dev;
+	size_t n = 0;
+
 	if (req->name[0]) {
 		if (!tapqd_name_valid(req->name, sizeof(req->name))) {
 			ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
@@ -164,16 +203,26 @@ static void verbs_status(struct tapqd *d, struct client *cl, uint32_t seq,
 			return;
 		}
 		if (verbs_send_status(d, cl, seq, dev) == 0)
-			ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
+			verbs_status_done(d, cl, seq);
 		return;
 	}
 	TAILQ_FOREACH(dev, &d->devices, entry)
-		if (verbs_send_status(d, cl, seq, dev) < 0)
-			return;
+		n++;
 	TAILQ_FOREACH(dev, &d->retrying, entry)
-		if (verbs_send_status(d, cl, seq, dev) < 0)
-			return;
-	ctl_send(d, cl, TAPQD_OK, seq, buf, (size_t)n, NULL, 0);
+		n++;
+	st = malloc(sizeof(*st) + n * sizeof(st->names[0]));
+	if (!st) {
+		ctl_send_error(d, cl, seq, -ENOMEM, "status of %zu devices: out of memory", n);
+		return;
+	}
+	st->seq = seq;
+	st->next = 0;
+	st->n = 0;
+	TAILQ_FOREACH(dev, &d->devices, entry)
+		memcpy(st->names[st->n++], dev->conf.name, TAPQD_NAME_MAX);
+	TAILQ_FOREACH(dev, &d->retrying, entry)
+		memcpy(st->names[st->n++], dev->conf.name, TAPQD_NAME_MAX);
+	ctl_stream(d, cl, verbs_status_more, st);
 }
 
 /*

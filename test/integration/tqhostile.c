@@ -21,6 +21,11 @@
  *   tqhostile SOCKET subscribe CONNECTIONS 0 SECONDS
  *       CONNECTIONS connections that subscribe to every device's events and
  *       read nothing
+ *   tqhostile SOCKET slowstatus MILLISECONDS
+ *       not hostile: a slow reader. Asks the STATUS of every device, reads
+ *       the first device, waits MILLISECONDS (tapqd fills the connection
+ *       meanwhile), then reads the rest; prints "devices N" and exits 0 when
+ *       the whole answer came
  *   tqhostile SOCKET resize DEVICE COUNT
  *       not hostile: a client that reads, resizing DEVICE to 1, 2, 1, 2, ...
  *       COUNT times, for events to the subscribers
@@ -181,6 +186,39 @@ static int resize(const char *path, const char *dev, long count)
 	return r < 0;
 }
 
+struct slow_reader {
+	long ms;
+	long devices;
+};
+
+static int slow_reader_on_device(void *arg, const struct tapqd_device_info *dev)
+{
+	struct slow_reader *s = arg;
+
+	(void)dev;
+	if (!s->devices++)
+		usleep((useconds_t)s->ms * 1000);
+	return 0;
+}
+
+static int slowstatus(const char *path, long ms)
+{
+	struct slow_reader s = {.ms = ms};
+	struct tapqd_client *c;
+	int r = tapqd_client_connect(path, &c);
+
+	if (r < 0) {
+		fprintf(stderr, "connect: %s\n", strerror(-r));
+		return 2;
+	}
+	r = tapqd_client_status_each(c, NULL, slow_reader_on_device, &s, NULL);
+	if (r < 0)
+		fprintf(stderr, "status: %s: %s\n", strerror(-r), tapqd_client_error(c));
+	printf("devices %ld\n", s.devices);
+	tapqd_client_free(c);
+	return r < 0;
+}
+
 static int linger(const char *path, long seconds, long max_rounds)
 {
 	struct tapqd_hello hello = {.version_min = TAPQD_VERSION_MIN, .version_max = TAPQD_VERSION};
@@ -307,6 +345,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[2], "linger"))
 		return linger(argv[1], atol(argv[3]), atol(argv[4]));
+	if (argc == 4 && !strcmp(argv[2], "slowstatus"))
+		return slowstatus(argv[1], atol(argv[3]));
 	if (argc == 5 && !strcmp(argv[2], "resize"))
 		return resize(argv[1], argv[3], atol(argv[4]));
 	if (argc == 6 && (!strcmp(argv[2], "status") || !strcmp(argv[2], "subscribe")))
@@ -314,6 +354,6 @@ int main(int argc, char **argv)
 			     atol(argv[5]));
 	fprintf(stderr, "usage: tqhostile SOCKET linger SECONDS MAX_ROUNDS | "
 			"tqhostile SOCKET status|subscribe CONNECTIONS REQUESTS SECONDS | "
-			"tqhostile SOCKET resize DEVICE COUNT\n");
+			"tqhostile SOCKET slowstatus MILLISECONDS | tqhostile SOCKET resize DEVICE COUNT\n");
 	return 2;
 }
