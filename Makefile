@@ -283,4 +283,5 @@ install: all
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# the object dependencies only: not the container root of check-systemd (build/sdroot)
+-include $(shell find $(BUILD) -path '$(BUILD)/sdroot*' -prune -o -type f -name '*.d' -print 2>/dev/null)
