@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fdbundle.c - a device's queue fds and its holder's pidfd sent over a
+ * socket pair whose receiving end is stored alone: the fds stay in flight in
+ * its queue for as long as the service manager keeps that end, and a
+ * restarted tapqd peeks them back. One stored fd per device, because
+ * systemd compares each new stored fd with every stored one (DESIGN.md).
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fdbundle.h"
+
+unsigned int fdbundle_parts(unsigned int n_fds)
+{
+	return n_fds ? (n_fds + FDBUNDLE_PART_FDS - 1) / FDBUNDLE_PART_FDS : 1;
+}
+
+int fdbundle_head_check(const struct fdbundle_head *h, size_t len, unsigned int part,
+			const struct fdbundle_head *first, size_t n_fds)
+{
+	unsigned int total, want;
+
+	if (len != sizeof(*h) || h->magic != FDBUNDLE_MAGIC || h->part != part ||
+	    h->queues > TAPQD_MAX_QUEUES || h->holder > 1)
+		return -EBADMSG;
+	if (h->queues != first->queues || h->holder != first->holder || h->gen != first->gen)
+		return -EBADMSG;
+	total = h->queues + h->holder;
+	if (part >= fdbundle_parts(total))
+		return -EBADMSG;
+	want = total - part * FDBUNDLE_PART_FDS;
+	if (want > FDBUNDLE_PART_FDS)
+		want = FDBUNDLE_PART_FDS;
+	return n_fds == want ? 0 : -EBADMSG;
+}
+
+static int fdbundle_send(int sock, const struct fdbundle_head *h, const int *fds, unsigned int n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * FDBUNDLE_PART_FDS)];
+	} ctl;
+	struct iovec iov = {.iov_base = (void *)h, .iov_len = sizeof(*h)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	if (n) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	}
+	/* a fresh pair with nothing queued: no wait, and EAGAIN would be a bug to report */
+	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(*h) ? 0 : -errno;
+}
+
+int fdbundle_pack(const int *queues, unsigned int n, int holder, uint64_t gen)
+{
+	struct fdbundle_head h = {
+		.magic = FDBUNDLE_MAGIC,
+		.queues = (uint16_t)n,
+		.holder = holder >= 0,
+		.gen = gen,
+	};
+	int all[TAPQD_MAX_QUEUES + 1], sp[2], r = 0;
+	unsigned int total = n + h.holder;
+
+	if (n > TAPQD_MAX_QUEUES)
+		return -EINVAL;
+	memcpy(all, queues, sizeof(int) * n);
+	all[n] = holder;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return -errno;
+	for (unsigned int part = 0; part < fdbundle_parts(total) && r == 0; part++) {
+		unsigned int from = part * FDBUNDLE_PART_FDS, k = total - from;
+
+		h.part = (uint8_t)part;
+		r = fdbundle_send(sp[0], &h, all + from, k > FDBUNDLE_PART_FDS ? FDBUNDLE_PART_FDS : k);
+	}
+	close(sp[0]);
+	if (r < 0) {
+		close(sp[1]);
+		return r;
+	}
+	return sp[1];
+}
+
+void fdbundle_close(struct fdbundle *b)
+{
+	for (unsigned int i = 0; i < b->queues; i++)
+		if (b->fds[i] >= 0)
+			close(b->fds[i]);
+	if (b->holder >= 0)
+		close(b->holder);
+	b->queues = 0;
+	b->holder = -1;
+}
+
+/* One part peeked: its head, and its fds appended to got (room for all of a bundle). */
+static int fdbundle_peek(int fd, struct fdbundle_head *h, int *got, unsigned int *n_got,
+			 unsigned int room)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * FDBUNDLE_PART_FDS)];
+	} ctl;
+	struct iovec iov = {.iov_base = h, .iov_len = sizeof(*h)};
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t len = recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int r = 0;
+
+	if (len < 0)
+		return errno == EAGAIN ? -ENODATA : -errno; /* EAGAIN: fewer parts than the head says */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		const int *in = (const int *)CMSG_DATA(c);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		/* every fd received is ours to close, fitting or not */
+		for (size_t i = 0; i < k; i++) {
+			int f;
+
+			memcpy(&f, in + i, sizeof(f));
+			if (*n_got < room)
+				got[(*n_got)++] = f;
+			else {
+				close(f);
+				r = -EBADMSG;
+			}
+		}
+	}
+	if (r == 0 && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		r = -EBADMSG;
+	return r < 0 ? r : (int)len;
+}
+
+int fdbundle_unpack(int fd, struct fdbundle *ret)
+{
+	struct fdbundle_head first = {0}, h;
+	int got[TAPQD_MAX_QUEUES + 1], zero = 0, r;
+	unsigned int n_got = 0, parts = 1;
+
+	/* the offset is the socket's, left where an earlier tapqd's peek ended: from the start */
+	if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) < 0)
+		return -errno;
+	for (unsigned int part = 0; part < parts; part++) {
+		unsigned int before = n_got;
+
+		r = fdbundle_peek(fd, &h, got, &n_got, TAPQD_MAX_QUEUES + 1);
+		if (r >= 0)
+			r = fdbundle_head_check(&h, (size_t)r, part, part ? &first : &h,
+						n_got - before);
+		if (r < 0)
+			goto fail;
+		if (part == 0) {
+			first = h;
+			parts = fdbundle_parts(h.queues + h.holder);
+		}
+	}
+	ret->gen = first.gen;
+	ret->queues = first.queues;
+	memcpy(ret->fds, got, sizeof(int) * first.queues);
+	ret->holder = first.holder ? got[first.queues] : -1;
+	return 0;
+fail:
+	for (unsigned int i = 0; i < n_got; i++)
+		close(got[i]);
+	return r;
+}
