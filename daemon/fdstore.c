@@ -105,7 +105,8 @@ void fdstore_remove(struct tapqd *d, const char *name)
 void fdstore_put_device(struct tapqd *d, struct device *dev, int holder_pidfd)
 {
 	char name[FDSTORE_NAME_MAX], old[FDSTORE_NAME_MAX];
-	unsigned int queues = device_has_queues(dev) ? dev->conf.max_queues : 0;
+	/* by its fds, not its state: adopt.c stores a device before it has one */
+	unsigned int queues = dev->fds[0] >= 0 ? dev->conf.max_queues : 0;
 	uint64_t gen = dev->fdstore_gen + 1;
 	int fd;
 
