@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fdbundle.h"
+#include "tapqd-fdpass.h"
 
 unsigned int fdbundle_parts(unsigned int n_fds)
 {
@@ -38,30 +39,6 @@ int fdbundle_head_check(const struct fdbundle_head *h, size_t len, unsigned int 
 	return n_fds == want ? 0 : -EBADMSG;
 }
 
-static int fdbundle_send(int sock, const struct fdbundle_head *h, const int *fds, unsigned int n)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * FDBUNDLE_PART_FDS)];
-	} ctl;
-	struct iovec iov = {.iov_base = (void *)h, .iov_len = sizeof(*h)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *c;
-
-	if (n) {
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
-	}
-	/* a fresh pair with nothing queued: no wait, and EAGAIN would be a bug to report */
-	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(*h) ? 0 : -errno;
-}
-
 int fdbundle_pack(const int *queues, unsigned int n, int holder, uint64_t gen)
 {
 	struct fdbundle_head h = {
@@ -83,7 +60,9 @@ int fdbundle_pack(const int *queues, unsigned int n, int holder, uint64_t gen)
 		unsigned int from = part * FDBUNDLE_PART_FDS, k = total - from;
 
 		h.part = (uint8_t)part;
-		r = fdbundle_send(sp[0], &h, all + from, k > FDBUNDLE_PART_FDS ? FDBUNDLE_PART_FDS : k);
+		/* a fresh pair with nothing queued: no wait, and EAGAIN would be a bug to report */
+		r = tapqd_fdpass_send(sp[0], &h, sizeof(h), all + from,
+				      k > FDBUNDLE_PART_FDS ? FDBUNDLE_PART_FDS : k, MSG_DONTWAIT);
 	}
 	close(sp[0]);
 	if (r < 0) {
@@ -108,42 +87,20 @@ void fdbundle_close(struct fdbundle *b)
 static int fdbundle_peek(int fd, struct fdbundle_head *h, int *got, unsigned int *n_got,
 			 unsigned int room)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * FDBUNDLE_PART_FDS)];
-	} ctl;
-	struct iovec iov = {.iov_base = h, .iov_len = sizeof(*h)};
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf),
-	};
-	ssize_t len = recvmsg(fd, &msg, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	int r = 0;
+	size_t n = 0;
+	int flags;
+	ssize_t len = tapqd_fdpass_recv(fd, h, sizeof(*h), got + *n_got, room - *n_got, &n,
+					MSG_PEEK | MSG_DONTWAIT, &flags);
 
 	if (len < 0)
-		return errno == EAGAIN ? -ENODATA : -errno; /* EAGAIN: fewer parts than the head says */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		const int *in = (const int *)CMSG_DATA(c);
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		/* every fd received is ours to close, fitting or not */
-		for (size_t i = 0; i < k; i++) {
-			int f;
-
-			memcpy(&f, in + i, sizeof(f));
-			if (*n_got < room)
-				got[(*n_got)++] = f;
-			else {
-				close(f);
-				r = -EBADMSG;
-			}
-		}
+		return len == -EAGAIN ? -ENODATA : (int)len; /* EAGAIN: fewer parts than the head says */
+	/* what did not fit was closed */
+	if (n > room - *n_got) {
+		*n_got = room;
+		return -EBADMSG;
 	}
-	if (r == 0 && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		r = -EBADMSG;
-	return r < 0 ? r : (int)len;
+	*n_got += (unsigned int)n;
+	return flags & (MSG_TRUNC | MSG_CTRUNC) ? -EBADMSG : (int)len;
 }
 
 int fdbundle_unpack(int fd, struct fdbundle *ret)

@@ -10,7 +10,7 @@
 
 #define FDBUNDLE_MAGIC 0x31425154u /* "TQB1" */
 /* fds one message carries: the kernel's SCM_MAX_FD */
-#define FDBUNDLE_PART_FDS 253
+#define FDBUNDLE_PART_FDS TAPQD_FDS_PER_MSG
 
 /*
  * Each message of a bundle starts with this head, the same in all of them

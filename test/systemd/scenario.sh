@@ -57,6 +57,16 @@ wait_until() { # SECONDS DESC CMD...
 		sleep 0.02
 	done
 }
+# systemctl VERB tapqd.service, which must exit 0, and its figure
+timed() { # VERB TARGET
+	c0=$(pid1_cpu)
+	t0=$(now)
+	systemctl "$1" tapqd.service
+	rc=$?
+	t1=$(now)
+	assert_eq "systemctl $1 exits 0" 0 "$rc"
+	figure "$1" "$(elapsed "$t0" "$t1")" "$(elapsed "$c0" "$(pid1_cpu)")" "$2"
+}
 # a new main process that is active (READY=1 came: Type=notify)
 restarted() { [ "$(active_state)" = active ] && p=$(main_pid) && [ "$p" != 0 ] && [ "$p" != "$1" ]; }
 
@@ -75,14 +85,7 @@ systemctl start tapqd.socket
 SINCE=@$(date +%s)
 sleep 1 # journalctl --since has a resolution of a second
 
-# start
-c0=$(pid1_cpu)
-t0=$(now)
-systemctl start tapqd.service
-rc=$?
-t1=$(now)
-assert_eq "systemctl start exits 0" 0 "$rc"
-figure "start" "$(elapsed "$t0" "$t1")" "$(elapsed "$c0" "$(pid1_cpu)")" "<= 5 s at 1000 x 4"
+timed start "<= 5 s at 1000 x 4"
 assert_eq "$N taps after start" "$N" "$(link_count)"
 BEFORE=$(links)
 
@@ -99,14 +102,7 @@ if [ "$LABEL" = upgrade ]; then
 	rm -f /etc/systemd/system/tapqd.service.d/old.conf
 	systemctl daemon-reload
 fi
-P=$(main_pid)
-c0=$(pid1_cpu)
-t0=$(now)
-systemctl restart tapqd.service
-rc=$?
-t1=$(now)
-assert_eq "systemctl restart exits 0" 0 "$rc"
-figure "restart" "$(elapsed "$t0" "$t1")" "$(elapsed "$c0" "$(pid1_cpu)")" "none set; start <= 5 s"
+timed restart "none set; start <= 5 s"
 assert_eq "every tap kept with its ifindex across restart" "$BEFORE" "$(links)"
 assert_eq "the lease kept across restart, same holder" "$HOLDER" "$(holder_of tq0)"
 
@@ -134,23 +130,11 @@ say "journal: $NR lines 're-adopted from the fd store' (2 starts of $N devices: 
 assert_eq "no start failed" "" "$(journalctl --since "$SINCE" -u tapqd.service -o cat | grep -E "Failed with result" | grep -v "'signal'")"
 
 # reload, nothing changed: it must still answer, and exit 0 (tapqd CPU: since its start)
-c0=$(pid1_cpu)
-t0=$(now)
-systemctl reload tapqd.service
-rc=$?
-t1=$(now)
-assert_eq "systemctl reload exits 0" 0 "$rc"
-figure "reload" "$(elapsed "$t0" "$t1")" "$(elapsed "$c0" "$(pid1_cpu)")" "none set"
+timed reload "none set"
 
 # stop: the store is discarded, unleased taps go, the leased one stays with its holder
-c0=$(pid1_cpu)
-t0=$(now)
-systemctl stop tapqd.service
-rc=$?
-t1=$(now)
-assert_eq "systemctl stop exits 0" 0 "$rc"
-say "figure: stop: $(elapsed "$t0" "$t1") s, PID 1 CPU $(elapsed "$c0" "$(pid1_cpu)") s (target: none set)"
-wait_until 30 "the unleased taps went" sh -c '[ "$(ip -o link show type tun | grep -c ": tq")" -le 1 ]'
+timed stop "none set"
+wait_until "$WAIT_S" "the unleased taps went" sh -c '[ "$(ip -o link show type tun | grep -c ": tq")" -le 1 ]'
 assert_eq "after stop only the leased tq0 is left" "tq0" \
 	"$(ip -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep '^tq' | tr '\n' ' ' | sed 's/ $//')"
 systemctl stop tqholder.service
