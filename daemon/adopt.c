@@ -50,7 +50,7 @@ struct adopt_fd {
 	unsigned int queue;
 	bool bundled; /* a QUEUE or HOLDER out of the bundle of generation gen */
 	uint64_t gen; /* of a BUNDLE (0: unreadable), or of a bundled fd's bundle */
-	bool used;    /* a BUNDLE a device was adopted from */
+	bool used;    /* a BUNDLE of a declared device, adopted or dropped by adopt_device() */
 };
 
 struct adopt {
@@ -570,7 +570,6 @@ static void adopt_store(struct tapqd *d, struct device *dev, struct adopt_fd *bu
 			bool had_holder)
 {
 	if (bundle) {
-		bundle->used = true;
 		dev->fdstore_gen = bundle->gen;
 		if (had_holder == (dev->lease != NULL))
 			return;
@@ -593,12 +592,18 @@ int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **
 		return -ENOENT;
 	bundle = adopt_bundle_of(d->adopt, cd->name);
 	adopt_drop_others(d, cd->name, bundle);
+	/* adopted or dropped here: not a stray for adopt_finish() */
+	if (bundle)
+		bundle->used = true;
 	dev = device_new(cd);
 	if (!dev) {
 		snprintf(what, what_size, "allocating the device");
 		return -ENOMEM;
 	}
 	r = adopt_queues(d, dev, bundle, what, what_size);
+	/* a holder alone (a device that waited for it): adopt_waiting() takes the lease anew */
+	if (r == -ENOENT && bundle)
+		adopt_forget_source(d, cd->name, bundle);
 	if (r < 0) {
 		device_free(d, dev);
 		return r;

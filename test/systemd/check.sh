@@ -107,9 +107,10 @@ fi
 say "container up: $(nsenter -t "$LEADER" -a systemctl --version | head -n 1), kernel $(uname -r)"
 
 in_ct() { nsenter -t "$LEADER" -a env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+# the old binary with the store size of its own unit: one fd per queue and holder
 use_old() {
 	in_ct sh -c 'mkdir -p /etc/systemd/system/tapqd.service.d &&
-		printf "[Service]\nExecStart=\nExecStart=/usr/local/sbin/tapqd.old -f -c /etc/tapqd/tapqd.conf\n" \
+		printf "[Service]\nExecStart=\nExecStart=/usr/local/sbin/tapqd.old -f -c /etc/tapqd/tapqd.conf\nFileDescriptorStoreMax=16450\n" \
 			>/etc/systemd/system/tapqd.service.d/old.conf && systemctl daemon-reload'
 }
 use_new() { in_ct sh -c 'rm -rf /etc/systemd/system/tapqd.service.d && systemctl daemon-reload'; }
