@@ -61,16 +61,24 @@ rm -rf "$ROOT/var/log/journal"
 
 NSPID=
 LEADER=
+# bounded at each step: a poweroff that does not come (PID 1 busy, the bus
+# timing out) ends with SIGKILL to the container's init, which takes every
+# process of its PID namespace with it
+wait_gone() { # PID TENTHS
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
 cleanup() {
 	if [ -n "$LEADER" ] && kill -0 "$LEADER" 2>/dev/null; then
-		nsenter -t "$LEADER" -a systemctl poweroff >/dev/null 2>&1 || true
+		timeout 60 nsenter -t "$LEADER" -a systemctl poweroff >/dev/null 2>&1 || true
+		wait_gone "$LEADER" 600
+		kill -9 "$LEADER" 2>/dev/null || true
 	fi
 	if [ -n "$NSPID" ]; then
-		i=0
-		while kill -0 "$NSPID" 2>/dev/null && [ "$i" -lt 300 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		wait_gone "$NSPID" 100
 		kill -9 "$NSPID" 2>/dev/null || true
 		wait "$NSPID" 2>/dev/null || true
 	fi
