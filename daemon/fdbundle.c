@@ -106,16 +106,23 @@ static int fdbundle_peek(int fd, struct fdbundle_head *h, int *got, unsigned int
 int fdbundle_unpack(int fd, struct fdbundle *ret)
 {
 	struct fdbundle_head first = {0}, h;
-	int got[TAPQD_MAX_QUEUES + 1], zero = 0, r;
+	int got[TAPQD_MAX_QUEUES + 1], zero = 0, no_offset = 0, r;
 	unsigned int n_got = 0, parts = 1;
 
-	/* the offset is the socket's, left where an earlier tapqd's peek ended: from the start */
+	/*
+	 * The offset is the socket's, left where an earlier tapqd's peek ended:
+	 * from the start. Without it (a kernel that has none for this socket
+	 * type, so nobody moved it either) each peek reads the first part, which
+	 * is all a bundle of up to FDBUNDLE_PART_FDS fds has.
+	 */
 	if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) < 0)
-		return -errno;
+		no_offset = -errno;
 	for (unsigned int part = 0; part < parts; part++) {
 		unsigned int before = n_got;
 
-		r = fdbundle_peek(fd, &h, got, &n_got, TAPQD_MAX_QUEUES + 1);
+		r = part ? no_offset : 0;
+		if (r == 0)
+			r = fdbundle_peek(fd, &h, got, &n_got, TAPQD_MAX_QUEUES + 1);
 		if (r >= 0)
 			r = fdbundle_head_check(&h, (size_t)r, part, part ? &first : &h,
 						n_got - before);
