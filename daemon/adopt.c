@@ -187,9 +187,9 @@ static void adopt_state_file(struct tapqd *d, struct adopt *a)
 /* The fds of one bundle as entries of their own, named by it. */
 static int adopt_unbundle_one(struct adopt *a, size_t at, const struct fdbundle *b)
 {
-	const struct adopt_fd *bf = &a->fds[at];
 	unsigned int n = b->queues + (b->holder >= 0);
 	struct adopt_fd *more = reallocarray(a->fds, a->n + n, sizeof(*a->fds));
+	const struct adopt_fd *bf;
 
 	if (!more)
 		return -ENOMEM;
