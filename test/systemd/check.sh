@@ -11,7 +11,9 @@
 #   BUILD=/abs/build [SD_DEVICES="10 1000"] [SD_OLD=/abs/tapqd] sh test/systemd/check.sh
 #
 # SD_OLD: another tapqd binary (an earlier version) run through the same
-# scenario in the same boot first, as the baseline of the figures, and then
+# scenario in the same boot first, as the baseline of the figures (its
+# failures are reported, not counted: at 1000 devices its start can pass
+# TimeoutStartSec=), and then
 # once more at the first count, restarted into this build on the way (an
 # upgrade under a running service: nothing may be lost).
 set -eu
@@ -126,8 +128,9 @@ fails=0
 first=yes
 for n in $SD_DEVICES; do
 	if [ -n "$SD_OLD" ]; then
+		# a baseline: what fails there (a start past TimeoutStartSec=) is reported, not ours
 		use_old
-		in_ct sh /root/scenario.sh "$n" old || fails=$((fails + 1))
+		in_ct sh /root/scenario.sh "$n" old || say "the baseline failed at $n devices (not counted)"
 		use_new
 	fi
 	in_ct sh /root/scenario.sh "$n" new || fails=$((fails + 1))
