@@ -10,6 +10,9 @@
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
 #   make valgrind   one integration scenario with tapqd under valgrind's memcheck
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR=
+#   make check-systemd  tapqd.service under Debian 12's systemd 252 in a container
+#                   (test/systemd/check.sh): start, restart, SIGKILL, reload, stop at
+#                   SD_DEVICES="10 1000" devices; minutes, so not part of make check
 #   make guest      the QEMU guest of the integration tests: Debian's kernel and
 #                   virtio modules (downloaded once into build/guest/), a busybox initramfs
 
@@ -84,7 +87,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build valgrind bench install clean tools-test \
-	verify-units guest layers lib-test
+	verify-units guest layers lib-test check-systemd
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -262,6 +265,17 @@ fuzz: deps
 			-artifact_prefix=$(BUILD)/libfuzzer/$$n- $$f.corpus test/fuzz/corpus/$$n; \
 	done
 
+# debootstrap builds the container's root once (build/sdroot), systemd-nspawn boots it
+check-systemd: all
+	@for p in debootstrap systemd-container; do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	BUILD=$(abspath $(BUILD)) sh test/systemd/check.sh
+
 install: all
 	install -D -m 0755 $(TAPQD) $(DESTDIR)$(PREFIX)/sbin/tapqd
 	install -D -m 0755 $(TAPQCTL) $(DESTDIR)$(PREFIX)/bin/tapqctl
@@ -283,4 +297,5 @@ install: all
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# the object dependencies only: not the container root of check-systemd (build/sdroot)
+-include $(shell find $(BUILD) -path '$(BUILD)/sdroot*' -prune -o -type f -name '*.d' -print 2>/dev/null)

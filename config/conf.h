@@ -11,10 +11,11 @@
 #define CONF_NAME_MAX 16     /* IFNAMSIZ: names are at most 15 characters */
 #define CONF_MAX_QUEUES 256  /* the kernel's MAX_TAP_QUEUES */
 /*
- * The devices of 256 queues tapqd.service's FileDescriptorStoreMax is sized
- * for: not a cap, a config may declare as many devices as the host takes.
+ * The devices tapqd.service's FileDescriptorStoreMax is sized for, one
+ * stored fd each whatever its queues (daemon/fdbundle.c): not a cap, a
+ * config may declare as many devices as the host takes.
  */
-#define CONF_STORE_SIZED_DEVICES 64
+#define CONF_STORE_SIZED_DEVICES 4093
 #define CONF_MAX_ACL 32      /* entries in one allow_users or allow_groups list */
 #define CONF_LINE_MAX 198    /* inih reads lines into a 200-byte buffer (newline, NUL) */
 #define CONF_ACTIVE_ALL 0    /* active_queues = all */

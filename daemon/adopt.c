@@ -5,6 +5,8 @@
  * devices, their holders' pidfds and the lease state. Stored fds come after
  * the sockets, in any order, and are matched by name (fdstore.h); each is
  * checked before use, and whatever matches nothing is closed and logged.
+ * A device's fds come in one bundle (fdbundle.h), or, as tapqd up to 0.3
+ * stored them, one fd per name: those are read, then stored as a bundle.
  */
 
 #include <errno.h>
@@ -24,6 +26,7 @@
 
 #include "adopt.h"
 #include "device.h"
+#include "fdbundle.h"
 #include "fdstore.h"
 #include "lease.h"
 #include "link.h"
@@ -41,10 +44,13 @@
 
 struct adopt_fd {
 	int fd; /* -1 once taken */
-	char *name;
+	char *name; /* of a bundled fd: its bundle's */
 	enum fdstore_kind kind;
 	char dev[TAPQD_NAME_MAX];
 	unsigned int queue;
+	bool bundled; /* a QUEUE or HOLDER out of the bundle of generation gen */
+	uint64_t gen; /* of a BUNDLE (0: unreadable), or of a bundled fd's bundle */
+	bool used;    /* a BUNDLE of a declared device, adopted or dropped by adopt_device() */
 };
 
 struct adopt {
@@ -54,6 +60,7 @@ struct adopt {
 	bool stored_state; /* a valid state came back from the fd store */
 	bool any_state;    /* a state came back, valid or not */
 	int n_passed;      /* fds the service manager passed, sockets included */
+	size_t n_stored;   /* of them, fds from the fd store (a bundle counts one) */
 };
 
 static void adopt_free(struct adopt *a)
@@ -177,6 +184,77 @@ static void adopt_state_file(struct tapqd *d, struct adopt *a)
 			 (unsigned long long)gen, a->state.n_leases);
 }
 
+/* The fds of one bundle as entries of their own, named by it. */
+static int adopt_unbundle_one(struct adopt *a, size_t at, const struct fdbundle *b)
+{
+	unsigned int n = b->queues + (b->holder >= 0);
+	struct adopt_fd *more = reallocarray(a->fds, a->n + n, sizeof(*a->fds));
+	const struct adopt_fd *bf;
+
+	if (!more)
+		return -ENOMEM;
+	a->fds = more;
+	bf = &a->fds[at];
+	for (unsigned int i = 0; i < n; i++) {
+		struct adopt_fd *af = &a->fds[a->n];
+
+		*af = (struct adopt_fd){
+			.fd = i < b->queues ? b->fds[i] : b->holder,
+			.kind = i < b->queues ? FDSTORE_QUEUE : FDSTORE_HOLDER,
+			.queue = i < b->queues ? i : 0,
+			.bundled = true,
+			.gen = b->gen,
+		};
+		memcpy(af->dev, bf->dev, sizeof(af->dev));
+		af->name = strdup(bf->name);
+		a->n++;
+		if (!af->name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Each bundle's fds are peeked out of it and its own fd closed: the
+ * service manager keeps the bundle, so a device adopted as it was stored
+ * is not stored again. An unreadable bundle is logged, and leaves the
+ * store in adopt_leases().
+ */
+static int adopt_unbundle(struct tapqd *d, struct adopt *a, char *what, size_t what_size)
+{
+	size_t n = a->n;
+
+	for (size_t i = 0; i < n; i++) {
+		struct adopt_fd *bf = &a->fds[i];
+		struct fdbundle b;
+		int r;
+
+		if (bf->kind != FDSTORE_BUNDLE)
+			continue;
+		r = fdbundle_unpack(bf->fd, &b);
+		close(bf->fd);
+		bf->fd = -1;
+		if (r == 0 && ((b.gen & 1) != bf->queue || !b.gen)) {
+			fdbundle_close(&b); /* the name's parity is the generation's */
+			r = -EBADMSG;
+		}
+		if (r < 0) {
+			log_err(d, "fd store: the bundle %s is unreadable: %s; its device is "
+				   "created anew",
+				bf->name, strerror(-r));
+			continue;
+		}
+		bf->gen = b.gen;
+		r = adopt_unbundle_one(a, i, &b);
+		if (r < 0) {
+			/* a start-up failure: tapqd exits, and its fds close with it */
+			snprintf(what, what_size, "allocating for the fds of %s", a->fds[i].name);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int adopt_start(struct tapqd *d, char *what, size_t what_size)
 {
 	char **names = NULL;
@@ -219,6 +297,9 @@ int adopt_start(struct tapqd *d, char *what, size_t what_size)
 		a->n++;
 	}
 	adopt_free_names(names);
+	a->n_stored = a->n;
+	if (r == 0)
+		r = adopt_unbundle(d, a, what, what_size);
 	if (r < 0)
 		return r;
 	adopt_stored_state(d, a);
@@ -246,19 +327,89 @@ void adopt_leases(struct tapqd *d)
 	unsetenv("LISTEN_FDNAMES");
 	adopt_stored_state_keep(d, a);
 	adopt_state_file(d, a);
+	/* their devices are created anew: the interfaces go as the store closes their queues */
+	for (size_t i = 0; i < a->n; i++)
+		if (a->fds[i].kind == FDSTORE_BUNDLE && !a->fds[i].gen)
+			fdstore_remove(d, a->fds[i].name);
 	if (a->n_passed > 0)
 		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
-			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket", a->n,
+			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket",
+			 a->n_stored,
 			 a->state.n_leases);
 }
 
-/* Drops a stored fd: closed here, and removed from the store, which would pass it again. */
+/*
+ * Drops a stored fd: closed here, and removed from the store, which would
+ * pass it again. A bundled one stays in its bundle: adopt_device() stores
+ * the device anew without it, or adopt_finish() removes an unused bundle.
+ */
 static void adopt_drop(struct tapqd *d, struct adopt_fd *af)
 {
 	if (af->fd >= 0)
 		close(af->fd);
 	af->fd = -1;
-	fdstore_remove(d, af->name);
+	if (!af->bundled)
+		fdstore_remove(d, af->name);
+}
+
+/* dev's newest readable bundle; NULL: its fds, if any, are stored one per name (up to 0.3). */
+static struct adopt_fd *adopt_bundle_of(struct adopt *a, const char *dev)
+{
+	struct adopt_fd *best = NULL;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct adopt_fd *af = &a->fds[i];
+
+		if (af->kind == FDSTORE_BUNDLE && af->gen && !strcmp(af->dev, dev) &&
+		    (!best || af->gen > best->gen))
+			best = af;
+	}
+	return best;
+}
+
+/* af is one of dev's stored fds from where its device is adopted (bundle, or by name). */
+static bool adopt_from(const struct adopt_fd *af, const char *dev, const struct adopt_fd *bundle)
+{
+	if (strcmp(af->dev, dev))
+		return false;
+	return bundle ? af->bundled && af->gen == bundle->gen : !af->bundled;
+}
+
+/*
+ * What of dev is stored but not where it is adopted from goes: an older
+ * bundle a crash left, or the fds of up to 0.3 beside a bundle.
+ */
+static void adopt_drop_others(struct tapqd *d, const char *dev, const struct adopt_fd *bundle)
+{
+	struct adopt *a = d->adopt;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct adopt_fd *af = &a->fds[i];
+
+		if (strcmp(af->dev, dev) || af->kind == FDSTORE_LEASES || af == bundle ||
+		    adopt_from(af, dev, bundle))
+			continue;
+		if (af->fd >= 0)
+			close(af->fd);
+		af->fd = -1;
+		if (af->kind == FDSTORE_BUNDLE || !af->bundled)
+			fdstore_remove(d, af->name);
+	}
+}
+
+/* The names dev was stored under, once it is stored anew or not at all. */
+static void adopt_forget_source(struct tapqd *d, const char *dev, const struct adopt_fd *bundle)
+{
+	struct adopt *a = d->adopt;
+
+	if (bundle) {
+		fdstore_remove(d, bundle->name);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		if (adopt_from(&a->fds[i], dev, NULL) &&
+		    (a->fds[i].kind == FDSTORE_QUEUE || a->fds[i].kind == FDSTORE_HOLDER))
+			fdstore_remove(d, a->fds[i].name);
 }
 
 /* One queue fd handed back (by "whose"): of this device, opened with the flags the config gives. */
@@ -322,7 +473,8 @@ static void adopt_wait_gone(const char *name)
 }
 
 /* Moves the stored queues of cd into dev, in queue order, all of them checked. */
-static int adopt_queues(struct tapqd *d, struct device *dev, char *what, size_t what_size)
+static int adopt_queues(struct tapqd *d, struct device *dev, const struct adopt_fd *bundle,
+			char *what, size_t what_size)
 {
 	struct adopt *a = d->adopt;
 	unsigned int found = 0;
@@ -331,7 +483,7 @@ static int adopt_queues(struct tapqd *d, struct device *dev, char *what, size_t 
 	for (size_t i = 0; i < a->n; i++) {
 		struct adopt_fd *af = &a->fds[i];
 
-		if (af->fd < 0 || af->kind != FDSTORE_QUEUE || strcmp(af->dev, dev->conf.name))
+		if (af->fd < 0 || af->kind != FDSTORE_QUEUE || !adopt_from(af, dev->conf.name, bundle))
 			continue;
 		if (r == 0)
 			r = adopt_check_queue(&dev->conf, af, what, what_size);
@@ -355,34 +507,25 @@ static int adopt_queues(struct tapqd *d, struct device *dev, char *what, size_t 
 		return found ? 0 : -ENOENT;
 	/* nothing of a device that cannot be adopted stays, here or in the store */
 	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++) {
-		char name[FDSTORE_NAME_MAX];
-
-		if (dev->fds[q] < 0)
-			continue;
-		close(dev->fds[q]);
+		if (dev->fds[q] >= 0)
+			close(dev->fds[q]);
 		dev->fds[q] = -1;
-		fdstore_queue_name(name, sizeof(name), dev->conf.name, q);
-		fdstore_remove(d, name);
 	}
+	adopt_forget_source(d, dev->conf.name, bundle);
 	adopt_wait_gone(dev->conf.name);
 	return r;
 }
 
 /* The lease of an earlier tapqd on dev, when the state names one and its holder lives. */
-static void adopt_lease(struct tapqd *d, struct device *dev)
+static void adopt_lease(struct tapqd *d, struct device *dev, struct adopt_fd *holder)
 {
 	struct adopt *a = d->adopt;
 	const struct state_lease *rec = NULL;
-	struct adopt_fd *holder = NULL;
 	int r;
 
 	for (size_t i = 0; i < a->state.n_leases; i++)
 		if (!strcmp(a->state.leases[i].name, dev->conf.name))
 			rec = &a->state.leases[i];
-	for (size_t i = 0; i < a->n; i++)
-		if (a->fds[i].fd >= 0 && a->fds[i].kind == FDSTORE_HOLDER &&
-		    !strcmp(a->fds[i].dev, dev->conf.name))
-			holder = &a->fds[i];
 	if (!rec)
 		return; /* a holder pidfd without its lease is a stray, for adopt_finish() */
 	if (!holder) {
@@ -407,33 +550,76 @@ static void adopt_lease(struct tapqd *d, struct device *dev)
 	adopt_drop(d, holder);
 }
 
+/* The stored holder pidfd of dev, from where its device is adopted. */
+static struct adopt_fd *adopt_holder(struct adopt *a, const char *dev, const struct adopt_fd *bundle)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->fds[i].fd >= 0 && a->fds[i].kind == FDSTORE_HOLDER &&
+		    adopt_from(&a->fds[i], dev, bundle))
+			return &a->fds[i];
+	return NULL;
+}
+
+/*
+ * The store keeps an adopted device's bundle as it is, unless what it
+ * holds is no longer so (a holder that left, a lease without its pidfd) or
+ * the device came from the names of up to 0.3: then it is stored anew, as
+ * a bundle, and the old names go.
+ */
+static void adopt_store(struct tapqd *d, struct device *dev, struct adopt_fd *bundle,
+			bool had_holder)
+{
+	if (bundle) {
+		dev->fdstore_gen = bundle->gen;
+		if (had_holder == (dev->lease != NULL))
+			return;
+	}
+	/* replaces the bundle of generation dev->fdstore_gen, if any */
+	fdstore_put_device(d, dev, dev->lease ? lease_pidfd(dev->lease) : -1);
+	if (!bundle && dev->fdstore_gen)
+		adopt_forget_source(d, dev->conf.name, NULL);
+}
+
 int adopt_device(struct tapqd *d, const struct conf_device *cd, struct device **ret, char *what,
 		 size_t what_size)
 {
+	struct adopt_fd *bundle, *holder;
 	struct device *dev;
+	bool had_holder;
 	int r;
 
 	if (!d->adopt->n)
 		return -ENOENT;
+	bundle = adopt_bundle_of(d->adopt, cd->name);
+	adopt_drop_others(d, cd->name, bundle);
+	/* adopted or dropped here: not a stray for adopt_finish() */
+	if (bundle)
+		bundle->used = true;
 	dev = device_new(cd);
 	if (!dev) {
 		snprintf(what, what_size, "allocating the device");
 		return -ENOMEM;
 	}
-	r = adopt_queues(d, dev, what, what_size);
+	r = adopt_queues(d, dev, bundle, what, what_size);
+	/* a holder alone (a device that waited for it): adopt_waiting() takes the lease anew */
+	if (r == -ENOENT && bundle)
+		adopt_forget_source(d, cd->name, bundle);
 	if (r < 0) {
 		device_free(d, dev);
 		return r;
 	}
-	adopt_lease(d, dev);
+	holder = adopt_holder(d->adopt, cd->name, bundle);
+	had_holder = holder != NULL;
+	adopt_lease(d, dev, holder);
 	r = device_adopt(d, dev, dev->lease != NULL, what, what_size);
 	if (r < 0) {
-		fdstore_forget_device(d, dev);
+		adopt_forget_source(d, cd->name, bundle);
 		if (dev->lease)
 			lease_free(dev->lease);
 		device_free(d, dev);
 		return r;
 	}
+	adopt_store(d, dev, bundle, had_holder);
 	*ret = dev;
 	return 0;
 }
@@ -676,11 +862,17 @@ void adopt_finish(struct tapqd *d)
 	for (size_t i = 0; i < a->n; i++) {
 		struct adopt_fd *af = &a->fds[i];
 
-		if (af->fd < 0)
-			continue;
-		log_warn(d, "fd store: %s (fd %d) matches no declared device or lease: closed",
-			 af->name, af->fd);
-		adopt_drop(d, af);
+		if (af->kind == FDSTORE_BUNDLE && af->gen && !af->used) {
+			log_warn(d, "fd store: %s matches no declared device: removed", af->name);
+			fdstore_remove(d, af->name);
+		}
+		/* a bundled fd left over: its bundle is stored anew, or removed above */
+		if (af->fd >= 0 && !af->bundled)
+			log_warn(d, "fd store: %s (fd %d) matches no declared device or lease: "
+				    "closed",
+				 af->name, af->fd);
+		if (af->fd >= 0)
+			adopt_drop(d, af);
 	}
 	/* the leases as they are now: without those whose holder or device is gone */
 	statefile_save(d);

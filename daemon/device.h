@@ -94,6 +94,7 @@ struct device {
 	/* What sync_device() last made of the state: it acts on the differences. */
 	unsigned int synced_active;     /* the active count subscribers last heard of */
 	bool lease_dirty;               /* the lease changed since the state was last stored */
+	uint64_t fdstore_gen;           /* of its bundle in the fd store (fdstore.c), 0: none */
 
 	struct worker *workers[TAPQD_MAX_QUEUES]; /* NULL where no worker runs */
 	struct queue_counters counters[TAPQD_MAX_QUEUES];

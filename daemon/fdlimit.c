@@ -147,13 +147,14 @@ unsigned int fdlimit_max(const struct fdlimit *l)
 	return l->max;
 }
 
+/*
+ * One bundle per device (its queues and holder, fdbundle.h), one more while
+ * a device's new bundle is in before its old one is out, and the two lease
+ * states likewise.
+ */
 size_t fdlimit_conf_need(const struct conf *cf)
 {
-	size_t n = 2;
-
-	for (size_t i = 0; i < cf->n_devices; i++)
-		n += 1 + (cf->devices[i].handoff == CONF_HANDOFF_NAME ? 0 : cf->devices[i].max_queues);
-	return n;
+	return cf->n_devices + 1 + 2;
 }
 
 int fdlimit_parse(const char *s, unsigned int *ret)

@@ -32,7 +32,7 @@ size_t fdlimit_kept(const struct fdlimit *l);
 /* Kept, and closed by systemd but still wanted. */
 size_t fdlimit_wanted(const struct fdlimit *l);
 unsigned int fdlimit_max(const struct fdlimit *l);
-/* What cf can make tapqd store: queues, a holder per device, two lease states. */
+/* What cf can make tapqd store: a bundle per device and one being replaced, two lease states. */
 size_t fdlimit_conf_need(const struct conf *cf);
 /* $FDSTORE (systemd >= 254): a decimal count that fits an unsigned int. */
 int fdlimit_parse(const char *s, unsigned int *ret);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fdstore.c - the fd store: every queue fd, each lease holder's pidfd and the
- * lease state memfd go to the service manager, so that a crashed or
- * restarted tapqd gets them back. When they go is the caller's (sync.c,
+ * fdstore.c - the fd store: each device's queue fds and lease holder's
+ * pidfd, as one bundle (fdbundle.c), and the lease state memfd go to the
+ * service manager, so that a crashed or restarted tapqd gets them back. When they go is the caller's (sync.c,
  * model.c, statefile.c). Nothing leaves it on SIGTERM: a stop and a
  * restart look the same from here, and systemd empties the store on stop.
  */
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "fdbundle.h"
 #include "fdlimit.h"
 #include "fdstore.h"
 #include "log.h"
@@ -29,6 +30,11 @@ void fdstore_queue_name(char *buf, size_t size, const char *dev, unsigned int qu
 void fdstore_holder_name(char *buf, size_t size, const char *dev)
 {
 	snprintf(buf, size, "h.%.*s", TAPQD_NAME_MAX - 1, dev);
+}
+
+void fdstore_bundle_name(char *buf, size_t size, const char *dev, uint64_t generation)
+{
+	snprintf(buf, size, "b.%u.%.*s", (unsigned int)(generation & 1), TAPQD_NAME_MAX - 1, dev);
 }
 
 enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
@@ -45,6 +51,10 @@ enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
 	if (!strncmp(name, "h.", 2)) {
 		kind = FDSTORE_HOLDER;
 		p += 2;
+	} else if (!strncmp(name, "b.0.", 4) || !strncmp(name, "b.1.", 4)) {
+		kind = FDSTORE_BUNDLE;
+		q = (unsigned int)(name[2] - '0');
+		p += 4;
 	} else if (!strncmp(name, "q.", 2)) {
 		kind = FDSTORE_QUEUE;
 		/* decimal, no leading zero: one spelling per queue */
@@ -92,44 +102,49 @@ void fdstore_remove(struct tapqd *d, const char *name)
 		fdlimit_note_remove(d, name);
 }
 
-void fdstore_add_device(struct tapqd *d, const struct device *dev)
+void fdstore_put_device(struct tapqd *d, struct device *dev, int holder_pidfd)
 {
-	char name[FDSTORE_NAME_MAX];
+	char name[FDSTORE_NAME_MAX], old[FDSTORE_NAME_MAX];
+	/* by its fds, not its state: adopt.c stores a device before it has one */
+	unsigned int queues = dev->fds[0] >= 0 ? dev->conf.max_queues : 0;
+	uint64_t gen = dev->fdstore_gen + 1;
+	int fd;
 
-	/* handed off by name, it has no fd to store: it persists without tapqd */
-	if (!d->fdstore || dev->conf.handoff == CONF_HANDOFF_NAME)
+	if (!d->fdstore)
 		return;
-	for (unsigned int i = 0; i < dev->conf.max_queues; i++) {
-		fdstore_queue_name(name, sizeof(name), dev->conf.name, i);
-		fdstore_put(d, name, dev->fds[i]);
+	fdstore_bundle_name(old, sizeof(old), dev->conf.name, dev->fdstore_gen);
+	if (!queues && holder_pidfd < 0) {
+		/* nothing left to keep: what was kept goes */
+		if (dev->fdstore_gen)
+			fdstore_remove(d, old);
+		dev->fdstore_gen = 0;
+		return;
 	}
+	fd = fdbundle_pack(dev->fds, queues, holder_pidfd, gen);
+	if (fd < 0) {
+		log_err(d, "fd store: bundling the %u queues%s of %s: %s; a restart will not get "
+			   "them back as they are now",
+			queues, holder_pidfd >= 0 ? " and the holder" : "", dev->conf.name,
+			strerror(-fd));
+		return;
+	}
+	fdstore_bundle_name(name, sizeof(name), dev->conf.name, gen);
+	if (fdstore_put(d, name, fd) == 0) {
+		if (dev->fdstore_gen)
+			fdstore_remove(d, old);
+		dev->fdstore_gen = gen;
+	}
+	close(fd);
 }
 
 void fdstore_forget_device(struct tapqd *d, const struct device *dev)
 {
 	char name[FDSTORE_NAME_MAX];
 
-	if (!d->fdstore)
+	if (!d->fdstore || !dev->fdstore_gen)
 		return;
-	for (unsigned int i = 0; i < dev->conf.max_queues; i++) {
-		fdstore_queue_name(name, sizeof(name), dev->conf.name, i);
-		fdstore_remove(d, name);
-	}
-	fdstore_holder_name(name, sizeof(name), dev->conf.name);
+	fdstore_bundle_name(name, sizeof(name), dev->conf.name, dev->fdstore_gen);
 	fdstore_remove(d, name);
-}
-
-void fdstore_put_holder(struct tapqd *d, const char *dev, int pidfd)
-{
-	char name[FDSTORE_NAME_MAX];
-
-	if (!d->fdstore)
-		return;
-	/* replaced, never added to: two pidfds under one name would be two holders */
-	fdstore_holder_name(name, sizeof(name), dev);
-	fdstore_remove(d, name);
-	if (pidfd >= 0)
-		fdstore_put(d, name, pidfd);
 }
 
 /* A sealed memfd: what a restarted tapqd reads is what this one wrote, whole. */

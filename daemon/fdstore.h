@@ -14,8 +14,9 @@
 
 enum fdstore_kind {
 	FDSTORE_FOREIGN, /* not a name tapqd gives: the socket of a socket unit, or a stray */
-	FDSTORE_QUEUE,   /* "q.INDEX.DEVICE": one queue fd */
-	FDSTORE_HOLDER,  /* "h.DEVICE": the pidfd of the device's lease holder */
+	FDSTORE_BUNDLE,  /* "b.PARITY.DEVICE": its queues and holder in one socket (fdbundle.h) */
+	FDSTORE_QUEUE,   /* "q.INDEX.DEVICE": one queue fd, as tapqd stored them up to 0.3 */
+	FDSTORE_HOLDER,  /* "h.DEVICE": the pidfd of the device's lease holder, up to 0.3 */
 	FDSTORE_LEASES,  /* "state.0", "state.1": the lease state memfd (state.c) */
 };
 
@@ -25,9 +26,14 @@ enum fdstore_kind {
  */
 void fdstore_queue_name(char *buf, size_t size, const char *dev, unsigned int queue);
 void fdstore_holder_name(char *buf, size_t size, const char *dev);
+/* A device's bundle alternates between two names, by the parity of its generation. */
+void fdstore_bundle_name(char *buf, size_t size, const char *dev, uint64_t generation);
 /* The state alternates between two names, by the parity of its generation. */
 void fdstore_state_name(char *buf, size_t size, uint64_t generation);
-/* Pure. dev gets the device of a QUEUE or HOLDER name, queue the index of a QUEUE. */
+/*
+ * Pure. dev gets the device of a BUNDLE, QUEUE or HOLDER name, queue the
+ * index of a QUEUE or the parity of a BUNDLE.
+ */
 enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
 				     unsigned int *ret_queue);
 
@@ -35,14 +41,19 @@ enum fdstore_kind fdstore_name_parse(const char *name, char dev[TAPQD_NAME_MAX],
  * Each stores nothing without a service manager (d->fdstore) and logs its own
  * failures: a failed store costs continuity after a crash, never the device.
  */
-void fdstore_add_device(struct tapqd *d, const struct device *dev);
 /*
- * For a device deleted on purpose (or from outside): its queues, holder and
- * lease leave the store; the lease state is saved without it, store or not.
+ * Stores dev's queues and its lease holder's pidfd (-1: none) as one
+ * bundle under the name of the next generation, then removes the one
+ * before (dev->fdstore_gen): a crash in between leaves both, and the
+ * restarted tapqd takes the higher generation (adopt.c). A device without
+ * queue fds (handed off by name, or waiting) stores its holder alone.
+ */
+void fdstore_put_device(struct tapqd *d, struct device *dev, int holder_pidfd);
+/*
+ * For a device deleted on purpose (or from outside): its bundle leaves the
+ * store; the lease state is saved without it, store or not.
  */
 void fdstore_forget_device(struct tapqd *d, const struct device *dev);
-/* The lease holder of device dev is now the process of pidfd (-1: none): the stored one is replaced. */
-void fdstore_put_holder(struct tapqd *d, const char *dev, int pidfd);
 /* Stores an encoded lease state (statefile.c) as a sealed memfd, then drops the one before. */
 void fdstore_put_state(struct tapqd *d, const uint8_t *buf, size_t size, uint64_t generation);
 void fdstore_remove(struct tapqd *d, const char *name);

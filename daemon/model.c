@@ -175,7 +175,9 @@ static void model_insert(struct tapqd *d, struct device *dev, const char *how)
 
 	model_set_state(d, dev, by_name ? DEVICE_BY_NAME : DEVICE_READY);
 	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-	fdstore_add_device(d, dev);
+	/* a new device has no lease; one handed off by name has no fd: nothing to store */
+	if (!by_name)
+		fdstore_put_device(d, dev, -1);
 	if (by_name)
 		log_info(d, "%s: ready, ifindex %d, persistent, handed off by name: its client "
 			    "opens it by name (up to %u queues); tapqd holds none",
@@ -603,7 +605,7 @@ int model_resume(struct tapqd *d, struct device *dev, pid_t from, const int *fds
 	if (r < 0)
 		return r;
 	model_set_state(d, dev, DEVICE_LEASED);
-	fdstore_add_device(d, dev);
+	/* stored with its queues and holder by sync_device() */
 	dev->lease_dirty = true;
 	log_info(d, "%s: re-adopted from the fds of pid %d, ifindex %d, %u of %u queues active, "
 		    "leased",
@@ -649,7 +651,7 @@ static void model_start_device(struct tapqd *d, const struct conf_device *cd, bo
 	if (r == 0) {
 		model_set_state(d, dev, DEVICE_READY);
 		TAILQ_INSERT_TAIL(&d->devices, dev, entry);
-		fdstore_add_device(d, dev);
+		fdstore_put_device(d, dev, -1);
 		log_info(d, "%s: re-adopted, its interface still there (ifindex %d), %u of %u "
 			    "queues active",
 			 cd->name, dev->ifindex, device_active_count(dev), cd->max_queues);

@@ -35,7 +35,7 @@ void sync_event(struct tapqd *d, const struct device *dev, unsigned int kind, pi
 }
 
 /*
- * The holder's pidfd goes to the fd store under the device's name, and the
+ * The holder's pidfd goes to the fd store in the device's bundle, and the
  * lease state is written: at once under a service manager (the pidfd and
  * the state must agree if tapqd dies next), else after the reply.
  */
@@ -48,7 +48,7 @@ static void sync_lease_store(struct tapqd *d, struct device *dev)
 		statefile_save_soon(d);
 		return;
 	}
-	fdstore_put_holder(d, dev->conf.name, dev->lease ? lease_pidfd(dev->lease) : -1);
+	fdstore_put_device(d, dev, dev->lease ? lease_pidfd(dev->lease) : -1);
 	statefile_save(d);
 }
 

@@ -29,15 +29,15 @@ conf_define() {
 	number_in "$here/config/conf.h" "s/^#define $1 \([0-9][0-9]*\)\([^0-9].*\)\{0,1\}\$/\1/p" \
 		"no single numeric #define $1 in config/conf.h"
 }
-# CONF_STORE_SIZED_DEVICES * (CONF_MAX_QUEUES + 1 holder pidfd) + 2 lease state memfds
+# a bundle per device (its queues and holder pidfd), one more being replaced,
+# and 2 lease state memfds
 devices=$(conf_define CONF_STORE_SIZED_DEVICES)
-queues=$(conf_define CONF_MAX_QUEUES)
-need=$((devices * (queues + 1) + 2))
+need=$((devices + 1 + 2))
 max=$(number_in "$here/units/tapqd.service" 's/^FileDescriptorStoreMax=\([0-9][0-9]*\)[[:space:]]*$/\1/p' \
 	"tapqd.service needs exactly one numeric FileDescriptorStoreMax=")
 if [ "$max" -lt "$need" ]; then
 	echo "verify-units: tapqd.service has FileDescriptorStoreMax=$max, tapqd stores up to" \
-		"$devices * ($queues + 1) + 2 = $need fds" >&2
+		"$devices + 1 + 2 = $need fds" >&2
 	exit 1
 fi
 echo "verify-units: FileDescriptorStoreMax=$max, tapqd stores up to $need fds"

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # t_adopt.sh - what a restarted tapqd does with fd store contents that no
 # longer fit (under fakesd.c): a lease whose holder died while tapqd was
-# down ends at once; a device whose config changed (max_queues) is not
-# adopted but created afresh; the queues of a device no longer declared are
-# closed, logged and removed from the store.
+# down ends at once, and the device's bundle is stored anew without it; a
+# device whose config changed (max_queues) is not adopted but created
+# afresh; the bundle of a device no longer declared is logged and removed
+# from the store.
 . "$(dirname "$0")/lib.sh"
 tq_init
 CONF=$TQ_TMP/adopt.conf
@@ -39,7 +40,10 @@ assert_match "tqb's lease ended at once: its holder died while tapqd was down" \
 assert_match "tqb re-adopted, unleased" 'tqb: re-adopted from the fd store, ifindex [0-9]+, 2 of 2 queues active$' "$LOG"
 assert_eq "tqb keeps its ifindex" "$IFX_B" "$(link_ifindex tqb)"
 assert_eq "tqb not leased" false "$(status_field tqb .leased)"
-assert_match "its holder pidfd left the store" 'FDSTOREREMOVE=1 \| FDNAME=h\.tqb' "$(sed -n '/fds 1[0-9] names/,$p' "$NLOG")"
+# stored as b.0.tqb (generation 2, with the holder): now stored anew without it, then removed
+AFTER=$(sed -n '/fds [0-9]* names .*b\.0\.tqb/,$p' "$NLOG" | grep -E 'FDNAME=b\.[01]\.tqb' | sed 's/^[0-9.]* //' | tr '\n' ';')
+assert_match "its bundle went to the store anew without the holder pidfd, then the old one left" \
+	'^FDSTORE=1 \| FDPOLL=0 \| FDNAME=b\.1\.tqb \[fds 1\];FDSTOREREMOVE=1 \| FDNAME=b\.0\.tqb;$' "$AFTER"
 assert_ok "tqb can be acquired" tqprobe acquire tqb --expect 2
 
 assert_match "tqa (4 queues stored, 2 declared) is not re-adopted, saying why" \
@@ -48,9 +52,9 @@ assert_match "and is created afresh" 'tqa: created, ifindex [0-9]+, 2 of 2 queue
 assert_ne "a new tqa" "$IFX_A" "$(link_ifindex tqa)"
 assert_eq "with 2 queues" "numqueues 2 numdisabled 0" "$(link_queues tqa)"
 
-assert_match "tqc's queues, no longer declared, are closed and logged" \
-	'fd store: q\.[01]\.tqc \(fd [0-9]+\) matches no declared device or lease: closed' "$LOG"
-assert_match "and removed from the store" 'FDSTOREREMOVE=1 \| FDNAME=q\.1\.tqc' "$(cat "$NLOG")"
+assert_match "tqc's bundle, no longer declared, is logged" \
+	'fd store: b\.1\.tqc matches no declared device: removed' "$LOG"
+assert_match "and removed from the store" 'FDSTOREREMOVE=1 \| FDNAME=b\.1\.tqc' "$(cat "$NLOG")"
 wait_until 50 0.1 "tqc is gone" link_gone tqc
 stop_daemon
 finish

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # t_fdstore.sh - what tapqd tells a service manager (fakesd.c): READY=1 only
-# once the socket listens, STATUS= lines, one FDSTORE=1 message per queue fd
-# with its name, the holder's pidfd and the lease state as a lease comes and
-# goes, and on SIGTERM STOPPING=1 without any FDSTOREREMOVE. A restart
+# once the socket listens, STATUS= lines, one FDSTORE=1 message per device
+# with one fd, its bundle (its queues in flight in a socket), stored anew
+# with the holder's pidfd under the other name as a lease comes and goes,
+# and the lease state, and on SIGTERM STOPPING=1 without any FDSTOREREMOVE. A restart
 # (fakesd's SIGUSR1: SIGTERM, then a start with the store kept) logs no
 # unleased device as removed, since each lives on in the store and is
 # re-adopted with its ifindex; without a service manager, SIGTERM does
@@ -13,40 +14,36 @@ tq_init
 start_fakesd "$TQ_DIR/basic.conf" || finish
 wait_until 50 0.1 "READY=1 came" file_has "$NLOG" ' READY=1'
 say "       notify messages at start (excerpt):"
-grep -v 'FDNAME=q\.' "$NLOG" | head -n 8 | sed 's/^/       | /'
+grep -v 'FDNAME=b\.' "$NLOG" | head -n 8 | sed 's/^/       | /'
 
 assert_eq "one READY=1" 1 "$(ready_count)"
 assert_match "the socket listened when READY=1 came" 'READY=1.*\[socket listening\]' "$(cat "$NLOG")"
 assert_match "READY=1 carries the status" 'READY=1 \| STATUS=5 devices, 0 leased, 13 of 13 queues active' \
 	"$(cat "$NLOG")"
 
-# basic.conf: tqa 4, tqv 4, tqnobody 2, tqroot 2, tqgroup 1 queues
-EXPECT=""
-for spec in tqa:4 tqv:4 tqnobody:2 tqroot:2 tqgroup:1; do
-	i=0
-	while [ "$i" -lt "${spec#*:}" ]; do
-		EXPECT="$EXPECT q.$i.${spec%:*}"
-		i=$((i + 1))
-	done
-done
-EXPECT=$(printf '%s\n' $EXPECT | sort | tr '\n' ' ')
-SEEN=$(sed -n 's/.* FDSTORE=1 | FDPOLL=0 | FDNAME=\(q\.[^ ]*\) \[fds 1\]$/\1/p' "$NLOG" | sort | tr '\n' ' ')
-assert_eq "one FDSTORE=1 message with one fd per queue, named q.INDEX.DEVICE" "$EXPECT" "$SEEN"
+# basic.conf: tqa, tqv, tqnobody, tqroot, tqgroup: one bundle each, generation 1
+EXPECT=$(printf 'b.1.%s\n' tqa tqv tqnobody tqroot tqgroup | sort | tr '\n' ' ')
+SEEN=$(sed -n 's/.* FDSTORE=1 | FDPOLL=0 | FDNAME=\(b\.[^ ]*\) \[fds 1\]$/\1/p' "$NLOG" | sort | tr '\n' ' ')
+assert_eq "one FDSTORE=1 message with one fd per device, named b.1.DEVICE" "$EXPECT" "$SEEN"
 assert_eq "no FDSTORE=1 message carries more than one fd" "" \
 	"$(grep 'FDSTORE=1' "$NLOG" | grep -v '\[fds 1\]$')"
 assert_eq "no name has a ':'" "" "$(grep -o 'FDNAME=[^ ]*' "$NLOG" | grep ':')"
-assert_eq "no READY=1 before the last queue was stored" "" \
-	"$(sed -n '/READY=1/,$p' "$NLOG" | grep 'FDNAME=q\.')"
+assert_eq "no READY=1 before the last bundle was stored" "" \
+	"$(sed -n '/READY=1/,$p' "$NLOG" | grep 'FDNAME=b\.')"
+assert_eq "nothing stored one fd per queue, as up to 0.3" "" "$(grep -E 'FDNAME=(q|h)\.' "$NLOG")"
 assert_match "the first tapqd got no fds from fakesd" '# start pid [0-9]+ fds 0 ' "$(head -n 1 "$NLOG")"
 
 # a lease: the holder's pidfd and the state go in, and leave with the lease
 tqprobe_bg "$TQ_TMP/probe.out" acquire tqa --hold
 H=$BGPID
 wait_until 100 0.1 "tqprobe holds tqa" file_has "$TQ_TMP/probe.out" '^holding'
-wait_until 50 0.1 "the holder's pidfd went to the store" file_has "$NLOG" 'FDSTORE=1 \| FDPOLL=0 \| FDNAME=h\.tqa \[fds 1\]'
+wait_until 50 0.1 "tqa's bundle went to the store anew, with the holder's pidfd" \
+	file_has "$NLOG" 'FDSTORE=1 \| FDPOLL=0 \| FDNAME=b\.0\.tqa \[fds 1\]'
+assert_match "then the bundle before it left" 'FDNAME=b\.0\.tqa \[fds 1\];FDSTOREREMOVE=1 \| FDNAME=b\.1\.tqa;' \
+	"$(grep -E 'FDNAME=b\.[01]\.tqa' "$NLOG" | sed 's/^[0-9.]* //' | tr '\n' ';')"
 # the new state goes in under the other name before the old one leaves:
 # a crash in between leaves both, never none (the newer generation wins)
-STATES=$(sed -n '/FDNAME=h\.tqa \[fds 1\]/,$p' "$NLOG" | grep -Eo 'FDSTORE(REMOVE)?=1 .*FDNAME=state\.[01]' | head -n 2 |
+STATES=$(sed -n '/FDNAME=b\.0\.tqa \[fds 1\]/,$p' "$NLOG" | grep -Eo 'FDSTORE(REMOVE)?=1 .*FDNAME=state\.[01]' | head -n 2 |
 	sed 's/ | FDPOLL=0//' | tr '\n' ';')
 assert_match "and the lease state, stored anew before the old one is removed" \
 	'^FDSTORE=1 \| FDNAME=state\.([01]);FDSTOREREMOVE=1 \| FDNAME=state\.[01];$' "$STATES"
@@ -54,7 +51,8 @@ assert_nomatch "under the other name" 'state\.0;.*state\.0;|state\.1;.*state\.1;
 wait_until 50 0.1 "STATUS= follows the lease" file_has "$NLOG" 'STATUS=5 devices, 1 leased'
 stop_bg "$H"
 wait_until 50 0.1 "lease ends with its holder" leased_is tqa false
-wait_until 50 0.1 "the pidfd left the store" sh -c "sed -n '/FDNAME=h.tqa \\[fds 1\\]/,\$p' '$NLOG' | grep -q 'FDSTOREREMOVE=1 | FDNAME=h.tqa'"
+wait_until 50 0.1 "the bundle without the pidfd replaced it" sh -c "sed -n '/FDNAME=b.0.tqa \\[fds 1\\]/,\$p' '$NLOG' | grep -q 'FDSTORE=1 | FDPOLL=0 | FDNAME=b.1.tqa'"
+wait_until 50 0.1 "and the one with the pidfd left the store" sh -c "sed -n '/FDNAME=b.0.tqa \\[fds 1\\]/,\$p' '$NLOG' | grep -q 'FDSTOREREMOVE=1 | FDNAME=b.0.tqa'"
 
 # a restart, as `systemctl restart`: the unleased devices live on in the store
 IFX_V=$(link_ifindex tqv)

@@ -34,8 +34,8 @@ AT_READY=$(echoes)
 NEW=$(tapqd_pid)
 assert_ne "a new tapqd" "$OLD" "$NEW"
 assert_match "fakesd saw the SIGKILL" "# exit pid $OLD signal 9" "$(cat "$NLOG")"
-assert_match "and passed back 13 queues, the holder pidfd and the state" \
-	"# start pid $NEW fds 15 " "$(cat "$NLOG")"
+assert_match "and passed back a bundle per device (5, tqa's with the holder pidfd) and the state" \
+	"# start pid $NEW fds 6 " "$(cat "$NLOG")"
 MS=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%d", (b - a) * 1000 }')
 say "       SIGKILL to READY=1 of the new tapqd: $MS ms (echo requests answered by then: $AT_READY of $COUNT)"
 assert_ok "tapqd answers again" tq status
