@@ -157,6 +157,15 @@ size_t fdlimit_conf_need(const struct conf *cf)
 	return cf->n_devices + 1 + 2;
 }
 
+size_t fdlimit_conf_open(const struct conf *cf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cf->n_devices; i++)
+		n += 2 + (cf->devices[i].handoff == CONF_HANDOFF_NAME ? 0 : cf->devices[i].max_queues);
+	return n;
+}
+
 int fdlimit_parse(const char *s, unsigned int *ret)
 {
 	unsigned long long v = 0;

@@ -34,6 +34,8 @@ size_t fdlimit_wanted(const struct fdlimit *l);
 unsigned int fdlimit_max(const struct fdlimit *l);
 /* What cf can make tapqd store: a bundle per device and one being replaced, two lease states. */
 size_t fdlimit_conf_need(const struct conf *cf);
+/* What cf's devices keep open in tapqd at most: their queues, a holder pidfd and a bundle each. */
+size_t fdlimit_conf_open(const struct conf *cf);
 /* $FDSTORE (systemd >= 254): a decimal count that fits an unsigned int. */
 int fdlimit_parse(const char *s, unsigned int *ret);
 

@@ -79,14 +79,14 @@ static void main_raise_nofile(struct tapqd *d)
 
 static void main_check_nofile(struct tapqd *d)
 {
-	size_t need = fdlimit_conf_need(&d->conf) + MAIN_OWN_FDS;
+	size_t need = fdlimit_conf_open(&d->conf) + MAIN_OWN_FDS;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    need <= rl.rlim_cur)
 		return;
 	main_die(d, "%s: its %zu devices need %zu file descriptors (their queues, a holder "
-		    "each, %d of tapqd's own), and the fd limit is %llu: raise it (LimitNOFILE= of "
+		    "and a stored bundle each, %d of tapqd's own), and the fd limit is %llu: raise it (LimitNOFILE= of "
 		    "tapqd.service, ulimit -n) or declare fewer devices",
 		 d->conf_path, d->conf.n_devices, need, MAIN_OWN_FDS,
 		 (unsigned long long)rl.rlim_cur);

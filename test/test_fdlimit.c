@@ -202,6 +202,8 @@ START_TEST(test_conf_need)
 	c.devices[2].handoff = CONF_HANDOFF_NAME; /* no queue fd, at most a holder */
 	/* one bundle each, whatever its queues */
 	ck_assert_uint_eq(fdlimit_conf_need(&c), 3 + 3);
+	/* open in tapqd: the queues, a holder and a bundle each */
+	ck_assert_uint_eq(fdlimit_conf_open(&c), (4 + 2) + (256 + 2) + 2);
 	c.n_devices = CONF_STORE_SIZED_DEVICES;
 	for (size_t i = 0; i < CONF_STORE_SIZED_DEVICES; i++) {
 		c.devices[i].max_queues = CONF_MAX_QUEUES;

@@ -23,7 +23,7 @@ OUT=$(timeout 20 ip netns exec "$TQ_NS" unshare -m --propagation private sh -c \
 	'mount -t tmpfs tmpfs /run && exec prlimit --nofile=200:200 "$0" -f -c "$1"' "$TAPQD" "$BIG" 2>&1)
 assert_eq "tapqd refuses to start at a fd limit of 200" 1 "$?"
 assert_match "  saying what the devices need" \
-	'its 1000 devices need 2066 file descriptors .* and the fd limit is 200: raise it' "$OUT"
+	'its 1000 devices need 3064 file descriptors .* and the fd limit is 200: raise it' "$OUT"
 assert_ok "  and creating none" link_gone tqm0
 DEXE=$TAPQD
 start_in_ns 'exec "$0" -f -c "$1"' "$TAPQD" "$BIG"
