@@ -87,7 +87,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build valgrind bench install clean tools-test \
-	verify-units guest layers lib-test check-systemd
+	verify-units guest layers lib-test check-systemd unit-bin fuzz-replay-bin
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -144,8 +144,12 @@ run: deps all
 unit: $(UNITS)
 	@set -e; for t in $(UNITS); do echo "== $$t"; CK_FORK=yes $$t; done
 
+# the test programs alone, built and not run
+unit-bin: $(UNITS)
+fuzz-replay-bin: $(FUZZ_REPLAY)
+
 unit-san:
-	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit fuzz-replay
+	$(MAKE) BUILD=build-san SAN_FLAGS="$(SAN)" unit fuzz-replay
 
 # libtapqd as a program outside the tree uses it: from C++, and through pkg-config once installed
 lib-test: all
@@ -217,8 +221,13 @@ $(GUEST_DIR)/initramfs.gz: test/integration/guest-init.sh $(GUEST_DIR)/vmlinuz
 	(cd $$r && find . | sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) | gzip -9 >$@.tmp; \
 	rm -rf $$r; mv $@.tmp $@; echo "guest: $@ ($$(wc -c <$@) bytes)"
 
+# The builds of make check use every core; the steps after them run one at a time.
+JOBS := $(shell nproc 2>/dev/null || echo 1)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
 check: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all tools-test unit-bin fuzz-replay-bin
+	$(MAKE) -j$(JOBS) BUILD=build-san SAN_FLAGS="$(SAN)" all tools-test unit-bin fuzz-replay-bin
 	$(MAKE) layers
 	$(MAKE) verify-units
 	$(MAKE) unit
@@ -226,7 +235,7 @@ check: deps
 	$(MAKE) lib-test
 	$(MAKE) valgrind
 	$(MAKE) unit-san
-	$(MAKE) BUILD=build-san SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" integration
+	$(MAKE) BUILD=build-san SAN_FLAGS="$(SAN)" integration
 
 # calls in daemon/ go down, and no files call each other in a loop
 layers:
@@ -266,7 +275,8 @@ fuzz: deps
 	done
 
 # debootstrap builds the container's root once (build/sdroot), systemd-nspawn boots it
-check-systemd: all
+check-systemd: deps
+	$(MAKE) all
 	@for p in debootstrap systemd-container; do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \

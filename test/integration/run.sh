@@ -7,6 +7,11 @@
 #   BUILD=/abs/build sh test/integration/run.sh [t_name ...]
 #   TQ_TIMEOUT=300   seconds one test may take
 #   TQ_VERBOSE=1     print every test's log, not only failed ones
+#   TQ_JOBS=2        tests run at once (default 2). Each has its own namespaces,
+#                    so they cannot meet; those named in SERIAL below still run
+#                    alone afterwards: QEMU's TCG guests take a core each, and the
+#                    others assert that an answer comes within a bound under load
+#                    they make themselves
 
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -49,19 +54,28 @@ if [ -z "$tests" ]; then
 	exit 1
 fi
 
+SERIAL="t_qemu_qmp t_qemu_guest t_blockfd t_outq t_conncap t_refusals t_resize"
+JOBS=${TQ_JOBS:-2}
+
 LOGDIR=$(mktemp -d /tmp/tqtest-logs.XXXXXX)
-for t in $tests; do
-	name=$(basename "$t" .sh)
-	log=$LOGDIR/$name.log
+# run_one TEST: its log in LOGDIR/NAME.log, its exit status and seconds in LOGDIR/NAME.rc
+run_one() {
+	name=$(basename "$1" .sh)
 	start=$(date +%s)
-	if [ ! -f "$t" ]; then
-		echo "no such test $t" >"$log"
+	if [ ! -f "$1" ]; then
+		echo "no such test $1" >"$LOGDIR/$name.log"
 		rc=127
 	else
-		timeout -k 15 "$TIMEOUT" sh "$t" >"$log" 2>&1 </dev/null
+		timeout -k 15 "$TIMEOUT" sh "$1" >"$LOGDIR/$name.log" 2>&1 </dev/null
 		rc=$?
 	fi
-	secs=$(($(date +%s) - start))
+	echo "$rc $(($(date +%s) - start))" >"$LOGDIR/$name.rc"
+}
+
+report() {
+	name=$(basename "$1" .sh)
+	read -r rc secs <"$LOGDIR/$name.rc"
+	log=$LOGDIR/$name.log
 	asserts=$(sed -n 's/^# .*: \([0-9]* passed, [0-9]* failed\)$/\1/p' "$log" | tail -n 1)
 	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1))
@@ -74,6 +88,33 @@ for t in $tests; do
 		echo "FAIL $name (${secs}s; $why; ${asserts:-no summary})"
 		sed 's/^/    /' "$log"
 	fi
+}
+
+together=""
+alone=""
+for t in $tests; do
+	case " $SERIAL " in
+	*" $(basename "$t" .sh) "*) alone="$alone $t" ;;
+	*) together="$together $t" ;;
+	esac
+done
+# JOBS lanes, test i in lane i mod JOBS; reported in order once all are done
+lane=0
+while [ "$lane" -lt "$JOBS" ]; do
+	(
+		i=0
+		for t in $together; do
+			[ $((i % JOBS)) -eq "$lane" ] && run_one "$t"
+			i=$((i + 1))
+		done
+	) &
+	lane=$((lane + 1))
+done
+wait
+for t in $together; do report "$t"; done
+for t in $alone; do
+	run_one "$t"
+	report "$t"
 done
 rm -rf "$LOGDIR"
 
