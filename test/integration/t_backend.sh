@@ -143,4 +143,24 @@ assert_match "plain status: per-queue counters and CPU time" 'worker .* cpu [0-9
 
 stop_daemon
 assert_nomatch "no worker errors logged" 'worker had stopped|starting its worker|restoring its file status' "$(cat "$DLOG")"
+
+# -- where io_uring is refused (kernel.io_uring_disabled=2, a container's seccomp
+#    profile), the workers read and write one frame at a time, and echo the same
+DEXE=$TAPQD
+start_in_ns 'exec "$0" --no-uring "$1" -f -c "$2"' "$BUILD/test/integration/tqnopass" "$TAPQD" \
+	"$TQ_DIR/backend.conf"
+wait_daemon_ready || finish
+assert_match "without io_uring: each worker says so" \
+	'tqecho: queue 0: echo worker started, without io_uring \(Operation not permitted\)' "$(cat "$DLOG")"
+ip -n "$TQ_NS" addr add 10.77.2.1/24 dev tqecho
+ip -n "$TQ_NS" neigh replace 10.77.2.2 lladdr 02:00:00:00:00:02 nud permanent dev tqecho
+wait_until 50 0.1 "tqecho has carrier" carrier_on tqecho
+OUT=$(timeout 20 ip netns exec "$TQ_NS" "$TQUDP" 10.77.2.1 5001 10.77.2.2 7001 5 2000)
+assert_eq "without io_uring: 5 datagrams come back" 0 "$?"
+assert_eq "without io_uring: 5 replies, from the peer's address and port" 5 \
+	"$(printf '%s\n' "$OUT" | grep -c '^reply tqudp [0-4] from 10.77.2.2:7001$')"
+assert_eq "without io_uring: tx_packets = rx_packets" "$(qsum tqecho rx_packets)" "$(qsum tqecho tx_packets)"
+stop_daemon
+assert_nomatch "without io_uring: no worker errors logged" \
+	'worker had stopped|starting its worker|restoring its file status' "$(cat "$DLOG")"
 finish
