@@ -65,6 +65,7 @@ struct tapqd {
 	struct event *watchdog_ev;
 	bool notify_failed;  /* a failed sd_notify is logged once */
 	bool fdstore;        /* a service manager listens (NOTIFY_SOCKET): queues go to its fd store */
+	bool store_discarded; /* at SIGTERM: systemd stops the unit and empties the store */
 	struct adopt *adopt; /* what came back from the fd store, during start-up only */
 	struct fdlimit *fdlimit; /* the store's size and what tapqd keeps in it; NULL: unknown */
 	int lock_fd;          /* the lock that makes this the one tapqd of its directory (instance.c) */

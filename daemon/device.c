@@ -84,14 +84,23 @@ static int device_setup_tun(struct device *dev, char *what, size_t what_size)
 }
 
 /*
- * Without a service manager tapqd deletes, at SIGTERM, the devices it made
- * that nothing else keeps: those go in its link group, deleted in one
- * message (linkgroup.c). Under one, a stop and a restart look the same and
- * nothing is deleted; a persistent device or one handed off by name stays.
+ * The devices nothing but tapqd keeps: in its link group from their
+ * creation, so that a stop deletes them in one message (linkgroup.c). A
+ * persistent device or one handed off by name stays.
+ */
+static bool device_in_link_group(const struct conf_device *cd)
+{
+	return !cd->persist && cd->handoff == CONF_HANDOFF_FD;
+}
+
+/*
+ * Without a service manager tapqd deletes them at SIGTERM. Under one, only
+ * when systemd stops the unit for good (fdlimit_unit_stopping()): a restart
+ * takes them back from the fd store.
  */
 bool device_deleted_at_stop(const struct tapqd *d, const struct conf_device *cd)
 {
-	return !d->fdstore && !cd->persist && cd->handoff == CONF_HANDOFF_FD;
+	return (!d->fdstore || d->store_discarded) && device_in_link_group(cd);
 }
 
 struct device *device_new(const struct conf_device *cd)
@@ -154,7 +163,7 @@ static int device_link_place(struct tapqd *d, struct device *dev, bool existing,
 		}
 	}
 	r = link_configure(d->nl, dev->ifindex, cd, existing ? 0 : dev->txqueuelen,
-			   device_deleted_at_stop(d, cd) ? d->link_group : 0);
+			   device_in_link_group(cd) ? d->link_group : 0);
 	if (r < 0) {
 		if (cd->bridge[0] && r == -ENODEV)
 			snprintf(what, what_size, "bridge %s not found", cd->bridge);

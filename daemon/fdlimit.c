@@ -340,6 +340,62 @@ out:
 	return r;
 }
 
+bool fdlimit_unit_stopping(struct tapqd *d)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	char *unit = NULL, *path = NULL, *type = NULL;
+	const char *job_path = NULL;
+	sd_bus *bus = NULL;
+	uint32_t job = 0;
+	bool stopping = false;
+	size_t len;
+	int r;
+
+	r = sd_pid_get_unit(0, &unit);
+	len = r < 0 ? 0 : strlen(unit);
+	if (len < 8 || strcmp(unit + len - 8, ".service")) {
+		log_info(d, "fd store: tapqd runs in %s, no service: leaving every device to the "
+			    "store",
+			 unit ? unit : "no systemd unit");
+		free(unit);
+		return false;
+	}
+	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
+	if (r >= 0)
+		r = fdlimit_bus_open(&bus);
+	if (r >= 0)
+		r = sd_bus_set_method_call_timeout(bus, FDLIMIT_BUS_TIMEOUT_MS * 1000u);
+	if (r >= 0)
+		r = sd_bus_get_property(bus, "org.freedesktop.systemd1", path,
+					"org.freedesktop.systemd1.Unit", "Job", &err, &reply, "(uo)");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "(uo)", &job, &job_path);
+	if (r >= 0 && job)
+		r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", job_path,
+					       "org.freedesktop.systemd1.Job", "JobType", &err,
+					       &type);
+	if (r >= 0 && job)
+		stopping = !strcmp(type, "stop");
+	if (r < 0)
+		log_info(d, "fd store: asking systemd whether this is a stop or a restart: %s: "
+			    "leaving every device to the store",
+			 err.message ? err.message : strerror(-r));
+	else
+		log_info(d, "fd store: %s has %s%s%s", unit,
+			 job ? "a job of type " : "no job", job ? type : "",
+			 stopping ? ": systemd empties the store at exit, so tapqd deletes its "
+				    "devices itself, in one message"
+				  : ": a restart may take the store back, so it stays");
+	sd_bus_error_free(&err);
+	sd_bus_message_unref(reply);
+	sd_bus_close_unref(bus);
+	free(type);
+	free(path);
+	free(unit);
+	return stopping;
+}
+
 /*
  * The fds back from the store: there already, and counted before tapqd
  * removes any. Every one is a queue, a pidfd or a memfd; the sockets passed

@@ -55,5 +55,12 @@ void fdlimit_start(struct tapqd *d);
 int fdlimit_note_put(struct tapqd *d, const char *name);
 void fdlimit_note_remove(struct tapqd *d, const char *name);
 void fdlimit_stop(struct tapqd *d);
+/*
+ * Whether systemd stops tapqd's unit for good: its job is a "stop", and
+ * systemd 252 empties the fd store once tapqd exits, closing the stored
+ * devices one after another (about 20 ms each). A restart, a signal sent
+ * without a job, or any failure to ask (bounded, logged): false.
+ */
+bool fdlimit_unit_stopping(struct tapqd *d);
 
 #endif

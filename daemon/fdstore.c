@@ -2,9 +2,9 @@
 /*
  * fdstore.c - the fd store: each device's queue fds and lease holder's
  * pidfd, as one bundle (fdbundle.c), and the lease state memfd go to the
- * service manager, so that a crashed or restarted tapqd gets them back. When they go is the caller's (sync.c,
- * model.c, statefile.c). Nothing leaves it on SIGTERM: a stop and a
- * restart look the same from here, and systemd empties the store on stop.
+ * service manager, so that a crashed or restarted tapqd gets them back.
+ * When they go is the caller's (sync.c, model.c, statefile.c). Nothing
+ * leaves it on SIGTERM: systemd empties the store itself after a stop.
  */
 
 #include <errno.h>

@@ -104,7 +104,7 @@ void linkgroup_delete(struct tapqd *d)
 	struct device *dev;
 	int r;
 
-	if (d->fdstore || !d->link_group)
+	if ((d->fdstore && !d->store_discarded) || !d->link_group)
 		return;
 	TAILQ_FOREACH(dev, &d->devices, entry)
 		n++;

@@ -162,6 +162,8 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info(d, "%s: stopping", strsignal((int)sig));
 	notify_stopping(d);
+	if (d->fdstore && sig == SIGTERM)
+		d->store_discarded = fdlimit_unit_stopping(d);
 	event_base_loopbreak(d->base);
 }
 

@@ -260,8 +260,8 @@ static void model_log_stop(struct tapqd *d, const struct device *dev, enum devic
 		log_info(d, "%s: stays, persistent, handed off by name", name);
 	else if (was == DEVICE_ORPHANED)
 		log_info(d, "%s: stays until the fds its last holder left are closed", name);
-	else if (d->fdstore)
-		/* a stop and a restart look the same from here (DESIGN.md): say both */
+	else if (d->fdstore && !d->store_discarded)
+		/* a restart, or a stop systemd's job did not say: say both */
 		log_info(d, "%s: its queues stay in the service manager's fd store: a restart "
 			    "takes them back, a stop of the service closes them",
 			 name);

@@ -137,6 +137,13 @@ timed stop "none set"
 wait_until "$WAIT_S" "the unleased taps went" sh -c '[ "$(ip -o link show type tun | grep -c ": tq")" -le 1 ]'
 assert_eq "after stop only the leased tq0 is left" "tq0" \
 	"$(ip -o link show type tun | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep '^tq' | tr '\n' ' ' | sed 's/ $//')"
+# tapqd asked systemd what the SIGTERM was: a stop, whose store goes, so it deleted the
+# unleased taps itself in one message, rather than leave them to the store's closes
+if [ "$LABEL" != old ]; then
+	assert_eq "at stop, tapqd deleted the $((N - 1)) unleased taps in one message" \
+		"deleted $((N - 1)) devices in one message" \
+		"$(journalctl --since "$SINCE" -u tapqd.service -o cat | grep -o 'deleted [0-9]* devices in one message' | tail -n 1)"
+fi
 systemctl stop tqholder.service
 wait_until 10 "tq0 went with its holder" sh -c '! ip link show dev tq0 >/dev/null 2>&1'
 systemctl reset-failed tapqd.service tqholder.service >/dev/null 2>&1
