@@ -262,6 +262,37 @@ static int fdlimit_bus_open(sd_bus **ret)
 }
 
 /*
+ * The service tapqd runs in, and its D-Bus object path. -ENXIO with why
+ * when there is none (no unit, or a unit that is not a service), another
+ * -errno with why otherwise. Both strings are the caller's to free.
+ */
+static int fdlimit_own_service(char **ret_unit, char **ret_path, char *why, size_t why_size)
+{
+	char *unit = NULL;
+	size_t len;
+	int r = sd_pid_get_unit(0, &unit);
+
+	if (r < 0) {
+		snprintf(why, why_size, "no systemd unit holds tapqd (%s)", strerror(-r));
+		return -ENXIO;
+	}
+	len = strlen(unit);
+	if (len < 8 || strcmp(unit + len - 8, ".service")) {
+		snprintf(why, why_size, "tapqd runs in %s, not a service", unit);
+		free(unit);
+		return -ENXIO;
+	}
+	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, ret_path);
+	if (r < 0) {
+		snprintf(why, why_size, "the D-Bus path of %s", unit);
+		free(unit);
+		return r;
+	}
+	*ret_unit = unit;
+	return 0;
+}
+
+/*
  * FileDescriptorStoreMax= ("u", src/core/dbus-service.c) of the service
  * whose main process tapqd is. Anything else (no unit, no bus, a unit that
  * is not a service or whose main process is another, e.g. tapqd run by a
@@ -276,26 +307,12 @@ static int fdlimit_bus_read(char *unit_buf, size_t unit_size, unsigned int *ret,
 	unsigned int pending = 0;
 	char *unit = NULL, *path = NULL;
 	sd_bus *bus = NULL;
-	size_t len;
 	int r;
 
-	r = sd_pid_get_unit(0, &unit);
-	if (r < 0) {
-		snprintf(why, why_size, "no systemd unit holds tapqd (%s)", strerror(-r));
-		return -ENXIO;
-	}
+	r = fdlimit_own_service(&unit, &path, why, why_size);
+	if (r < 0)
+		return r;
 	snprintf(unit_buf, unit_size, "%s", unit);
-	len = strlen(unit);
-	if (len < 8 || strcmp(unit + len - 8, ".service")) {
-		snprintf(why, why_size, "tapqd runs in %s, not a service", unit);
-		r = -ENXIO;
-		goto out;
-	}
-	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
-	if (r < 0) {
-		snprintf(why, why_size, "the D-Bus path of %s", unit);
-		goto out;
-	}
 	r = fdlimit_bus_open(&bus);
 	if (r < 0) {
 		snprintf(why, why_size, "no bus to systemd (%s)", strerror(-r));
@@ -349,21 +366,15 @@ bool fdlimit_unit_stopping(struct tapqd *d)
 	sd_bus *bus = NULL;
 	uint32_t job = 0;
 	bool stopping = false;
-	size_t len;
+	char why[160];
 	int r;
 
-	r = sd_pid_get_unit(0, &unit);
-	len = r < 0 ? 0 : strlen(unit);
-	if (len < 8 || strcmp(unit + len - 8, ".service")) {
-		log_info(d, "fd store: tapqd runs in %s, no service: leaving every device to the "
-			    "store",
-			 unit ? unit : "no systemd unit");
-		free(unit);
+	r = fdlimit_own_service(&unit, &path, why, sizeof(why));
+	if (r < 0) {
+		log_info(d, "fd store: %s: leaving every device to the store", why);
 		return false;
 	}
-	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
-	if (r >= 0)
-		r = fdlimit_bus_open(&bus);
+	r = fdlimit_bus_open(&bus);
 	if (r >= 0)
 		r = sd_bus_set_method_call_timeout(bus, FDLIMIT_BUS_TIMEOUT_MS * 1000u);
 	if (r >= 0)
