@@ -318,7 +318,7 @@ install: all man
 	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tapqd/README.md
 	for p in $(MAN_PAGES); do \
-		s=$${p##*.}; install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$p); \
+		s=$${p##*.}; install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$p) || exit 1; \
 	done
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	for u in tapqd.service tapqd.socket; do \
