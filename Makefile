@@ -10,8 +10,9 @@
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
 #   make valgrind   one integration scenario with tapqd under valgrind's memcheck
 #   make man        the manual pages tapqd(8), tapqctl(8), tapqd.conf(5) from man/*.scd
-#   make man-check  the pages against tapqd.conf.example, config/conf.c and the --help
-#                   of tapqctl and tapqd (test/man.sh); make check runs it too
+#   make man-check  the pages against tapqd.conf.example, config/conf.c, the JSON of
+#                   tools/tapqctl.c and the --help of tapqctl and tapqd (test/man.sh);
+#                   make check runs it too
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR=
 #   make check-systemd  tapqd.service under Debian 12's systemd 252 in a container
 #                   (test/systemd/check.sh): start, restart, SIGKILL, reload, stop at

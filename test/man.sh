@@ -4,7 +4,9 @@
 # tapqd.conf.example and of the parser's key table (config/conf.c, section by
 # section) is in tapqd.conf(5) and the other way round; every command and
 # option of tapqctl --help is in tapqctl(8), and of tapqd -h in tapqd(8), and
-# the other way round; and groff renders each built page without a warning.
+# the other way round; so is every JSON key tools/tapqctl.c prints, refusal
+# names included, in tapqctl(8)'s JSON OUTPUT; and groff renders each built
+# page without a warning.
 #
 #   BUILD=build sh test/man.sh      (after make man and make all)
 set -eu
@@ -74,6 +76,19 @@ options() {
 options '\*-\{1,2\}[a-z][a-z-]*\*' <man/tapqctl.8.scd >"$tmp/man-ctl-opts"
 compare "tapqctl --help (options)" "$tmp/ctl-opts" "tapqctl(8)" "$tmp/man-ctl-opts"
 
+# JSON keys: what json-c is given, what printf writes whole ("\"key\":"), and the
+# refusal counters, named by tapqd_refusal_name() in lib/proto.c.
+{
+	sed -n 's/.*json_object_object_add([^,]*, "\([a-z_]*\)".*/\1/p' tools/tapqctl.c
+	grep -o '\\"[a-z_]*\\":' tools/tapqctl.c | tr -d '\\":'
+	sed -n 's/^		\[TAPQD_REFUSAL_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' lib/proto.c
+} | sort -u >"$tmp/json"
+[ -s "$tmp/json" ] || { echo "man: no JSON key found in tools/tapqctl.c"; exit 1; }
+man_section man/tapqctl.8.scd "JSON OUTPUT" | grep -o '\*[a-z_]*\*' | tr -d '*' | sort -u \
+	>"$tmp/man-json"
+compare "tapqctl's JSON (tools/tapqctl.c, lib/proto.c)" "$tmp/json" "tapqctl(8) JSON OUTPUT" \
+	"$tmp/man-json"
+
 "$BUILD/tapqd" -h >"$tmp/d-help"
 { sed -n 's/^  \(-[a-z]\) .*/\1/p' "$tmp/d-help"; echo -h; } | sort -u >"$tmp/d-opts"
 man_section man/tapqd.8.scd OPTIONS | sed -n 's/^\*\(-[a-z]\)\*.*/\1/p' | sort -u \
@@ -92,4 +107,4 @@ for src in man/*.scd; do
 done
 
 [ "$fail" = 0 ] || exit 1
-echo "man: the pages document every config key, command and option"
+echo "man: the pages document every config key, command, option and JSON key"
