@@ -257,8 +257,10 @@ check: deps
 layers:
 	@sh test/layers.sh daemon
 
+# the pages, then the check itself on copies of the sources broken on purpose
 man-check: all man
 	@BUILD=$(abspath $(BUILD)) sh test/man.sh
+	@BUILD=$(abspath $(BUILD)) sh test/man-selftest.sh
 
 verify-units: all
 	@BUILD=$(abspath $(BUILD)) sh test/verify-units.sh

@@ -9,10 +9,14 @@
 # page without a warning.
 #
 #   BUILD=build sh test/man.sh      (after make man and make all)
+#
+# SRC names another copy of the sources to check (test/man-selftest.sh gives
+# it broken ones); BUILD must then be absolute.
 set -eu
 export LC_ALL=C
 
 BUILD=${BUILD:-build}
+cd "${SRC:-.}"
 command -v groff >/dev/null || { echo "man: groff (Debian package groff-base) is missing"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
