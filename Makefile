@@ -9,6 +9,10 @@
 #   make bench      deps, build, benchmarks against their baselines
 #   make fuzz       libFuzzer on every target in test/fuzz/ for FUZZ_SECONDS each
 #   make valgrind   one integration scenario with tapqd under valgrind's memcheck
+#   make man        the manual pages tapqd(8), tapqctl(8), tapqd.conf(5) from man/*.scd
+#   make man-check  the pages against tapqd.conf.example, config/conf.c, the JSON of
+#                   tools/tapqctl.c and the --help of tapqctl and tapqd (test/man.sh);
+#                   make check runs it too
 #   make install    PREFIX=/usr/local LIBDIR=$(PREFIX)/lib DESTDIR=
 #   make check-systemd  tapqd.service under Debian 12's systemd 252 in a container
 #                   (test/systemd/check.sh): start, restart, SIGKILL, reload, stop at
@@ -23,12 +27,14 @@ BUILD ?= build
 FUZZ_SECONDS ?= 60
 
 # Everything the Makefile needs from Debian, by what it is for.
+# scdoc: the manual pages (make man, make install)
 DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
-	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check
+	libnl-route-3-dev libinih-dev libhwloc-dev libjson-c-dev check scdoc
 # qemu-system-x86 and busybox-static: the QEMU tests boot a small guest; g++: tapqd.h as C++;
-# universal-ctags: test/layers.sh reads the call graph of daemon/ with it; valgrind: make valgrind
+# universal-ctags: test/layers.sh reads the call graph of daemon/ with it; valgrind: make valgrind;
+# groff-base: test/man.sh renders the manual pages to catch groff's warnings
 DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
-	qemu-system-x86 busybox-static g++ universal-ctags valgrind
+	qemu-system-x86 busybox-static g++ universal-ctags valgrind groff-base
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
@@ -85,9 +91,11 @@ UNITS := $(patsubst test/%.c,$(BUILD)/test/%,$(UNIT_SRC))
 ITESTS := $(patsubst test/integration/%.c,$(BUILD)/test/integration/%,$(ITEST_SRC))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+# man/NAME.SECTION.scd -> build/man/NAME.SECTION
+MAN_PAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(wildcard man/*.scd))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build valgrind bench install clean tools-test \
-	verify-units guest layers lib-test check-systemd unit-bin fuzz-replay-bin
+	verify-units guest layers lib-test check-systemd unit-bin fuzz-replay-bin man man-check
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -137,6 +145,13 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(DAEMON_A) $(LIB_A)
 $(BUILD)/fuzz/%: $(BUILD)/test/fuzz/%.o $(BUILD)/test/fuzz/replay.o $(DAEMON_A) $(CONF_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# through a temporary file, so that a failed scdoc leaves no page behind
+$(BUILD)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
 
 run: deps all
 	$(TAPQD) -f -c tapqd.conf.example
@@ -229,6 +244,7 @@ check: deps
 	$(MAKE) -j$(JOBS) all tools-test unit-bin fuzz-replay-bin
 	$(MAKE) -j$(JOBS) BUILD=build-san SAN_FLAGS="$(SAN)" all tools-test unit-bin fuzz-replay-bin
 	$(MAKE) layers
+	$(MAKE) man-check
 	$(MAKE) verify-units
 	$(MAKE) unit
 	$(MAKE) fuzz-replay
@@ -240,6 +256,11 @@ check: deps
 # calls in daemon/ go down, and no files call each other in a loop
 layers:
 	@sh test/layers.sh daemon
+
+# the pages, then the check itself on copies of the sources broken on purpose
+man-check: all man
+	@BUILD=$(abspath $(BUILD)) sh test/man.sh
+	@BUILD=$(abspath $(BUILD)) sh test/man-selftest.sh
 
 verify-units: all
 	@BUILD=$(abspath $(BUILD)) sh test/verify-units.sh
@@ -286,7 +307,7 @@ check-systemd: deps
 	fi
 	BUILD=$(abspath $(BUILD)) sh test/systemd/check.sh
 
-install: all
+install: all man
 	install -D -m 0755 $(TAPQD) $(DESTDIR)$(PREFIX)/sbin/tapqd
 	install -D -m 0755 $(TAPQCTL) $(DESTDIR)$(PREFIX)/bin/tapqctl
 	install -D -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtapqd.a
@@ -299,6 +320,9 @@ install: all
 	install -D -m 0644 include/tapqd.h $(DESTDIR)$(PREFIX)/include/tapqd.h
 	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tapqd/README.md
+	for p in $(MAN_PAGES); do \
+		s=$${p##*.}; install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$p) || exit 1; \
+	done
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	for u in tapqd.service tapqd.socket; do \
 		sed 's|/usr/local/|$(PREFIX)/|g' units/$$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; \
