@@ -575,10 +575,8 @@ static const char *ctl_fds_refused(const struct ctl *c, bool asked, const struct
  * One message per call: libevent's loop goes round every ready peer before
  * this one is read again, so no peer has the loop to itself.
  */
-static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+static void ctl_read(struct tapqd *d, struct client *cl, int fd)
 {
-	struct client *cl = arg;
-	struct tapqd *d = cl->d;
 	/* aligned, so that the payload can be read through its struct */
 	_Alignas(max_align_t) char buf[TAPQD_MSG_MAX];
 	struct tapqd_hdr h;
@@ -592,7 +590,6 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 	int r;
 
-	(void)what;
 	if (cl->dead)
 		return;
 	if (ctl_may_send_fds(d->ctl, cl) && closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG)) {
@@ -657,6 +654,19 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	d->request_uid_set = true;
 	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
 	d->request_uid_set = false;
+}
+
+/* Whatever is logged while a peer's message is read concerns that peer (log.c). */
+static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+	struct tapqd *d = cl->d;
+	struct log_ctx was = d->log_ctx;
+
+	(void)what;
+	log_peer(d, cl->peer.pid, cl->peer.uid);
+	ctl_read(d, cl, fd);
+	d->log_ctx = was;
 }
 
 static int ctl_peer_credentials(struct client *cl)

@@ -201,7 +201,9 @@ static int reload_check_created(struct tapqd *d, const struct conf *next)
 static void reload_device(struct tapqd *d, struct device *dev, const struct plan_action *a)
 {
 	char when[64], why[256] = "";
+	struct log_ctx was = d->log_ctx;
 
+	log_device(d, dev->conf.name);
 	plan_why_text(a, reconf_when(dev, when, sizeof(when)), why, sizeof(why));
 	switch (a->kind) {
 	case PLAN_NOTHING:
@@ -224,6 +226,7 @@ static void reload_device(struct tapqd *d, struct device *dev, const struct plan
 		dev->conf_pending = false;
 		break;
 	}
+	d->log_ctx = was;
 }
 
 /*
