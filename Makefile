@@ -298,6 +298,8 @@ install: all
 		lib/tapqd.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/tapqd.pc
 	install -D -m 0644 include/tapqd.h $(DESTDIR)$(PREFIX)/include/tapqd.h
 	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
+	install -D -m 0644 completion/tapqctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tapqctl
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tapqd/README.md
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	for u in tapqd.service tapqd.socket; do \
