@@ -328,6 +328,33 @@ static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int
 	return 0;
 }
 
+/*
+ * Why cl is dropped, said of cl alone: an event for another peer's request
+ * may be what found it not reading.
+ */
+static void ctl_log_drop(struct tapqd *d, struct client *cl, int r)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, NULL);
+	log_queue(d, -1);
+	log_peer(d, cl->peer.pid, cl->peer.uid);
+	if (r == -ENOBUFS) {
+		char why[160];
+
+		/* counted and rate-limited as a refusal: reconnecting to do it again is cheap */
+		snprintf(why, sizeof(why),
+			 "dropping the connection: it does not read: %zu bytes queued for it, "
+			 "client_output_max is %llu",
+			 cl->out_bytes, (unsigned long long)d->conf.client_output_max);
+		refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_UNREAD, why);
+	} else {
+		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
+			 (unsigned int)cl->peer.uid, strerror(-r));
+	}
+	d->log_ctx = was;
+}
+
 int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq,
 		     const void *payload, size_t len, const int *fds, size_t n_fds, uint64_t cookie)
 {
@@ -344,20 +371,10 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
-	if (r == -ENOBUFS) {
-		char why[160];
-
-		/* counted and rate-limited as a refusal: reconnecting to do it again is cheap */
-		snprintf(why, sizeof(why),
-			 "dropping the connection: it does not read: %zu bytes queued for it, "
-			 "client_output_max is %llu",
-			 cl->out_bytes, (unsigned long long)d->conf.client_output_max);
-		refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_UNREAD, why);
-	} else if (r < 0)
-		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
-			 (unsigned int)cl->peer.uid, strerror(-r));
-	if (r < 0)
+	if (r < 0) {
+		ctl_log_drop(d, cl, r);
 		ctl_mark_dead(cl);
+	}
 	return r;
 }
 
