@@ -319,6 +319,8 @@ install: all man
 		lib/tapqd.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/tapqd.pc
 	install -D -m 0644 include/tapqd.h $(DESTDIR)$(PREFIX)/include/tapqd.h
 	install -D -m 0644 tapqd.conf.example $(DESTDIR)$(PREFIX)/share/doc/tapqd/tapqd.conf.example
+	install -D -m 0644 completion/tapqctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tapqctl
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/tapqd/README.md
 	for p in $(MAN_PAGES); do \
 		s=$${p##*.}; install -D -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$p) || exit 1; \

@@ -328,6 +328,33 @@ static int ctl_enqueue(struct client *cl, const void *buf, size_t len, const int
 	return 0;
 }
 
+/*
+ * Why cl is dropped, said of cl alone: an event for another peer's request
+ * may be what found it not reading.
+ */
+static void ctl_log_drop(struct tapqd *d, struct client *cl, int r)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, NULL);
+	log_queue(d, -1);
+	log_peer(d, cl->peer.pid, cl->peer.uid);
+	if (r == -ENOBUFS) {
+		char why[160];
+
+		/* counted and rate-limited as a refusal: reconnecting to do it again is cheap */
+		snprintf(why, sizeof(why),
+			 "dropping the connection: it does not read: %zu bytes queued for it, "
+			 "client_output_max is %llu",
+			 cl->out_bytes, (unsigned long long)d->conf.client_output_max);
+		refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_UNREAD, why);
+	} else {
+		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
+			 (unsigned int)cl->peer.uid, strerror(-r));
+	}
+	d->log_ctx = was;
+}
+
 int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t seq,
 		     const void *payload, size_t len, const int *fds, size_t n_fds, uint64_t cookie)
 {
@@ -344,20 +371,10 @@ int ctl_send_tracked(struct tapqd *d, struct client *cl, uint16_t type, uint32_t
 	r = STAILQ_EMPTY(&cl->outq) ? tapqd_fdpass_send(cl->fd, buf, n, fds, n_fds, MSG_DONTWAIT) : -EAGAIN;
 	if (r == -EAGAIN)
 		r = ctl_enqueue(cl, buf, n, fds, n_fds, cookie);
-	if (r == -ENOBUFS) {
-		char why[160];
-
-		/* counted and rate-limited as a refusal: reconnecting to do it again is cheap */
-		snprintf(why, sizeof(why),
-			 "dropping the connection: it does not read: %zu bytes queued for it, "
-			 "client_output_max is %llu",
-			 cl->out_bytes, (unsigned long long)d->conf.client_output_max);
-		refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_UNREAD, why);
-	} else if (r < 0)
-		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
-			 (unsigned int)cl->peer.uid, strerror(-r));
-	if (r < 0)
+	if (r < 0) {
+		ctl_log_drop(d, cl, r);
 		ctl_mark_dead(cl);
+	}
 	return r;
 }
 
@@ -575,10 +592,8 @@ static const char *ctl_fds_refused(const struct ctl *c, bool asked, const struct
  * One message per call: libevent's loop goes round every ready peer before
  * this one is read again, so no peer has the loop to itself.
  */
-static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+static void ctl_read(struct tapqd *d, struct client *cl, int fd)
 {
-	struct client *cl = arg;
-	struct tapqd *d = cl->d;
 	/* aligned, so that the payload can be read through its struct */
 	_Alignas(max_align_t) char buf[TAPQD_MSG_MAX];
 	struct tapqd_hdr h;
@@ -592,7 +607,6 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 	int r;
 
-	(void)what;
 	if (cl->dead)
 		return;
 	if (ctl_may_send_fds(d->ctl, cl) && closer_full(d->ctl->closer, TAPQD_FDS_PER_MSG)) {
@@ -657,6 +671,19 @@ static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
 	d->request_uid_set = true;
 	d->ctl->ops->request(d, cl, &h, payload, fds, kept);
 	d->request_uid_set = false;
+}
+
+/* Whatever is logged while a peer's message is read concerns that peer (log.c). */
+static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *cl = arg;
+	struct tapqd *d = cl->d;
+	struct log_ctx was = d->log_ctx;
+
+	(void)what;
+	log_peer(d, cl->peer.pid, cl->peer.uid);
+	ctl_read(d, cl, fd);
+	d->log_ctx = was;
 }
 
 static int ctl_peer_credentials(struct client *cl)

@@ -24,8 +24,22 @@ struct refuse;
 
 enum log_target {
 	LOG_TERMINAL, /* stderr, plain */
-	LOG_STREAM,   /* stderr connected to the journal: "<prio>" prefixes */
-	LOG_JOURNAL,  /* detached: sd_journal_print */
+	LOG_STREAM,   /* stderr is the journal: "<prio>" prefixes, or fields (log_ctx) natively */
+	LOG_JOURNAL,  /* detached: sd_journal_send */
+};
+
+/*
+ * What the message being logged concerns, for the journal's TAPQD_ fields:
+ * set (log_device, log_queue, log_peer) around a request and around the
+ * operations on one device, and put back as it was after them. The name is
+ * a copy: a request may free the device it names.
+ */
+struct log_ctx {
+	char device[CONF_NAME_MAX]; /* "": none */
+	int queue;                  /* -1: none */
+	bool peer;
+	pid_t peer_pid;
+	uid_t peer_uid;
 };
 
 struct device;
@@ -53,6 +67,7 @@ struct tapqd {
 	struct conf conf;
 	const char *conf_path;
 	enum log_target log_target;
+	struct log_ctx log_ctx;
 	int log_level;
 	struct nl_sock *nl;
 	struct nl_sock *nl_monitor; /* RTNLGRP_LINK notifications */

@@ -175,9 +175,8 @@ static void follow_log(struct follow *f, pid_t pid)
 		 f->n_vhost, cpus, f->dev->conf.pin_client_threads ? ", threads pinned" : "");
 }
 
-static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
+static void follow_apply(struct follow *f, const struct qmp_vcpu *v, size_t n)
 {
-	struct follow *f = arg;
 	struct device *dev = f->dev;
 	unsigned int nq = dev->conf.max_queues;
 	int map[TAPQD_MAX_QUEUES];
@@ -220,11 +219,24 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	follow_pin_all(f, pid, false);
 }
 
+/* What QMP reports concerns the device followed, and so do its log lines (log.c). */
+static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
+{
+	struct follow *f = arg;
+	struct log_ctx was = f->d->log_ctx;
+
+	log_device(f->d, f->dev->conf.name);
+	follow_apply(f, v, n);
+	f->d->log_ctx = was;
+}
+
 static void follow_on_down(void *arg, const char *what, int err)
 {
 	struct follow *f = arg;
 	char line[sizeof(f->last_fail)];
+	struct log_ctx was = f->d->log_ctx;
 
+	log_device(f->d, f->dev->conf.name);
 	snprintf(line, sizeof(line), "%s: %s", what, strerror(-err));
 	/* a QEMU that is not there yet, or gone, would otherwise log at every retry */
 	if (f->up || strcmp(line, f->last_fail))
@@ -237,6 +249,7 @@ static void follow_on_down(void *arg, const char *what, int err)
 	f->up = false;
 	f->n_vcpus = 0;
 	f->n_vhost = 0;
+	f->d->log_ctx = was;
 }
 
 static const struct qmp_ops follow_qmp_ops = {

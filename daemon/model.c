@@ -92,8 +92,11 @@ static void model_on_retry(evutil_socket_t fd, short what, void *arg)
 					       ? &created
 					       : conf_find_device(&d->conf, dev->conf.name);
 
+	struct log_ctx was = d->log_ctx;
+
 	(void)fd;
 	(void)what;
+	log_device(d, created.name);
 	/* a reload may have removed it, or created it */
 	if (!cd || device_find(d, dev->conf.name)) {
 		if (!cd)
@@ -101,9 +104,10 @@ static void model_on_retry(evutil_socket_t fd, short what, void *arg)
 				 dev->conf.name);
 		model_retry_free(d, dev);
 		sync_global(d);
-		return;
+	} else {
+		model_create(d, cd, "created again", true);
 	}
-	model_create(d, cd, "created again", true);
+	d->log_ctx = was;
 }
 
 /* Creating cd again failed with r: a retry is (re)armed; a new errno is logged. */
@@ -271,7 +275,8 @@ static void model_log_stop(struct tapqd *d, const struct device *dev, enum devic
 		log_info(d, "%s: removed", name);
 }
 
-void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, const char *why)
+static void model_destroy_one(struct tapqd *d, struct device *dev, enum model_end how,
+			      const char *why)
 {
 	enum device_state was = dev->state;
 	pid_t holder = dev->lease ? lease_pid(dev->lease) : 0;
@@ -317,12 +322,22 @@ void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, cons
 		sync_global(d);
 }
 
+/* The device goes: its last lines are its own (the name is copied before it is freed). */
+void model_destroy(struct tapqd *d, struct device *dev, enum model_end how, const char *why)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, dev->conf.name);
+	model_destroy_one(d, dev, how, why);
+	d->log_ctx = was;
+}
+
 /*
  * Its interface went: with "ip link del" (our fds now belong to no device),
  * or with the fds of the holder an orphaned or waiting device had. Declared
  * in the config, it is created afresh, with the config a reload kept for it.
  */
-static void model_on_link_gone(struct tapqd *d, struct device *dev)
+static void model_link_gone(struct tapqd *d, struct device *dev)
 {
 	struct conf_device cd = dev->conf_pending ? dev->pending_conf : dev->conf;
 	bool removal = dev->removal_pending;
@@ -366,7 +381,7 @@ static void model_by_name_changed(struct tapqd *d, struct device *dev)
 }
 
 /* Read every queue's state: a holder, or someone else, may have changed it. */
-static void model_on_queues_changed(struct tapqd *d, struct device *dev)
+static void model_queues_changed(struct tapqd *d, struct device *dev)
 {
 	bool before[TAPQD_MAX_QUEUES];
 	unsigned int was, now;
@@ -401,7 +416,7 @@ static void model_on_queues_changed(struct tapqd *d, struct device *dev)
  * its own (verbs.c), since another interface may take that name. A holder
  * keeps its queues. Renamed back, it is served again.
  */
-static void model_on_link_renamed(struct tapqd *d, struct device *dev, const char *name)
+static void model_link_renamed(struct tapqd *d, struct device *dev, const char *name)
 {
 	char was[sizeof(dev->ifname)];
 
@@ -418,9 +433,44 @@ static void model_on_link_renamed(struct tapqd *d, struct device *dev, const cha
 	sync_global(d);
 }
 
+/*
+ * The hooks: what the layer below reports concerns one device, and so does
+ * what is logged while it is handled (log.c's context, put back after).
+ */
+static void model_on_link_gone(struct tapqd *d, struct device *dev)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, dev->conf.name);
+	model_link_gone(d, dev);
+	d->log_ctx = was;
+}
+
+static void model_on_queues_changed(struct tapqd *d, struct device *dev)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, dev->conf.name);
+	model_queues_changed(d, dev);
+	d->log_ctx = was;
+}
+
+static void model_on_link_renamed(struct tapqd *d, struct device *dev, const char *name)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, dev->conf.name);
+	model_link_renamed(d, dev, name);
+	d->log_ctx = was;
+}
+
 static void model_on_holder_exited(struct tapqd *d, struct device *dev)
 {
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, dev->conf.name);
 	model_lease_end(d, dev, "holder exited");
+	d->log_ctx = was;
 }
 
 void model_init(struct tapqd *d)
@@ -619,7 +669,7 @@ int model_resume(struct tapqd *d, struct device *dev, pid_t from, const int *fds
  * One device at start: from the fd store, waiting for its holder, or new
  * (retried on failure when retry: a created device has no other record).
  */
-static void model_start_device(struct tapqd *d, const struct conf_device *cd, bool retry)
+static void model_start_one(struct tapqd *d, const struct conf_device *cd, bool retry)
 {
 	struct device *dev;
 	char what[200] = "";
@@ -661,6 +711,15 @@ static void model_start_device(struct tapqd *d, const struct conf_device *cd, bo
 		log_err(d, "%s: not re-adopted: %s: %s", cd->name, what, strerror(-r));
 	/* model_start() syncs them all once: per device, the global part made start O(n^2) */
 	model_make(d, cd, "created", retry);
+}
+
+static void model_start_device(struct tapqd *d, const struct conf_device *cd, bool retry)
+{
+	struct log_ctx was = d->log_ctx;
+
+	log_device(d, cd->name);
+	model_start_one(d, cd, retry);
+	d->log_ctx = was;
 }
 
 /*

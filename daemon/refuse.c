@@ -153,10 +153,15 @@ void refuse_note(struct tapqd *d, pid_t pid, uid_t uid, enum tapqd_refusal why, 
 	r->counts[why]++;
 	say = ratelimit_check(&r->rl, uid, refuse_now_ms(), &f);
 	refuse_say_suppressed(d, &r->rl, &f, "refusals", "");
-	if (say)
+	if (say) {
+		/* the refused peer, which need not be the one whose request is served */
+		struct log_ctx was = d->log_ctx;
+
+		log_peer(d, pid, uid);
 		log_notice(d, "refused pid %d uid %u (%s): %s", (int)pid, (unsigned int)uid,
 			   tapqd_refusal_name(why), msg);
-	else if (!evtimer_pending(r->timer, NULL))
+		d->log_ctx = was;
+	} else if (!evtimer_pending(r->timer, NULL))
 		refuse_arm(d);
 }
 

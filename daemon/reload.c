@@ -127,6 +127,8 @@ static void reload_globals(struct tapqd *d, const struct conf *prev, unsigned in
 static void reload_place_all(struct tapqd *d, struct device *const *devs,
 			     const struct reload_plan *plan)
 {
+	struct log_ctx was = d->log_ctx;
+
 	memset(d->cpu_load, 0, sizeof(d->cpu_load));
 	for (size_t i = 0; i < plan->n_devs; i++) {
 		struct device *dev = devs[i];
@@ -134,8 +136,10 @@ static void reload_place_all(struct tapqd *d, struct device *const *devs,
 		size_t n;
 		int r;
 
+		/* one its action deleted is freed, and not placed */
 		if (!plan->devs[i].place)
 			continue;
+		log_device(d, dev->conf.name);
 		n = dev->conf.max_queues * sizeof(int);
 		memcpy(before, dev->cpu, n);
 		r = topo_place(d, dev);
@@ -157,11 +161,13 @@ static void reload_place_all(struct tapqd *d, struct device *const *devs,
 				log_info(d, "%s: queues placed again: cpus %s", dev->conf.name, cpus);
 		}
 	}
+	d->log_ctx = was;
 }
 
 /* Created devices take part in placement after the declared ones, as at start-up. */
 static void reload_place_created(struct tapqd *d)
 {
+	struct log_ctx was = d->log_ctx;
 	struct device *dev;
 
 	TAILQ_FOREACH(dev, &d->devices, entry) {
@@ -169,10 +175,12 @@ static void reload_place_created(struct tapqd *d)
 
 		if (!dev->conf.template_name[0] || !device_has_queues(dev))
 			continue;
+		log_device(d, dev->conf.name);
 		r = topo_place(d, dev);
 		if (r < 0)
 			log_err(d, "%s: queues placed again: %s", dev->conf.name, strerror(-r));
 	}
+	d->log_ctx = was;
 }
 
 /*
@@ -201,7 +209,9 @@ static int reload_check_created(struct tapqd *d, const struct conf *next)
 static void reload_device(struct tapqd *d, struct device *dev, const struct plan_action *a)
 {
 	char when[64], why[256] = "";
+	struct log_ctx was = d->log_ctx;
 
+	log_device(d, dev->conf.name);
 	plan_why_text(a, reconf_when(dev, when, sizeof(when)), why, sizeof(why));
 	switch (a->kind) {
 	case PLAN_NOTHING:
@@ -224,6 +234,7 @@ static void reload_device(struct tapqd *d, struct device *dev, const struct plan
 		dev->conf_pending = false;
 		break;
 	}
+	d->log_ctx = was;
 }
 
 /*

@@ -78,14 +78,18 @@ static void resize_on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct shrink *s = arg;
 	struct device *dev = s->dev;
+	struct tapqd *d = s->d;
+	struct log_ctx was = d->log_ctx;
 
 	(void)fd;
 	(void)what;
+	log_device(d, dev->conf.name);
 	log_warn(s->d, "%s: pid %d did not acknowledge the shrink to %u queues within %u ms; "
 		       "detaching anyway",
 		 dev->conf.name, dev->lease ? (int)lease_pid(dev->lease) : 0, s->target,
 		 s->d->conf.resize_timeout_ms);
-	resize_complete(s->d, dev);
+	resize_complete(d, dev);
+	d->log_ctx = was;
 }
 
 /* Asks the holder to stop using queues n.. and waits for its ack. Return: 0 or -errno. */

@@ -45,6 +45,7 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 	}
 	dev = device_find(d, name);
 	if (!dev && (dev = model_find_retrying(d, name))) {
+		log_device(d, dev->conf.name);
 		ctl_send_error(d, cl, seq, -EAGAIN,
 			       "%s: its interface is gone and creating it again failed (%s): tapqd "
 			       "retries",
@@ -55,6 +56,8 @@ static struct device *verbs_device(struct tapqd *d, struct client *cl, uint32_t 
 		ctl_send_error(d, cl, seq, -ENOENT, "no device %s", name);
 		return NULL;
 	}
+	/* what the request logs from here concerns it: ctl.c puts the context back after */
+	log_device(d, dev->conf.name);
 	/* before the allow lists: the answer tells its owner what to do instead */
 	if (dev->state == DEVICE_BY_NAME) {
 		ctl_send_error(d, cl, seq, -EOPNOTSUPP,
@@ -699,6 +702,7 @@ static void verbs_create(struct tapqd *d, struct client *cl, uint32_t seq,
 				 "not a valid interface name");
 		return;
 	}
+	log_device(d, req->name);
 	if (!memchr(req->template_name, '\0', sizeof(req->template_name)) ||
 	    !(t = conf_find_template(&d->conf, req->template_name))) {
 		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TEMPLATE, -ENOENT,
@@ -777,6 +781,7 @@ static void verbs_destroy(struct tapqd *d, struct client *cl, uint32_t seq,
 		ctl_send_error(d, cl, seq, -EINVAL, "invalid device name");
 		return;
 	}
+	log_device(d, req->name);
 	dev = model_find_any(d, req->name);
 	if (!dev || !dev->conf.template_name[0]) {
 		if (conf_find_device(&d->conf, req->name))

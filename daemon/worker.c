@@ -355,8 +355,11 @@ static void *worker_main(void *arg)
 static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
 {
 	struct worker *w = dev->workers[q];
+	struct log_ctx was = d->log_ctx;
 	int r = EBUSY;
 
+	log_device(d, dev->conf.name);
+	log_queue(d, (int)q);
 	atomic_store_explicit(&w->stop, true, memory_order_release);
 	for (unsigned int tries = 0; r == EBUSY || r == ETIMEDOUT; tries++) {
 		struct timespec until;
@@ -401,6 +404,7 @@ static void worker_stop(struct tapqd *d, struct device *dev, unsigned int q)
 	free(w);
 	dev->workers[q] = NULL;
 	log_debug(d, "%s: queue %u: worker stopped", dev->conf.name, q);
+	d->log_ctx = was;
 }
 
 /*
@@ -510,13 +514,17 @@ static void worker_name(struct tapqd *d, struct device *dev, unsigned int q)
 void worker_sync(struct tapqd *d, struct device *dev)
 {
 	bool serve = dev->conf.backend != CONF_BACKEND_NONE && dev->state == DEVICE_READY;
+	struct log_ctx was = d->log_ctx;
 
+	log_device(d, dev->conf.name);
 	for (unsigned int q = 0; q < TAPQD_MAX_QUEUES; q++) {
 		bool want = serve && q < dev->conf.max_queues && dev->attached[q] &&
 			    dev->fds[q] >= 0;
 		struct worker *w = dev->workers[q];
 		const char *what = "";
 		int r;
+
+		log_queue(d, (int)q);
 
 		/* one that ended on its own is reaped here, its error logged, and started again */
 		if (w && (!want || !atomic_load_explicit(&w->running, memory_order_acquire))) {
@@ -554,6 +562,7 @@ void worker_sync(struct tapqd *d, struct device *dev)
 		}
 		w->cpu = dev->cpu[q];
 	}
+	d->log_ctx = was;
 }
 
 void worker_stop_all(struct tapqd *d, struct device *dev)

@@ -97,6 +97,17 @@ assert_eq "tq0's holder is the tqholder process" "$HOLDER" "$(holder_of tq0)"
 assert_eq "the holder has tq0's $QUEUES queues" "$QUEUES" \
 	"$(grep -l '^iff:[[:space:]]*tq0$' /proc/"$HOLDER"/fdinfo/* 2>/dev/null | wc -l)"
 
+# the journal's fields (log.c): one device's story, by TAPQD_DEVICE=, and the peer of a request
+if [ "$LABEL" != old ]; then
+	dev_journal() { journalctl --since "$SINCE" -u tapqd.service -o cat "$@"; }
+	assert_eq "journalctl TAPQD_DEVICE=tq0 shows tq0's lease" "tq0: leased to pid $HOLDER" \
+		"$(dev_journal TAPQD_DEVICE=tq0 | grep -o "^tq0: leased to pid [0-9]*" | tail -n 1)"
+	assert_eq "the lease line names its peer in TAPQD_PEER_PID=" "1" \
+		"$(dev_journal TAPQD_DEVICE=tq0 TAPQD_PEER_PID="$HOLDER" | grep -c "^tq0: leased to pid")"
+	assert_eq "journalctl TAPQD_DEVICE=tq1 shows none of tq0's lines" "0" \
+		"$(dev_journal TAPQD_DEVICE=tq1 | grep -c "tq0")"
+fi
+
 # restart
 if [ "$LABEL" = upgrade ]; then
 	rm -f /etc/systemd/system/tapqd.service.d/old.conf
@@ -143,6 +154,13 @@ if [ "$LABEL" != old ]; then
 	assert_eq "at stop, tapqd deleted the $((N - 1)) unleased taps in one message" \
 		"deleted $((N - 1)) devices in one message" \
 		"$(journalctl --since "$SINCE" -u tapqd.service -o cat | grep -o 'deleted [0-9]* devices in one message' | tail -n 1)"
+fi
+if [ "$LABEL" != old ]; then
+	# across start, restart, SIGKILL and stop: every line the journal files under tq0 is tq0's
+	assert_eq "journalctl TAPQD_DEVICE=tq0 names no other device" "" \
+		"$(dev_journal TAPQD_DEVICE=tq0 | grep -ow 'tq[0-9]*' | grep -vx tq0 | sort -u | tr '\n' ' ')"
+	assert_eq "journalctl TAPQD_DEVICE=tq0 shows its restored lease" "yes" \
+		"$(dev_journal TAPQD_DEVICE=tq0 | grep -q "^tq0: lease of pid $HOLDER restored" && echo yes)"
 fi
 systemctl stop tqholder.service
 wait_until 10 "tq0 went with its holder" sh -c '! ip link show dev tq0 >/dev/null 2>&1'
