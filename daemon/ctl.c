@@ -466,6 +466,11 @@ int ctl_client_fd(const struct client *cl)
 	return cl->fd;
 }
 
+size_t ctl_n_clients(const struct tapqd *d)
+{
+	return d->ctl ? d->ctl->n_clients : 0;
+}
+
 size_t ctl_room(const struct client *cl)
 {
 	size_t max = cl->d->conf.client_output_max;

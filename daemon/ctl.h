@@ -67,6 +67,8 @@ void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
 /* Sends more of a long answer; true once it is complete (or the peer is gone). */
 typedef bool (*ctl_more_fn)(struct tapqd *d, struct client *cl, void *arg);
 void ctl_stream(struct tapqd *d, struct client *cl, ctl_more_fn more, void *arg);
+/* Control connections open now. */
+size_t ctl_n_clients(const struct tapqd *d);
 /* Bytes that may still be queued for the peer before client_output_max. */
 size_t ctl_room(const struct client *cl);
 const struct ctl_peer *ctl_peer(const struct client *cl);

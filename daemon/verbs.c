@@ -149,7 +149,15 @@ struct status_stream {
 /* The closing OK, with the refusal counts as they are when the answer ends. */
 static void verbs_status_done(struct tapqd *d, struct client *cl, uint32_t seq)
 {
-	struct tapqd_daemon_info info = {.known = true};
+	struct tapqd_daemon_info info = {
+		.known = true,
+		.stats_known = true,
+		.resizes = d->stats.resizes,
+		.reloads_applied = d->stats.reloads_applied,
+		.reloads_refused = d->stats.reloads_refused,
+		.errors = atomic_load(&d->stats.errors),
+		.connections = (unsigned int)ctl_n_clients(d),
+	};
 	char buf[sizeof(struct tapqd_wire_daemon) + sizeof(info.refusals)];
 	ssize_t n;
 

@@ -483,6 +483,13 @@ struct tapqd_wire_daemon {
 	uint16_t info_size;  /* this struct as the sender wrote it: where the counters start */
 	uint16_t n_refusals; /* uint64_t counters that follow, enum tapqd_refusal order */
 	uint32_t reserved;
+	/* appended (info_size 48): an older daemon's 8 bytes decode as stats_known false */
+	uint64_t resizes;         /* RESIZE requests that changed an active set */
+	uint64_t reloads_applied; /* RELOAD and SIGHUP, by outcome */
+	uint64_t reloads_refused;
+	uint64_t errors;          /* lines tapqd logged at error priority */
+	uint32_t connections;     /* control connections open now, the asking one included */
+	uint32_t reserved2;
 };
 
 /* The size of a whole DEVICE or LEASE message (header included) of n queues. */
@@ -601,7 +608,13 @@ TAPQD_STATIC_ASSERT(sizeof(struct tapqd_event) == 24);
 TAPQD_WIRE_AT(tapqd_wire_daemon, info_size, 0);
 TAPQD_WIRE_AT(tapqd_wire_daemon, n_refusals, 2);
 TAPQD_WIRE_AT(tapqd_wire_daemon, reserved, 4);
-TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_daemon) == 8);
+TAPQD_WIRE_AT(tapqd_wire_daemon, resizes, 8);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reloads_applied, 16);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reloads_refused, 24);
+TAPQD_WIRE_AT(tapqd_wire_daemon, errors, 32);
+TAPQD_WIRE_AT(tapqd_wire_daemon, connections, 40);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reserved2, 44);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_daemon) == 48);
 /* The largest messages, of a 256-queue device, fill half of TAPQD_MSG_MAX: room to double. */
 TAPQD_STATIC_ASSERT(2 * TAPQD_DEVICE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
 TAPQD_STATIC_ASSERT(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
@@ -725,6 +738,13 @@ struct tapqd_daemon_info {
 	bool known; /* false: an older daemon said nothing */
 	/* refusals[r] for enum tapqd_refusal r: counted since the daemon started */
 	uint64_t refusals[TAPQD_REFUSAL_COUNT];
+	/* false from a daemon that did not send the counters below (info_size 8) */
+	bool stats_known;
+	uint64_t resizes;
+	uint64_t reloads_applied;
+	uint64_t reloads_refused;
+	uint64_t errors;
+	unsigned int connections;
 };
 
 /* libtapqd's shared object exports what is declared from here on, and nothing else. */

@@ -345,6 +345,11 @@ ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, siz
 	struct tapqd_wire_daemon w = {
 		.info_size = sizeof(w),
 		.n_refusals = TAPQD_REFUSAL_COUNT,
+		.resizes = info->resizes,
+		.reloads_applied = info->reloads_applied,
+		.reloads_refused = info->reloads_refused,
+		.errors = info->errors,
+		.connections = info->connections,
 	};
 
 	if (cap < sizeof(w) + sizeof(info->refusals))
@@ -356,21 +361,30 @@ ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, siz
 
 int tapqd_daemon_decode(const void *payload, size_t len, struct tapqd_daemon_info *ret)
 {
-	struct tapqd_wire_daemon w;
+	const size_t first = offsetof(struct tapqd_wire_daemon, resizes); /* what 0.4 sent */
+	struct tapqd_wire_daemon w = {0};
 
 	memset(ret, 0, sizeof(*ret));
 	if (len == 0)
 		return 0;
-	if (len < sizeof(w))
+	if (len < first)
 		return -EBADMSG;
-	memcpy(&w, payload, sizeof(w));
-	if (w.info_size < sizeof(w) || w.info_size > len ||
+	memcpy(&w, payload, len < sizeof(w) ? len : sizeof(w));
+	if (w.info_size < first || w.info_size > len ||
 	    (len - w.info_size) / sizeof(uint64_t) < w.n_refusals)
 		return -EBADMSG;
 	for (size_t i = 0; i < w.n_refusals && i < TAPQD_REFUSAL_COUNT; i++)
 		memcpy(&ret->refusals[i], (const char *)payload + w.info_size + i * sizeof(uint64_t),
 		       sizeof(uint64_t));
 	ret->known = true;
+	if (w.info_size >= sizeof(w)) {
+		ret->stats_known = true;
+		ret->resizes = w.resizes;
+		ret->reloads_applied = w.reloads_applied;
+		ret->reloads_refused = w.reloads_refused;
+		ret->errors = w.errors;
+		ret->connections = w.connections;
+	}
 	return 0;
 }
 
