@@ -781,7 +781,10 @@ END_TEST
 /* The OK ending STATUS: the refusal counters, and what older and newer daemons send. */
 START_TEST(test_daemon_info)
 {
-	struct tapqd_daemon_info in = {.known = true}, out;
+	struct tapqd_daemon_info in = {.known = true, .stats_known = true, .resizes = 3,
+				       .reloads_applied = 4, .reloads_refused = 5, .errors = 6,
+				       .connections = 7},
+				 out;
 	struct tapqd_wire_daemon w = {.info_size = 16, .n_refusals = TAPQD_REFUSAL_COUNT + 2};
 	_Alignas(uint64_t) char wire[256] = {0};
 	ssize_t n;
@@ -789,10 +792,16 @@ START_TEST(test_daemon_info)
 	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++)
 		in.refusals[i] = 1000 + i;
 	n = tapqd_daemon_encode(&in, wire, sizeof(wire));
-	ck_assert_int_eq(n, 8 + 8 * TAPQD_REFUSAL_COUNT);
+	ck_assert_int_eq(n, 48 + 8 * TAPQD_REFUSAL_COUNT);
 	ck_assert_int_eq(tapqd_daemon_decode(wire, (size_t)n, &out), 0);
 	ck_assert(out.known);
 	ck_assert_mem_eq(out.refusals, in.refusals, sizeof(in.refusals));
+	ck_assert(out.stats_known);
+	ck_assert_uint_eq(out.resizes, 3);
+	ck_assert_uint_eq(out.reloads_applied, 4);
+	ck_assert_uint_eq(out.reloads_refused, 5);
+	ck_assert_uint_eq(out.errors, 6);
+	ck_assert_uint_eq(out.connections, 7);
 	ck_assert_int_eq(tapqd_daemon_encode(&in, wire, (size_t)n - 1), -EMSGSIZE);
 	/* an older daemon's empty OK: nothing known */
 	ck_assert_int_eq(tapqd_daemon_decode(wire, 0, &out), 0);
@@ -812,6 +821,20 @@ START_TEST(test_daemon_info)
 	ck_assert(out.known);
 	ck_assert_uint_eq(out.refusals[0], 7);
 	ck_assert_uint_eq(out.refusals[TAPQD_REFUSAL_COUNT - 1], 7 + TAPQD_REFUSAL_COUNT - 1);
+	/* a daemon of 0.4 (info_size 8, refusals only): its counters unknown, not 0 */
+	w.info_size = 8;
+	w.n_refusals = TAPQD_REFUSAL_COUNT;
+	memcpy(wire, &w, sizeof(w));
+	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++) {
+		uint64_t v = 9;
+
+		memcpy(wire + 8 + 8 * i, &v, sizeof(v));
+	}
+	ck_assert_int_eq(tapqd_daemon_decode(wire, 8 + 8 * TAPQD_REFUSAL_COUNT, &out), 0);
+	ck_assert(out.known);
+	ck_assert(!out.stats_known);
+	ck_assert_uint_eq(out.refusals[0], 9);
+	ck_assert_uint_eq(out.resizes, 0);
 	w.info_size = 4;
 	memcpy(wire, &w, sizeof(w));
 	ck_assert_int_eq(tapqd_daemon_decode(wire, sizeof(wire), &out), -EBADMSG);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release, reload,
- * and qmp-add/qmp-del (hotplug.c)
+ * qmp-add/qmp-del (hotplug.c), metrics (metrics.c) and monitor (monitor.c)
  */
 
 #include <errno.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hotplug.h"
+#include "metrics.h"
 #include "tapqd.h"
 
 #define GSO_MAX_BYTES 65536u /* the largest packet one ring entry may hold */
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tapqctl [-s SOCKET] COMMAND [ARGS]\n"
 		   "  status [DEVICE] [--json]\n"
+		   "  metrics [DEVICE]              (Prometheus text, for node_exporter's textfile\n"
+		   "                                 collector)\n"
 		   "  acquire DEVICE [--mode client|daemon] [--json]\n"
 		   "  exec DEVICE [--mode client] -- COMMAND [ARGS...]\n"
 		   "                                (in ARGS, @FDS@ becomes the queue fds, a:b:c;\n"
@@ -515,6 +518,18 @@ static int cmd_status(const struct ctl_opts *o)
 		json_object_put(err);
 	}
 	free(text);
+	tapqd_client_free(c);
+	return r;
+}
+
+static int cmd_metrics(const struct ctl_opts *o)
+{
+	struct tapqd_client *c;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = metrics_run(c, o->device);
 	tapqd_client_free(c);
 	return r;
 }
@@ -1046,6 +1061,8 @@ int main(int argc, char **argv)
 	o.device = pos[0];
 	if (!strcmp(cmd, "status") && n <= 1)
 		return cmd_status(&o);
+	if (!strcmp(cmd, "metrics") && n <= 1 && !o.json)
+		return cmd_metrics(&o);
 	if (!strcmp(cmd, "acquire") && n == 1)
 		return cmd_acquire(&o);
 	if (!strcmp(cmd, "resize") && n == 2)
