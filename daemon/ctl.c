@@ -427,13 +427,14 @@ void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_
 	if (!d->ctl)
 		return; /* at start, before the socket listens: nobody to tell */
 	hidden.pid = 0;
+	memset(hidden.comm, 0, sizeof(hidden.comm));
 	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
 		if (cl != holder &&
 		    (!cl->subscribed ||
 		     (cl->sub_name[0] && strncmp(cl->sub_name, ev->name, sizeof(ev->name)))))
 			continue;
 		ctl_send(d, cl, TAPQD_EVENT, 0,
-			 cl == holder || ctl_peer_permits(cl, cd) ? ev : &hidden, sizeof(*ev), NULL,
+			 cl == holder || !cd || ctl_peer_permits(cl, cd) ? ev : &hidden, sizeof(*ev), NULL,
 			 0);
 	}
 }

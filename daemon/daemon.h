@@ -45,6 +45,8 @@ struct tapqd_hooks {
 	void (*link_renamed)(struct tapqd *d, struct device *dev, const char *name);
 	/* the lease holder's pidfd polls readable */
 	void (*holder_exited)(struct tapqd *d, struct device *dev);
+	/* the followed QEMU's vCPU count changed, or its monitor went (0) */
+	void (*vcpus_changed)(struct tapqd *d, struct device *dev);
 };
 
 /* What tapqd counts since it started, for STATUS (tapqctl metrics). */

@@ -175,9 +175,8 @@ static void follow_log(struct follow *f, pid_t pid)
 		 f->n_vhost, cpus, f->dev->conf.pin_client_threads ? ", threads pinned" : "");
 }
 
-static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
+static void follow_apply_vcpus(struct follow *f, const struct qmp_vcpu *v, size_t n)
 {
-	struct follow *f = arg;
 	struct device *dev = f->dev;
 	unsigned int nq = dev->conf.max_queues;
 	int map[TAPQD_MAX_QUEUES];
@@ -220,6 +219,17 @@ static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 	follow_pin_all(f, pid, false);
 }
 
+/* The model hears of a new count (events, status) once the threads are pinned for it. */
+static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
+{
+	struct follow *f = arg;
+	size_t before = f->n_vcpus;
+
+	follow_apply_vcpus(f, v, n);
+	if (f->n_vcpus != before)
+		f->d->hooks.vcpus_changed(f->d, f->dev);
+}
+
 static void follow_on_down(void *arg, const char *what, int err)
 {
 	struct follow *f = arg;
@@ -235,8 +245,11 @@ static void follow_on_down(void *arg, const char *what, int err)
 			  line);
 	memcpy(f->last_fail, line, sizeof(line));
 	f->up = false;
-	f->n_vcpus = 0;
 	f->n_vhost = 0;
+	if (f->n_vcpus) {
+		f->n_vcpus = 0;
+		f->d->hooks.vcpus_changed(f->d, f->dev);
+	}
 }
 
 static const struct qmp_ops follow_qmp_ops = {

@@ -532,6 +532,7 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 	}
 	log_info(d, "%s: lease of pid %d handed over to pid %d uid %u by pid %d", name, (int)was,
 		 (int)req->pid, (unsigned int)uid, (int)p->pid);
+	sync_event(d, dev, TAPQD_EVENT_LEASE_TAKEN, req->pid, NULL);
 	sync_device(d, dev);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }

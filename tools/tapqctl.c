@@ -21,6 +21,7 @@
 
 #include "hotplug.h"
 #include "metrics.h"
+#include "monitor.h"
 #include "tapqd.h"
 
 #define GSO_MAX_BYTES 65536u /* the largest packet one ring entry may hold */
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		   "  status [DEVICE] [--json]\n"
 		   "  metrics [DEVICE]              (Prometheus text, for node_exporter's textfile\n"
 		   "                                 collector)\n"
+		   "  monitor [DEVICE] [--json]     (events as they come, one line each, until\n"
+		   "                                 interrupted)\n"
 		   "  acquire DEVICE [--mode client|daemon] [--json]\n"
 		   "  exec DEVICE [--mode client] -- COMMAND [ARGS...]\n"
 		   "                                (in ARGS, @FDS@ becomes the queue fds, a:b:c;\n"
@@ -259,6 +262,10 @@ static json_object *json_device(const struct tapqd_device_info *dev)
 	json_object_object_add(o, "holder_pid", dev->leased && dev->holder_pid
 							? json_object_new_int(dev->holder_pid)
 							: NULL);
+	json_object_object_add(o, "holder_comm",
+			       json_string_or_null(dev->leased && dev->holder_pid && dev->holder_comm[0]
+							   ? dev->holder_comm
+							   : NULL));
 	json_object_object_add(o, "control",
 			       json_string_or_null(dev->leased ? tapqd_control_name(dev->control)
 							       : NULL));
@@ -324,6 +331,9 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		printf("handed off by name\n");
 	else if (dev->leased && !dev->holder_pid)
 		printf("leased (%s control; its holder is not shown to you)\n",
+		       tapqd_control_name(dev->control));
+	else if (dev->leased && dev->holder_comm[0])
+		printf("leased by pid %d %s (%s control)\n", dev->holder_pid, dev->holder_comm,
 		       tapqd_control_name(dev->control));
 	else if (dev->leased)
 		printf("leased by pid %d (%s control)\n", dev->holder_pid,
@@ -530,6 +540,18 @@ static int cmd_metrics(const struct ctl_opts *o)
 	if (connect_or_fail(o, &c))
 		return 1;
 	r = metrics_run(c, o->device);
+	tapqd_client_free(c);
+	return r;
+}
+
+static int cmd_monitor(const struct ctl_opts *o)
+{
+	struct tapqd_client *c;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = monitor_run(c, o->device, o->json);
 	tapqd_client_free(c);
 	return r;
 }
@@ -1063,6 +1085,8 @@ int main(int argc, char **argv)
 		return cmd_status(&o);
 	if (!strcmp(cmd, "metrics") && n <= 1 && !o.json)
 		return cmd_metrics(&o);
+	if (!strcmp(cmd, "monitor") && n <= 1)
+		return cmd_monitor(&o);
 	if (!strcmp(cmd, "acquire") && n == 1)
 		return cmd_acquire(&o);
 	if (!strcmp(cmd, "resize") && n == 2)
