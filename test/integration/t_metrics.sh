@@ -16,7 +16,7 @@ write_conf ""
 start_daemon "$CONF" || finish
 
 # metric SELECTOR: the value of the one sample whose name and labels start so
-metric() { tq metrics | grep -F "$1" | awk '{ print $2 }'; }
+metric() { tq metrics | grep -v '^#' | grep -F "$1" | awk '{ print $2 }'; }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
 # rx: frames the sink read, over both queues
 rx() { tq metrics | awk '/^tapqd_queue_rx_packets_total\{device="tqmsink"/ { s += $2 } END { print s + 0 }'; }
