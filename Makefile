@@ -75,8 +75,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CONF_A := $(BUILD)/libtapqdconf.a
 LIB_A := $(BUILD)/libtapqd.a
 # A new LIB_MAJOR whenever a struct or a signature of the API changes.
-LIB_MAJOR := 1
-LIB_VERSION := $(LIB_MAJOR).4.0
+LIB_MAJOR := 2
+LIB_VERSION := $(LIB_MAJOR).0.0
 LIB_SONAME := libtapqd.so.$(LIB_MAJOR)
 LIB_SO := $(BUILD)/libtapqd.so.$(LIB_VERSION)
 DAEMON_A := $(BUILD)/libtapqd-daemon.a
