@@ -532,26 +532,15 @@ static int cmd_status(const struct ctl_opts *o)
 	return r;
 }
 
-static int cmd_metrics(const struct ctl_opts *o)
+/* metrics and monitor: one connection, the module's work on it, its exit code. */
+static int cmd_on_connection(const struct ctl_opts *o, bool monitor)
 {
 	struct tapqd_client *c;
 	int r;
 
 	if (connect_or_fail(o, &c))
 		return 1;
-	r = metrics_run(c, o->device);
-	tapqd_client_free(c);
-	return r;
-}
-
-static int cmd_monitor(const struct ctl_opts *o)
-{
-	struct tapqd_client *c;
-	int r;
-
-	if (connect_or_fail(o, &c))
-		return 1;
-	r = monitor_run(c, o->device, o->json);
+	r = monitor ? monitor_run(c, o->device, o->json) : metrics_run(c, o->device);
 	tapqd_client_free(c);
 	return r;
 }
@@ -1084,9 +1073,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "status") && n <= 1)
 		return cmd_status(&o);
 	if (!strcmp(cmd, "metrics") && n <= 1 && !o.json)
-		return cmd_metrics(&o);
+		return cmd_on_connection(&o, false);
 	if (!strcmp(cmd, "monitor") && n <= 1)
-		return cmd_monitor(&o);
+		return cmd_on_connection(&o, true);
 	if (!strcmp(cmd, "acquire") && n == 1)
 		return cmd_acquire(&o);
 	if (!strcmp(cmd, "resize") && n == 2)
