@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # t_monitor.sh - tapqctl monitor prints one line per event as it comes (to a
 # file, which stdio would buffer were the lines not flushed): a resize, a
-# lease taken and ended (pid and command name; hidden from nobody), a reload
-# refused; --json one object per line, read with jq. Status names the
-# holder's command next to its pid, and hides both from nobody.
+# lease taken and ended (pid and command name; hidden from nobody), a device
+# created and removed by reloads, a reload refused; --json one object per
+# line, read with jq. Status names the holder's command next to its pid, and
+# hides both from nobody.
 . "$(dirname "$0")/lib.sh"
 tq_init
 CONF=$TQ_TMP/tapqd.conf
@@ -58,6 +59,17 @@ wait_until 50 0.1 "json: one lease_ended, pid and comm" jcount_is \
 wait_until 50 0.1 "nobody's json: lease_ended without pid or comm" jcount_is \
 	'.event == "lease_ended" and .pid == null and .comm == null' 1 "$TQ_TMP/nobody.json"
 assert_eq "nobody's json: no pid anywhere" 0 "$(jcount '.pid != null' "$TQ_TMP/nobody.json")"
+
+# -- reloads applied: a device created, then removed
+cp "$CONF" "$TQ_TMP/base.conf"
+printf '[device tqmon2]\nmax_queues = 1\n' >>"$CONF"
+assert_ok "reload: tqmon2 added" tq reload
+wait_until 50 0.1 "text: tqmon2 device_created" lines_are "tqmon2 device_created" 1
+cp "$TQ_TMP/base.conf" "$CONF"
+assert_ok "reload: tqmon2 removed" tq reload
+wait_until 50 0.1 "text: tqmon2 device_removed" lines_are "tqmon2 device_removed" 1
+wait_until 50 0.1 "json: two reload_applied, no device" jcount_is \
+	'.event == "reload_applied" and .device == null' 2
 
 # -- a reload refused: one line, to those who watch every device
 printf 'no_such_key = 1\n' >>"$CONF"
