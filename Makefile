@@ -33,8 +33,9 @@ DEPS_BUILD := gcc make pkg-config libevent-dev libsystemd-dev libnl-3-dev \
 # qemu-system-x86 and busybox-static: the QEMU tests boot a small guest; g++: tapqd.h as C++;
 # universal-ctags: test/layers.sh reads the call graph of daemon/ with it; valgrind: make valgrind;
 # groff-base: test/man.sh renders the manual pages to catch groff's warnings
+# prometheus: t_metrics checks tapqctl metrics with its promtool
 DEPS_TEST := iproute2 iputils-ping util-linux procps jq clang libclang-rt-14-dev systemd \
-	qemu-system-x86 busybox-static g++ universal-ctags valgrind groff-base
+	qemu-system-x86 busybox-static g++ universal-ctags valgrind groff-base prometheus
 DEPS_BENCH := qemu-system-common
 DEPS := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)
 
@@ -62,7 +63,7 @@ DIR_CFLAGS_config = -Iinclude -Iconfig
 DIR_CFLAGS_lib = -Iinclude -fPIC -fvisibility=hidden
 DIR_CFLAGS_tools = -Iinclude -Ilib -Itools $(JSONC_CFLAGS)
 DIR_CFLAGS_daemon = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS)
-DIR_CFLAGS_test = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS) $(CHECK_CFLAGS)
+DIR_CFLAGS_test = -Iinclude -Ilib -Iconfig -Idaemon -Itools $(PKG_CFLAGS) $(CHECK_CFLAGS)
 DIR_CFLAGS_test/integration = -Iinclude
 DIR_CFLAGS_test/fuzz = -Iinclude -Ilib -Iconfig -Idaemon $(PKG_CFLAGS)
 DIR_CFLAGS_bench = -Iinclude -Idaemon
@@ -80,8 +81,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 CONF_A := $(BUILD)/libtapqdconf.a
 LIB_A := $(BUILD)/libtapqd.a
 # A new LIB_MAJOR whenever a struct or a signature of the API changes.
-LIB_MAJOR := 1
-LIB_VERSION := $(LIB_MAJOR).4.0
+LIB_MAJOR := 2
+LIB_VERSION := $(LIB_MAJOR).0.0
 LIB_SONAME := libtapqd.so.$(LIB_MAJOR)
 LIB_SO := $(BUILD)/libtapqd.so.$(LIB_VERSION)
 DAEMON_A := $(BUILD)/libtapqd-daemon.a
@@ -136,6 +137,8 @@ $(TAPQCTL): $(call obj,$(wildcard tools/*.c)) $(LIB_A)
 
 $(BUILD)/test/%: $(BUILD)/test/%.o $(DAEMON_A) $(CONF_A) $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+# the one piece of tapqctl with a unit test of its own: pure formatting
+$(BUILD)/test/test_promtext: $(BUILD)/tools/promtext.o
 $(BUILD)/test/integration/%: $(BUILD)/test/integration/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 # the daemon archive lends a bench the code it compares against (frame.o): nothing else is pulled in

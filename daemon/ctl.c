@@ -444,14 +444,19 @@ void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_
 	if (!d->ctl)
 		return; /* at start, before the socket listens: nobody to tell */
 	hidden.pid = 0;
+	memset(hidden.comm, 0, sizeof(hidden.comm));
 	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
+		bool sees_all;
+
 		if (cl != holder &&
 		    (!cl->subscribed ||
 		     (cl->sub_name[0] && strncmp(cl->sub_name, ev->name, sizeof(ev->name)))))
 			continue;
-		ctl_send(d, cl, TAPQD_EVENT, 0,
-			 cl == holder || ctl_peer_permits(cl, cd) ? ev : &hidden, sizeof(*ev), NULL,
-			 0);
+		sees_all = cl == holder || !cd || ctl_peer_permits(cl, cd);
+		/* status hides the vCPUs of the QEMU a device follows from whoever may not use it */
+		if (!sees_all && ev->kind == TAPQD_EVENT_VCPUS_CHANGED)
+			continue;
+		ctl_send(d, cl, TAPQD_EVENT, 0, sees_all ? ev : &hidden, sizeof(*ev), NULL, 0);
 	}
 }
 
@@ -481,6 +486,11 @@ const struct ctl_peer *ctl_peer(const struct client *cl)
 int ctl_client_fd(const struct client *cl)
 {
 	return cl->fd;
+}
+
+size_t ctl_n_clients(const struct tapqd *d)
+{
+	return d->ctl ? d->ctl->n_clients : 0;
 }
 
 size_t ctl_room(const struct client *cl)

@@ -55,8 +55,10 @@ void ctl_send_refusal(struct tapqd *d, struct client *cl, uint32_t seq, enum tap
 		      int code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /*
  * ev to every client subscribed to its device, and to holder (NULL: none)
- * whether or not it is. The pid in it goes only to holder and to those cd's
- * allow lists admit: to anyone else it reads 0, as in STATUS.
+ * whether or not it is. The pid and command name in it go only to holder
+ * and to those cd's allow lists admit: to anyone else they read 0 and "",
+ * as in STATUS, and VCPUS_CHANGED does not go to them at all. cd NULL: an
+ * event of no device (a reload), to those subscribed to every device.
  */
 void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_device *cd,
 	       struct client *holder);
@@ -67,6 +69,8 @@ void ctl_subscribe(struct client *cl, const char name[TAPQD_NAME_MAX]);
 /* Sends more of a long answer; true once it is complete (or the peer is gone). */
 typedef bool (*ctl_more_fn)(struct tapqd *d, struct client *cl, void *arg);
 void ctl_stream(struct tapqd *d, struct client *cl, ctl_more_fn more, void *arg);
+/* Control connections open now. */
+size_t ctl_n_clients(const struct tapqd *d);
 /* Bytes that may still be queued for the peer before client_output_max. */
 size_t ctl_room(const struct client *cl);
 const struct ctl_peer *ctl_peer(const struct client *cl);

@@ -59,10 +59,26 @@ struct tapqd_hooks {
 	void (*link_renamed)(struct tapqd *d, struct device *dev, const char *name);
 	/* the lease holder's pidfd polls readable */
 	void (*holder_exited)(struct tapqd *d, struct device *dev);
+	/* the followed QEMU's vCPU count changed, or its monitor went (0) */
+	void (*vcpus_changed)(struct tapqd *d, struct device *dev);
+};
+
+/* What tapqd counts since it started, for STATUS (tapqctl metrics). */
+struct tapqd_stats {
+	uint64_t resizes;         /* resize.c: RESIZE requests that changed an active set */
+	uint64_t reloads_applied; /* reload.c */
+	uint64_t reloads_refused;
+	_Atomic uint64_t errors;  /* log.c: lines at error priority, from any thread */
 };
 
 struct tapqd {
 	struct tapqd_hooks hooks;
+	struct tapqd_stats stats;
+	/*
+	 * &stats.errors once main() set it up, NULL in tests: log_msg() takes a
+	 * const d (it reads the context), yet counts what it writes.
+	 */
+	_Atomic uint64_t *log_errors;
 	struct event_base *base;
 	struct conf conf;
 	const char *conf_path;

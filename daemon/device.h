@@ -93,6 +93,7 @@ struct device {
 
 	/* What sync_device() last made of the state: it acts on the differences. */
 	unsigned int synced_active;     /* the active count subscribers last heard of */
+	unsigned int synced_vcpus;      /* the followed vCPU count subscribers last heard of */
 	bool lease_dirty;               /* the lease changed since the state was last stored */
 	uint64_t fdstore_gen;           /* of its bundle in the fd store (fdstore.c), 0: none */
 

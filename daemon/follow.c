@@ -175,7 +175,7 @@ static void follow_log(struct follow *f, pid_t pid)
 		 f->n_vhost, cpus, f->dev->conf.pin_client_threads ? ", threads pinned" : "");
 }
 
-static void follow_apply(struct follow *f, const struct qmp_vcpu *v, size_t n)
+static void follow_apply_vcpus(struct follow *f, const struct qmp_vcpu *v, size_t n)
 {
 	struct device *dev = f->dev;
 	unsigned int nq = dev->conf.max_queues;
@@ -219,14 +219,20 @@ static void follow_apply(struct follow *f, const struct qmp_vcpu *v, size_t n)
 	follow_pin_all(f, pid, false);
 }
 
-/* What QMP reports concerns the device followed, and so do its log lines (log.c). */
+/*
+ * What QMP reports concerns the device followed, and so do its log lines (log.c).
+ * The model hears of a new count (events, status) once the threads are pinned for it.
+ */
 static void follow_on_vcpus(void *arg, const struct qmp_vcpu *v, size_t n)
 {
 	struct follow *f = arg;
 	struct log_ctx was = f->d->log_ctx;
+	size_t before = f->n_vcpus;
 
 	log_device(f->d, f->dev->conf.name);
-	follow_apply(f, v, n);
+	follow_apply_vcpus(f, v, n);
+	if (f->n_vcpus != before)
+		f->d->hooks.vcpus_changed(f->d, f->dev);
 	f->d->log_ctx = was;
 }
 
@@ -247,8 +253,11 @@ static void follow_on_down(void *arg, const char *what, int err)
 			  line);
 	memcpy(f->last_fail, line, sizeof(line));
 	f->up = false;
-	f->n_vcpus = 0;
 	f->n_vhost = 0;
+	if (f->n_vcpus) {
+		f->n_vcpus = 0;
+		f->d->hooks.vcpus_changed(f->d, f->dev);
+	}
 	f->d->log_ctx = was;
 }
 

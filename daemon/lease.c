@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ struct lease {
 	struct device *dev;
 	uint64_t id; /* tells the LEASE message of this lease from any other (ctl_send_tracked) */
 	pid_t pid;
+	char comm[TAPQD_NAME_MAX]; /* /proc/PID/comm when pid took the lease, "" if unreadable */
 	uid_t uid;
 	int pidfd;
 	struct event *exit_ev;
@@ -39,6 +41,29 @@ struct lease {
 	unsigned int control;
 	uint8_t token[TAPQD_TOKEN_LEN];
 };
+
+/*
+ * What status and events show next to the holder's pid. Read once, while
+ * the pidfd holds the pid to this process; a process that has gone, or a
+ * /proc that says nothing, leaves it "": a name is a help, never a need.
+ */
+static void lease_read_comm(struct lease *l)
+{
+	char path[32];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)l->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, l->comm, sizeof(l->comm) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	l->comm[n] = '\0';
+	l->comm[strcspn(l->comm, "\n")] = '\0';
+}
 
 /* One lease owns dev from here: the state to store changed. */
 static void lease_attach(struct lease *l, struct tapqd *d, struct device *dev)
@@ -100,6 +125,7 @@ int lease_grant(struct tapqd *d, struct device *dev, struct client *cl, unsigned
 		goto fail;
 	}
 	l->pid = ctl_peer(cl)->pid;
+	lease_read_comm(l);
 	l->uid = ctl_peer(cl)->uid;
 	l->conn = cl;
 	l->control = control;
@@ -178,6 +204,7 @@ int lease_handover(struct tapqd *d, struct lease *l, pid_t pid, uid_t by_uid, ui
 	l->pidfd = pidfd;
 	pidfd = -1;
 	l->pid = pid;
+	lease_read_comm(l);
 	l->uid = peer.uid;
 	l->dev->lease_dirty = true;
 out:
@@ -236,6 +263,7 @@ int lease_adopt(struct tapqd *d, struct device *dev, int pidfd, const struct sta
 		return -ENOMEM;
 	}
 	l->pid = pid;
+	lease_read_comm(l);
 	l->uid = rec->uid;
 	l->pidfd = pidfd;
 	l->control = rec->control;
@@ -298,6 +326,11 @@ void lease_record(const struct lease *l, const char *name, struct state_lease *r
 pid_t lease_pid(const struct lease *l)
 {
 	return l->pid;
+}
+
+const char *lease_comm(const struct lease *l)
+{
+	return l->comm;
 }
 
 uid_t lease_uid(const struct lease *l)

@@ -51,6 +51,8 @@ bool lease_token_matches(const struct lease *l, const uint8_t token[TAPQD_TOKEN_
 void lease_record(const struct lease *l, const char *name, struct state_lease *rec);
 
 pid_t lease_pid(const struct lease *l);
+/* The holder's command name, as /proc/PID/comm said when it took the lease; "" if unknown. */
+const char *lease_comm(const struct lease *l);
 uid_t lease_uid(const struct lease *l);
 unsigned int lease_control(const struct lease *l);
 uint64_t lease_id(const struct lease *l);

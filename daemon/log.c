@@ -117,6 +117,8 @@ void log_msg(const struct tapqd *d, int prio, const char *fmt, ...)
 	char line[LOG_LINE_MAX];
 	va_list ap;
 
+	if (prio <= LOG_ERR && d->log_errors)
+		atomic_fetch_add(d->log_errors, 1);
 	if (prio > d->log_level)
 		return;
 	if (d->log_gate && !d->log_gate(d, prio))

@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tapqd: out of memory\n");
 		return 1;
 	}
+	d->log_errors = &d->stats.errors;
 	d->conf_path = MAIN_DEFAULT_CONF;
 	d->listen_fd = -1;
 	d->lock_fd = -1;

@@ -210,6 +210,7 @@ static struct device *model_make(struct tapqd *d, const struct conf_device *cd, 
 	}
 	model_retry_done(d, cd->name);
 	model_insert(d, dev, how);
+	sync_event(d, dev, TAPQD_EVENT_DEVICE_CREATED, 0, NULL);
 	return dev;
 }
 
@@ -230,6 +231,7 @@ int model_create_device(struct tapqd *d, const struct conf_device *cd, const cha
 
 	if (r == 0) {
 		model_insert(d, *ret, how);
+		sync_event(d, *ret, TAPQD_EVENT_DEVICE_CREATED, 0, NULL);
 		sync_device(d, *ret);
 	}
 	return r;
@@ -430,6 +432,7 @@ static void model_link_renamed(struct tapqd *d, struct device *dev, const char *
 			    "%s are refused until it is renamed back%s",
 			 dev->conf.name, name, dev->ifindex, dev->conf.name,
 			 dev->lease ? "; its holder keeps its queues" : "");
+	sync_event(d, dev, TAPQD_EVENT_DEVICE_RENAMED, 0, NULL);
 	sync_global(d);
 }
 
@@ -473,6 +476,11 @@ static void model_on_holder_exited(struct tapqd *d, struct device *dev)
 	d->log_ctx = was;
 }
 
+static void model_on_vcpus_changed(struct tapqd *d, struct device *dev)
+{
+	sync_device(d, dev);
+}
+
 void model_init(struct tapqd *d)
 {
 	TAILQ_INIT(&d->retrying);
@@ -480,6 +488,7 @@ void model_init(struct tapqd *d)
 	d->hooks.queues_changed = model_on_queues_changed;
 	d->hooks.link_renamed = model_on_link_renamed;
 	d->hooks.holder_exited = model_on_holder_exited;
+	d->hooks.vcpus_changed = model_on_vcpus_changed;
 }
 
 /*
@@ -512,11 +521,12 @@ int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
 	/* the client owns the data path from here: workers finish what they read first */
 	worker_sync(d, dev);
 	/* QEMU takes every fd it receives for attached and aborts if a detach then fails */
-	if (control != TAPQD_CONTROL_CLIENT)
+	r = control == TAPQD_CONTROL_CLIENT ? device_set_active(dev, dev->conf.max_queues, &failed)
+					    : 0;
+	if (r == 0) {
+		sync_event(d, dev, TAPQD_EVENT_LEASE_TAKEN, lease_pid(*ret), NULL);
 		return 0;
-	r = device_set_active(dev, dev->conf.max_queues, &failed);
-	if (r == 0)
-		return 0;
+	}
 	snprintf(what, what_size, "attaching queue %u", failed);
 	/* nobody had the lease yet: back to what it was, without a word to subscribers */
 	lease_free(dev->lease);
@@ -615,8 +625,9 @@ void model_lease_end(struct tapqd *d, struct device *dev, const char *why)
 	log_info(d, "%s: lease of pid %d ended: %s", dev->conf.name, (int)was, why);
 	/* nobody is left to acknowledge a shrink: it completes now, under the lease */
 	resize_finish_pending(d, dev);
-	lease_free(dev->lease);
+	/* while the lease is there: the event names its holder's command */
 	sync_event(d, dev, TAPQD_EVENT_LEASE_ENDED, was, conn);
+	lease_free(dev->lease);
 	if (dev->state == DEVICE_WAITING) {
 		model_orphan(d, dev, was);
 		return;

@@ -323,8 +323,12 @@ int reload_run(struct tapqd *d)
 	/* the config a restart comes up on when the file no longer loads */
 	statefile_save(d);
 	log_info(d, "reloaded %s: %zu devices declared", d->conf_path, d->conf.n_devices);
+	d->stats.reloads_applied++;
+	sync_event_daemon(d, TAPQD_EVENT_RELOAD_APPLIED);
 	goto out;
 refused:
+	d->stats.reloads_refused++;
+	sync_event_daemon(d, TAPQD_EVENT_RELOAD_REFUSED);
 	log_err(d, "reload refused, the previous configuration stays: %s", d->conf_error);
 out:
 	if (drop)

@@ -40,9 +40,11 @@ static int resize_apply(struct tapqd *d, struct device *dev, unsigned int n)
 		return r;
 	}
 	dev->want_active = n;
-	if (before != n)
+	if (before != n) {
+		d->stats.resizes++;
 		log_info(d, "%s: %u of %u queues active (was %u)", dev->conf.name, n,
 			 dev->conf.max_queues, before);
+	}
 	sync_device(d, dev);
 	return 0;
 }

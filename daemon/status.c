@@ -92,6 +92,8 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 		info->leased = true;
 		info->control = lease_control(dev->lease);
 		info->holder_pid = lease_pid(dev->lease);
+		snprintf(info->holder_comm, sizeof(info->holder_comm), "%s",
+			 lease_comm(dev->lease));
 	}
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info->queues[i].active = i < dev->conf.max_queues && dev->attached[i];
@@ -105,6 +107,7 @@ void status_device_info(struct tapqd *d, const struct device *dev,
 void status_redact(struct tapqd_device_info *info)
 {
 	info->holder_pid = 0;
+	info->holder_comm[0] = '\0';
 	info->follow = TAPQD_FOLLOW_NONE;
 	info->vcpus = 0;
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {

@@ -7,6 +7,7 @@
  * this list.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "budget.h"
@@ -28,10 +29,22 @@ void sync_event(struct tapqd *d, const struct device *dev, unsigned int kind, pi
 		.kind = (uint16_t)kind,
 		.active_queues = (uint16_t)device_active_count(dev),
 		.pid = pid,
+		.vcpus = (uint16_t)follow_vcpus(dev),
 	};
 
 	memcpy(ev.name, dev->conf.name, sizeof(ev.name));
+	if (pid && dev->lease && lease_pid(dev->lease) == pid)
+		snprintf(ev.comm, sizeof(ev.comm), "%s", lease_comm(dev->lease));
+	if (kind == TAPQD_EVENT_DEVICE_RENAMED && device_renamed(dev))
+		snprintf(ev.new_name, sizeof(ev.new_name), "%s", dev->ifname);
 	ctl_event(d, &ev, &dev->conf, holder);
+}
+
+void sync_event_daemon(struct tapqd *d, unsigned int kind)
+{
+	struct tapqd_event ev = {.kind = (uint16_t)kind};
+
+	ctl_event(d, &ev, NULL, NULL);
 }
 
 /*
@@ -72,6 +85,10 @@ static void sync_one(struct tapqd *d, struct device *dev)
 		dev->synced_active = active;
 		sync_event(d, dev, TAPQD_EVENT_ACTIVE_CHANGED, 0,
 			   dev->lease ? lease_conn(dev->lease) : NULL);
+	}
+	if (follow_vcpus(dev) != dev->synced_vcpus) {
+		dev->synced_vcpus = follow_vcpus(dev);
+		sync_event(d, dev, TAPQD_EVENT_VCPUS_CHANGED, 0, NULL);
 	}
 }
 

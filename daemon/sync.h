@@ -21,8 +21,14 @@ void sync_device(struct tapqd *d, struct device *dev);
 void sync_all(struct tapqd *d);
 /* What depends on the whole list: the poll timer of down links and STATUS=. */
 void sync_global(struct tapqd *d);
-/* An event about dev to its subscribers and to holder (NULL: none). */
+/*
+ * An event about dev to its subscribers and to holder (NULL: none). With
+ * pid the lease's holder, its command name goes too: so send LEASE_ENDED
+ * before the lease is freed.
+ */
 void sync_event(struct tapqd *d, const struct device *dev, unsigned int kind, pid_t pid,
 		struct client *holder);
+/* An event of no device (a reload) to those who subscribed to every device. */
+void sync_event_daemon(struct tapqd *d, unsigned int kind);
 
 #endif

@@ -152,7 +152,15 @@ struct status_stream {
 /* The closing OK, with the refusal counts as they are when the answer ends. */
 static void verbs_status_done(struct tapqd *d, struct client *cl, uint32_t seq)
 {
-	struct tapqd_daemon_info info = {.known = true};
+	struct tapqd_daemon_info info = {
+		.known = true,
+		.stats_known = true,
+		.resizes = d->stats.resizes,
+		.reloads_applied = d->stats.reloads_applied,
+		.reloads_refused = d->stats.reloads_refused,
+		.errors = atomic_load(&d->stats.errors),
+		.connections = (unsigned int)ctl_n_clients(d),
+	};
 	char buf[sizeof(struct tapqd_wire_daemon) + sizeof(info.refusals)];
 	ssize_t n;
 
@@ -527,6 +535,7 @@ static void verbs_handover(struct tapqd *d, struct client *cl, uint32_t seq,
 	}
 	log_info(d, "%s: lease of pid %d handed over to pid %d uid %u by pid %d", name, (int)was,
 		 (int)req->pid, (unsigned int)uid, (int)p->pid);
+	sync_event(d, dev, TAPQD_EVENT_LEASE_TAKEN, req->pid, NULL);
 	sync_device(d, dev);
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }

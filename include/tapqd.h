@@ -39,14 +39,14 @@
  * TAPQD_MAX_QUEUES:
  *
  *   DEVICE  struct tapqd_wire_device  (info_size bytes: 80 in versions 2 and 3,
- *           120 from a daemon that knows CREATE)
+ *           120 from a daemon that knows CREATE, 136 with holder_comm)
  *           n_queues x struct tapqd_wire_queue  (queue_info_size bytes each, 56;
  *                                                48 before cpu_ns was appended)
  *   LEASE   struct tapqd_wire_lease  (lease_size bytes, 24), then a DEVICE payload
  *
  * n_queues is max_queues, or more slots for a device handed off by name
- * (see handoff). With the 16-byte header, DEVICE is 360 bytes for 4 queues and
- * 14,472 for 256; LEASE is 24 more. A queue entry of 48 bytes, from a tapqd
+ * (see handoff). With the 16-byte header, DEVICE is 376 bytes for 4 queues and
+ * 14,488 for 256; LEASE is 24 more. A queue entry of 48 bytes, from a tapqd
  * that did not send cpu_ns yet, is read with cpu_ns 0. libtapqd decodes them
  * into struct tapqd_device_info, which has room for every queue
  * (tapqd_device_decode()).
@@ -260,6 +260,16 @@ enum tapqd_event_kind {
 	TAPQD_EVENT_LEASE_ENDED = 2,    /* released, holder exited, or revoked */
 	TAPQD_EVENT_DEVICE_REMOVED = 3,
 	TAPQD_EVENT_SHRINK = 4, /* to a daemon-mode holder: stop using queues n.., then ack */
+	/*
+	 * Appended: to subscribers only (never to a holder's connection that did
+	 * not subscribe), who skip kinds they do not know.
+	 */
+	TAPQD_EVENT_LEASE_TAKEN = 5,    /* ACQUIRE, HANDOVER (pid: the new holder) or a resume */
+	TAPQD_EVENT_DEVICE_CREATED = 6, /* by the config, a reload, CREATE, or again after it went */
+	TAPQD_EVENT_DEVICE_RENAMED = 7, /* outside tapqd: new_name, "" when renamed back */
+	TAPQD_EVENT_RELOAD_APPLIED = 8, /* name "" */
+	TAPQD_EVENT_RELOAD_REFUSED = 9, /* name ""; RELOAD with TAPQD_RELOAD_QUERY says why */
+	TAPQD_EVENT_VCPUS_CHANGED = 10, /* the followed QEMU's vCPUs: vcpus */
 };
 
 /* What a device waits for the end of its lease to do, after a reload. */
@@ -454,6 +464,8 @@ struct tapqd_wire_device {
 	uint32_t created_by;                    /* the creator's uid, with created */
 	uint8_t created;
 	uint8_t reserved[3];
+	/* appended (info_size 136): the holder's /proc/PID/comm when it took the lease */
+	char holder_comm[TAPQD_NAME_MAX];
 };
 
 /* The payload of LEASE: this struct (lease_size bytes), then the device as in DEVICE. */
@@ -476,6 +488,11 @@ struct tapqd_event {
 	uint16_t active_queues;
 	int32_t pid; /* the holder, for LEASE_ENDED; 0 to a peer that may not use the device */
 	char name[TAPQD_NAME_MAX];
+	/* appended (64 bytes): an older reader takes the first 24 */
+	char comm[TAPQD_NAME_MAX];     /* the holder's command name, with pid ("" with pid 0) */
+	char new_name[TAPQD_NAME_MAX]; /* DEVICE_RENAMED: the interface's name now */
+	uint16_t vcpus;                /* VCPUS_CHANGED */
+	uint8_t reserved[6];
 };
 
 /* The payload of the OK ending STATUS: this struct (info_size bytes), then the counters. */
@@ -483,6 +500,13 @@ struct tapqd_wire_daemon {
 	uint16_t info_size;  /* this struct as the sender wrote it: where the counters start */
 	uint16_t n_refusals; /* uint64_t counters that follow, enum tapqd_refusal order */
 	uint32_t reserved;
+	/* appended (info_size 48): an older daemon's 8 bytes decode as stats_known false */
+	uint64_t resizes;         /* RESIZE requests that changed an active set */
+	uint64_t reloads_applied; /* RELOAD and SIGHUP, by outcome */
+	uint64_t reloads_refused;
+	uint64_t errors;          /* lines tapqd logged at error priority */
+	uint32_t connections;     /* control connections open now, the asking one included */
+	uint32_t reserved2;
 };
 
 /* The size of a whole DEVICE or LEASE message (header included) of n queues. */
@@ -577,7 +601,8 @@ TAPQD_WIRE_AT(tapqd_wire_device, template_name, 80);
 TAPQD_WIRE_AT(tapqd_wire_device, created_by, 112);
 TAPQD_WIRE_AT(tapqd_wire_device, created, 116);
 TAPQD_WIRE_AT(tapqd_wire_device, reserved, 117);
-TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_device) == 120);
+TAPQD_WIRE_AT(tapqd_wire_device, holder_comm, 120);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_device) == 136);
 TAPQD_WIRE_AT(tapqd_create, name, 0);
 TAPQD_WIRE_AT(tapqd_create, template_name, 16);
 TAPQD_WIRE_AT(tapqd_create, max_queues, 48);
@@ -597,11 +622,21 @@ TAPQD_WIRE_AT(tapqd_event, kind, 0);
 TAPQD_WIRE_AT(tapqd_event, active_queues, 2);
 TAPQD_WIRE_AT(tapqd_event, pid, 4);
 TAPQD_WIRE_AT(tapqd_event, name, 8);
-TAPQD_STATIC_ASSERT(sizeof(struct tapqd_event) == 24);
+TAPQD_WIRE_AT(tapqd_event, comm, 24);
+TAPQD_WIRE_AT(tapqd_event, new_name, 40);
+TAPQD_WIRE_AT(tapqd_event, vcpus, 56);
+TAPQD_WIRE_AT(tapqd_event, reserved, 58);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_event) == 64);
 TAPQD_WIRE_AT(tapqd_wire_daemon, info_size, 0);
 TAPQD_WIRE_AT(tapqd_wire_daemon, n_refusals, 2);
 TAPQD_WIRE_AT(tapqd_wire_daemon, reserved, 4);
-TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_daemon) == 8);
+TAPQD_WIRE_AT(tapqd_wire_daemon, resizes, 8);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reloads_applied, 16);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reloads_refused, 24);
+TAPQD_WIRE_AT(tapqd_wire_daemon, errors, 32);
+TAPQD_WIRE_AT(tapqd_wire_daemon, connections, 40);
+TAPQD_WIRE_AT(tapqd_wire_daemon, reserved2, 44);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_daemon) == 48);
 /* The largest messages, of a 256-queue device, fill half of TAPQD_MSG_MAX: room to double. */
 TAPQD_STATIC_ASSERT(2 * TAPQD_DEVICE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
 TAPQD_STATIC_ASSERT(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
@@ -638,6 +673,8 @@ struct tapqd_device_info {
 	bool leased;
 	unsigned int control; /* enum tapqd_control */
 	pid_t holder_pid;     /* 0 when not leased, or not this peer's to know (see above) */
+	/* its command name, read when it took the lease; "" with holder_pid 0, or from an older tapqd */
+	char holder_comm[TAPQD_NAME_MAX];
 	unsigned int vnet_hdr_size; /* 0 without IFF_VNET_HDR */
 	uint32_t tun_flags;         /* the TUNSETIFF flags of every queue */
 	uint32_t offloads;          /* TUN_F_* bits set with TUNSETOFFLOAD */
@@ -716,8 +753,11 @@ struct tapqd_lease_info {
 struct tapqd_event_info {
 	unsigned int kind; /* enum tapqd_event_kind */
 	unsigned int active_queues;
-	pid_t pid;                 /* the holder, for LEASE_ENDED */
-	char name[TAPQD_NAME_MAX]; /* NUL-terminated */
+	pid_t pid;                     /* the holder, for LEASE_TAKEN and LEASE_ENDED */
+	char name[TAPQD_NAME_MAX];     /* NUL-terminated */
+	char comm[TAPQD_NAME_MAX];     /* the holder's command name; "" from an older daemon */
+	char new_name[TAPQD_NAME_MAX]; /* DEVICE_RENAMED */
+	unsigned int vcpus;            /* VCPUS_CHANGED */
 };
 
 /* What the daemon says of itself at the end of STATUS. */
@@ -725,6 +765,13 @@ struct tapqd_daemon_info {
 	bool known; /* false: an older daemon said nothing */
 	/* refusals[r] for enum tapqd_refusal r: counted since the daemon started */
 	uint64_t refusals[TAPQD_REFUSAL_COUNT];
+	/* false from a daemon that did not send the counters below (info_size 8) */
+	bool stats_known;
+	uint64_t resizes;
+	uint64_t reloads_applied;
+	uint64_t reloads_refused;
+	uint64_t errors;
+	unsigned int connections;
 };
 
 /* libtapqd's shared object exports what is declared from here on, and nothing else. */

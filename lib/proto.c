@@ -13,6 +13,8 @@
 
 /* A device as versions 2 and 3 first wrote it: what every reader needs at least. */
 #define PROTO_DEVICE_MIN offsetof(struct tapqd_wire_device, template_name)
+/* An event as tapqd up to 0.4 wrote it, before comm. */
+#define PROTO_EVENT_MIN offsetof(struct tapqd_event, comm)
 
 /*
  * One table of the message types: their names, the struct each one's payload
@@ -42,7 +44,7 @@ static const struct proto_type {
 	{TAPQD_DEVICE, "DEVICE", PROTO_DEVICE_MIN},
 	{TAPQD_LEASE, "LEASE", sizeof(struct tapqd_wire_lease) + PROTO_DEVICE_MIN},
 	{TAPQD_FDS, "FDS", sizeof(struct tapqd_fds)},
-	{TAPQD_EVENT, "EVENT", sizeof(struct tapqd_event)},
+	{TAPQD_EVENT, "EVENT", PROTO_EVENT_MIN},
 };
 
 static const struct proto_type *proto_type_find(uint16_t type)
@@ -232,6 +234,8 @@ ssize_t tapqd_device_encode(const struct tapqd_device_info *dev, void *buf, size
 	memcpy(w.name, from->name, strnlen(from->name, sizeof(w.name) - 1));
 	memcpy(w.template_name, from->template_name,
 	       strnlen(from->template_name, sizeof(w.template_name) - 1));
+	memcpy(w.holder_comm, from->holder_comm,
+	       strnlen(from->holder_comm, sizeof(w.holder_comm) - 1));
 	memcpy(buf, &w, sizeof(w));
 	for (unsigned int i = 0; i < from->n_queues; i++) {
 		proto_queue_encode(&from->queues[i], &wq);
@@ -259,12 +263,14 @@ int tapqd_device_decode(const void *payload, size_t len, struct tapqd_device_inf
 		return -EBADMSG;
 	/* an older daemon's device stops before the template: the rest reads as zero */
 	memcpy(&w, p, w.info_size < sizeof(w) ? w.info_size : sizeof(w));
-	if (!memchr(w.template_name, '\0', sizeof(w.template_name)))
+	if (!memchr(w.template_name, '\0', sizeof(w.template_name)) ||
+	    !memchr(w.holder_comm, '\0', sizeof(w.holder_comm)))
 		return -EBADMSG;
 	memset(to, 0, sizeof(*to));
 	PROTO_DEVICE_FIELDS(PROTO_COPY)
 	memcpy(to->name, w.name, strlen(w.name)); /* NUL-padded as this side writes it */
 	memcpy(to->template_name, w.template_name, strlen(w.template_name));
+	memcpy(to->holder_comm, w.holder_comm, strlen(w.holder_comm));
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		struct tapqd_wire_queue wq = {0};
 
@@ -325,18 +331,23 @@ int tapqd_lease_decode(const void *payload, size_t len, struct tapqd_lease_info 
 
 int tapqd_event_decode(const void *payload, size_t len, struct tapqd_event_info *ret)
 {
-	struct tapqd_event w;
+	struct tapqd_event w = {0};
 
-	if (len < sizeof(w))
+	if (len < PROTO_EVENT_MIN)
 		return -EBADMSG;
-	memcpy(&w, payload, sizeof(w));
-	if (!memchr(w.name, '\0', sizeof(w.name)))
+	/* an older daemon's event stops before comm: the rest reads as zero */
+	memcpy(&w, payload, len < sizeof(w) ? len : sizeof(w));
+	if (!memchr(w.name, '\0', sizeof(w.name)) || !memchr(w.comm, '\0', sizeof(w.comm)) ||
+	    !memchr(w.new_name, '\0', sizeof(w.new_name)))
 		return -EBADMSG;
 	memset(ret, 0, sizeof(*ret));
 	ret->kind = w.kind;
 	ret->active_queues = w.active_queues;
 	ret->pid = w.pid;
+	ret->vcpus = w.vcpus;
 	memcpy(ret->name, w.name, strlen(w.name));
+	memcpy(ret->comm, w.comm, strlen(w.comm));
+	memcpy(ret->new_name, w.new_name, strlen(w.new_name));
 	return 0;
 }
 
@@ -345,6 +356,11 @@ ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, siz
 	struct tapqd_wire_daemon w = {
 		.info_size = sizeof(w),
 		.n_refusals = TAPQD_REFUSAL_COUNT,
+		.resizes = info->resizes,
+		.reloads_applied = info->reloads_applied,
+		.reloads_refused = info->reloads_refused,
+		.errors = info->errors,
+		.connections = info->connections,
 	};
 
 	if (cap < sizeof(w) + sizeof(info->refusals))
@@ -356,21 +372,30 @@ ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, siz
 
 int tapqd_daemon_decode(const void *payload, size_t len, struct tapqd_daemon_info *ret)
 {
-	struct tapqd_wire_daemon w;
+	const size_t first = offsetof(struct tapqd_wire_daemon, resizes); /* what 0.4 sent */
+	struct tapqd_wire_daemon w = {0};
 
 	memset(ret, 0, sizeof(*ret));
 	if (len == 0)
 		return 0;
-	if (len < sizeof(w))
+	if (len < first)
 		return -EBADMSG;
-	memcpy(&w, payload, sizeof(w));
-	if (w.info_size < sizeof(w) || w.info_size > len ||
+	memcpy(&w, payload, len < sizeof(w) ? len : sizeof(w));
+	if (w.info_size < first || w.info_size > len ||
 	    (len - w.info_size) / sizeof(uint64_t) < w.n_refusals)
 		return -EBADMSG;
 	for (size_t i = 0; i < w.n_refusals && i < TAPQD_REFUSAL_COUNT; i++)
 		memcpy(&ret->refusals[i], (const char *)payload + w.info_size + i * sizeof(uint64_t),
 		       sizeof(uint64_t));
 	ret->known = true;
+	if (w.info_size >= sizeof(w)) {
+		ret->stats_known = true;
+		ret->resizes = w.resizes;
+		ret->reloads_applied = w.reloads_applied;
+		ret->reloads_refused = w.reloads_refused;
+		ret->errors = w.errors;
+		ret->connections = w.connections;
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,9 +65,9 @@ END_TEST
 START_TEST(test_sizes)
 {
 	/* what the header's comment and the README say */
-	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(4), 360);
-	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(256), 14472);
-	ck_assert_uint_eq(TAPQD_LEASE_MSG_SIZE(256), 14496);
+	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(4), 376);
+	ck_assert_uint_eq(TAPQD_DEVICE_MSG_SIZE(256), 14488);
+	ck_assert_uint_eq(TAPQD_LEASE_MSG_SIZE(256), 14512);
 	ck_assert_uint_le(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES), TAPQD_MSG_MAX);
 	for (uint16_t t = 0; t < 256; t++) {
 		ssize_t want = tapqd_msg_payload_size(t);
@@ -482,8 +483,12 @@ static void wire_device_at(size_t offset, size_t size, uint64_t want)
 START_TEST(test_device_wire_layout)
 {
 	device_fill(&dev_in, 2);
-	ck_assert_int_eq(tapqd_device_encode(&dev_in, buf, sizeof(buf)), 120 + 2 * 56);
-	wire_device_at(0, 2, 120); /* info_size */
+	snprintf(dev_in.holder_comm, sizeof(dev_in.holder_comm), "qemu-system-x86");
+	ck_assert_int_eq(tapqd_device_encode(&dev_in, buf, sizeof(buf)), 136 + 2 * 56);
+	ck_assert_str_eq(buf + 120, "qemu-system-x86"); /* holder_comm */
+	ck_assert_int_eq(tapqd_device_decode(buf, 136 + 2 * 56, &dev_out), 0);
+	ck_assert_str_eq(dev_out.holder_comm, "qemu-system-x86");
+	wire_device_at(0, 2, 136); /* info_size */
 	wire_device_at(2, 2, 56);  /* queue_info_size */
 	wire_device_at(4, 2, 2);   /* n_queues */
 	wire_device_at(6, 2, 2);   /* max_queues */
@@ -500,10 +505,10 @@ START_TEST(test_device_wire_layout)
 	ck_assert_str_eq(buf + 80, "vm");  /* template_name */
 	wire_device_at(112, 4, 65534); /* created_by */
 	wire_device_at(116, 1, 1);     /* created */
-	wire_device_at(120 + 48, 8, 7ull << 33); /* queue 0's cpu_ns */
-	wire_device_at(120 + 56 + 2, 2, 0);      /* queue 1's cpu */
-	wire_device_at(120 + 56 + 8, 8, 1001);
-	wire_device_at(120 + 56 + 48, 8, (7ull << 33) + 1);
+	wire_device_at(136 + 48, 8, 7ull << 33); /* queue 0's cpu_ns */
+	wire_device_at(136 + 56 + 2, 2, 0);      /* queue 1's cpu */
+	wire_device_at(136 + 56 + 8, 8, 1001);
+	wire_device_at(136 + 56 + 48, 8, (7ull << 33) + 1);
 }
 END_TEST
 
@@ -623,9 +628,9 @@ START_TEST(test_device_of_older_daemon)
 
 	device_fill(&dev_in, 2);
 	len = tapqd_device_encode(&dev_in, buf, sizeof(buf));
-	ck_assert_int_eq(len, 120 + 2 * 56);
+	ck_assert_int_eq(len, 136 + 2 * 56);
 	/* its queues right after its 80 bytes */
-	memmove(buf + 80, buf + 120, 2 * 56);
+	memmove(buf + 80, buf + 136, 2 * 56);
 	memcpy(buf, &old, 2);
 	ck_assert_int_eq(tapqd_device_decode(buf, 80 + 2 * 56, &dev_out), 0);
 	ck_assert(!dev_out.created);
@@ -679,7 +684,7 @@ START_TEST(test_malformed_devices)
 #define BAD(field, value)                                                                          \
 	MALFORMED(w, field, value, tapqd_device_decode(buf, (size_t)len, &dev_out))
 	BAD(info_size, 79); /* shorter than version 2's */
-	BAD(info_size, 121); /* the queues then run past the end */
+	BAD(info_size, 137); /* the queues then run past the end */
 	BAD(queue_info_size, 47); /* shorter than version 2's */
 	BAD(queue_info_size, 57); /* the queues then run past the end */
 	BAD(n_queues, 5);
@@ -735,7 +740,23 @@ START_TEST(test_events)
 	ck_assert_uint_eq(ev.active_queues, 3);
 	ck_assert_int_eq(ev.pid, 77);
 	ck_assert_str_eq(ev.name, "tapq0");
-	ck_assert_int_eq(tapqd_event_decode(&w, sizeof(w) - 1, &ev), -EBADMSG);
+	ck_assert_str_eq(ev.comm, "");
+	/* tapqd up to 0.4 sent 24 bytes: comm, new_name and vcpus read as nothing */
+	ck_assert_int_eq(tapqd_event_decode(&w, 24, &ev), 0);
+	ck_assert_int_eq(ev.pid, 77);
+	ck_assert_str_eq(ev.comm, "");
+	ck_assert_int_eq(tapqd_event_decode(&w, 23, &ev), -EBADMSG);
+	/* the appended fields */
+	snprintf(w.comm, sizeof(w.comm), "qemu");
+	snprintf(w.new_name, sizeof(w.new_name), "vm-1");
+	w.vcpus = 4;
+	ck_assert_int_eq(tapqd_event_decode(&w, sizeof(w), &ev), 0);
+	ck_assert_str_eq(ev.comm, "qemu");
+	ck_assert_str_eq(ev.new_name, "vm-1");
+	ck_assert_uint_eq(ev.vcpus, 4);
+	memset(w.comm, 'x', sizeof(w.comm));
+	ck_assert_int_eq(tapqd_event_decode(&w, sizeof(w), &ev), -EBADMSG);
+	w.comm[0] = '\0';
 	memset(w.name, 'x', sizeof(w.name));
 	ck_assert_int_eq(tapqd_event_decode(&w, sizeof(w), &ev), -EBADMSG);
 }
@@ -781,7 +802,10 @@ END_TEST
 /* The OK ending STATUS: the refusal counters, and what older and newer daemons send. */
 START_TEST(test_daemon_info)
 {
-	struct tapqd_daemon_info in = {.known = true}, out;
+	struct tapqd_daemon_info in = {.known = true, .stats_known = true, .resizes = 3,
+				       .reloads_applied = 4, .reloads_refused = 5, .errors = 6,
+				       .connections = 7},
+				 out;
 	struct tapqd_wire_daemon w = {.info_size = 16, .n_refusals = TAPQD_REFUSAL_COUNT + 2};
 	_Alignas(uint64_t) char wire[256] = {0};
 	ssize_t n;
@@ -789,10 +813,16 @@ START_TEST(test_daemon_info)
 	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++)
 		in.refusals[i] = 1000 + i;
 	n = tapqd_daemon_encode(&in, wire, sizeof(wire));
-	ck_assert_int_eq(n, 8 + 8 * TAPQD_REFUSAL_COUNT);
+	ck_assert_int_eq(n, 48 + 8 * TAPQD_REFUSAL_COUNT);
 	ck_assert_int_eq(tapqd_daemon_decode(wire, (size_t)n, &out), 0);
 	ck_assert(out.known);
 	ck_assert_mem_eq(out.refusals, in.refusals, sizeof(in.refusals));
+	ck_assert(out.stats_known);
+	ck_assert_uint_eq(out.resizes, 3);
+	ck_assert_uint_eq(out.reloads_applied, 4);
+	ck_assert_uint_eq(out.reloads_refused, 5);
+	ck_assert_uint_eq(out.errors, 6);
+	ck_assert_uint_eq(out.connections, 7);
 	ck_assert_int_eq(tapqd_daemon_encode(&in, wire, (size_t)n - 1), -EMSGSIZE);
 	/* an older daemon's empty OK: nothing known */
 	ck_assert_int_eq(tapqd_daemon_decode(wire, 0, &out), 0);
@@ -812,6 +842,20 @@ START_TEST(test_daemon_info)
 	ck_assert(out.known);
 	ck_assert_uint_eq(out.refusals[0], 7);
 	ck_assert_uint_eq(out.refusals[TAPQD_REFUSAL_COUNT - 1], 7 + TAPQD_REFUSAL_COUNT - 1);
+	/* a daemon of 0.4 (info_size 8, refusals only): its counters unknown, not 0 */
+	w.info_size = 8;
+	w.n_refusals = TAPQD_REFUSAL_COUNT;
+	memcpy(wire, &w, sizeof(w));
+	for (unsigned int i = 0; i < TAPQD_REFUSAL_COUNT; i++) {
+		uint64_t v = 9;
+
+		memcpy(wire + 8 + 8 * i, &v, sizeof(v));
+	}
+	ck_assert_int_eq(tapqd_daemon_decode(wire, 8 + 8 * TAPQD_REFUSAL_COUNT, &out), 0);
+	ck_assert(out.known);
+	ck_assert(!out.stats_known);
+	ck_assert_uint_eq(out.refusals[0], 9);
+	ck_assert_uint_eq(out.resizes, 0);
 	w.info_size = 4;
 	memcpy(wire, &w, sizeof(w));
 	ck_assert_int_eq(tapqd_daemon_decode(wire, sizeof(wire), &out), -EBADMSG);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release, reload,
- * and qmp-add/qmp-del (hotplug.c)
+ * qmp-add/qmp-del (hotplug.c), metrics (metrics.c) and monitor (monitor.c)
  */
 
 #include <errno.h>
@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "hotplug.h"
+#include "metrics.h"
+#include "monitor.h"
 #include "tapqd.h"
 
 #define GSO_MAX_BYTES 65536u /* the largest packet one ring entry may hold */
@@ -40,6 +42,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tapqctl [-s SOCKET] COMMAND [ARGS]\n"
 		   "  status [DEVICE] [--json]\n"
+		   "  metrics [DEVICE]              (Prometheus text, for node_exporter's textfile\n"
+		   "                                 collector)\n"
+		   "  monitor [DEVICE] [--json]     (events as they come, one line each, until\n"
+		   "                                 interrupted)\n"
 		   "  acquire DEVICE [--mode client|daemon] [--json]\n"
 		   "  exec DEVICE [--mode client] -- COMMAND [ARGS...]\n"
 		   "                                (in ARGS, @FDS@ becomes the queue fds, a:b:c;\n"
@@ -256,6 +262,10 @@ static json_object *json_device(const struct tapqd_device_info *dev)
 	json_object_object_add(o, "holder_pid", dev->leased && dev->holder_pid
 							? json_object_new_int(dev->holder_pid)
 							: NULL);
+	json_object_object_add(o, "holder_comm",
+			       json_string_or_null(dev->leased && dev->holder_pid && dev->holder_comm[0]
+							   ? dev->holder_comm
+							   : NULL));
 	json_object_object_add(o, "control",
 			       json_string_or_null(dev->leased ? tapqd_control_name(dev->control)
 							       : NULL));
@@ -321,6 +331,9 @@ static void print_text_device(const struct tapqd_device_info *dev)
 		printf("handed off by name\n");
 	else if (dev->leased && !dev->holder_pid)
 		printf("leased (%s control; its holder is not shown to you)\n",
+		       tapqd_control_name(dev->control));
+	else if (dev->leased && dev->holder_comm[0])
+		printf("leased by pid %d %s (%s control)\n", dev->holder_pid, dev->holder_comm,
 		       tapqd_control_name(dev->control));
 	else if (dev->leased)
 		printf("leased by pid %d (%s control)\n", dev->holder_pid,
@@ -515,6 +528,19 @@ static int cmd_status(const struct ctl_opts *o)
 		json_object_put(err);
 	}
 	free(text);
+	tapqd_client_free(c);
+	return r;
+}
+
+/* metrics and monitor: one connection, the module's work on it, its exit code. */
+static int cmd_on_connection(const struct ctl_opts *o, bool monitor)
+{
+	struct tapqd_client *c;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = monitor ? monitor_run(c, o->device, o->json) : metrics_run(c, o->device);
 	tapqd_client_free(c);
 	return r;
 }
@@ -1046,6 +1072,10 @@ int main(int argc, char **argv)
 	o.device = pos[0];
 	if (!strcmp(cmd, "status") && n <= 1)
 		return cmd_status(&o);
+	if (!strcmp(cmd, "metrics") && n <= 1 && !o.json)
+		return cmd_on_connection(&o, false);
+	if (!strcmp(cmd, "monitor") && n <= 1)
+		return cmd_on_connection(&o, true);
 	if (!strcmp(cmd, "acquire") && n == 1)
 		return cmd_acquire(&o);
 	if (!strcmp(cmd, "resize") && n == 2)

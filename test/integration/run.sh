@@ -25,7 +25,7 @@ failed=0
 # tools the tests need, with the Debian package that has each
 missing=""
 for t in ip:iproute2 ping:iputils-ping unshare:util-linux nsenter:util-linux \
-	setpriv:util-linux setsid:util-linux jq:jq timeout:coreutils; do
+	setpriv:util-linux setsid:util-linux jq:jq timeout:coreutils promtool:prometheus; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t%%:*} (Debian package ${t#*:})"
 done
 if [ -n "$missing" ]; then

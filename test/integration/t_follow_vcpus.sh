@@ -56,6 +56,8 @@ threads_pinned() {
 
 # -- no monitor yet: logged once, retried, tapqd runs
 start_daemon "$CONF" || finish
+# the events of tqvc, to compare with what status said at each step
+tq_bg "$TQ_TMP/mon.json" monitor tqvc --json
 wait_until 50 0.1 "a missing monitor is logged" file_has "$DLOG" \
 	"tqvc: QMP monitor $TQ_TMP/tq.sock: connecting: No such file or directory; following nothing, retrying"
 assert_eq "status: follow connecting, no vCPUs" "connecting 0" \
@@ -125,6 +127,8 @@ assert_eq "queues back on their placement" "$PLACED" "$(cpus_of)"
 assert_ok "tapqd still answers" tq status tqvc
 assert_eq "and reports 0 vCPUs" 0 "$(status_field tqvc .vcpus)"
 assert_match "text status says it waits for the monitor" 'following vCPUs: waiting for the QMP monitor' "$(tq status tqvc)"
+assert_eq "monitor: vcpus_changed 1, 2, then 0 when the monitor went" "1 2 0" \
+	"$(jq -r 'select(.event == "vcpus_changed") | .vcpus' "$TQ_TMP/mon.json" | tr '\n' ' ' | sed 's/ $//')"
 
 stop_daemon
 finish

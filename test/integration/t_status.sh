@@ -15,7 +15,7 @@ assert_eq "refusals: a count for every reason, none yet" \
 	"$(jget "$ALL" '.refusals | tojson' | jq -cS .)"
 assert_eq "every configured device" 'tqa tqgroup tqnobody tqroot tqv' \
 	"$(jget "$ALL" '[.devices[].name] | sort | join(" ")')"
-KEYS='["active_queues","backend","control","create_error","created_by","follow","handoff","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","renamed_to","ring_worst_case_bytes","template","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
+KEYS='["active_queues","backend","control","create_error","created_by","follow","handoff","holder_comm","holder_pid","ifindex","leased","max_queues","name","pending","queue_memory","queues","renamed_to","ring_worst_case_bytes","template","tunsetqueue_calls","txqueuelen","txqueuelen_pending","vcpus","waiting"]'
 for d in tqa tqv tqnobody tqroot tqgroup; do
 	D=$(jget "$ALL" ".devices[] | select(.name == \"$d\") | tojson")
 	assert_eq "$d: keys" "$KEYS" "$(jget "$D" 'keys | tojson')"
@@ -54,8 +54,8 @@ V=$BGPID
 wait_until 100 0.1 "tqa leased" holder_is tqa "$A"
 wait_until 100 0.1 "tqv leased" holder_is tqv "$V"
 ALL=$(tq status --json)
-assert_eq "tqa leased: leased, holder_pid, control" "true $A client" \
-	"$(jget "$ALL" '.devices[] | select(.name == "tqa") | "\(.leased) \(.holder_pid) \(.control)"')"
+assert_eq "tqa leased: leased, holder_pid, holder_comm, control" "true $A tapqctl client" \
+	"$(jget "$ALL" '.devices[] | select(.name == "tqa") | "\(.leased) \(.holder_pid) \(.holder_comm) \(.control)"')"
 assert_eq "tqv leased: leased, holder_pid, control" "true $V daemon" \
 	"$(jget "$ALL" '.devices[] | select(.name == "tqv") | "\(.leased) \(.holder_pid) \(.control)"')"
 assert_eq "tqa leased: types" 'boolean number string' \

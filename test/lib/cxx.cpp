@@ -12,8 +12,8 @@
 
 #include "tapqd.h"
 
-static_assert(sizeof(tapqd_wire_device) == 120,
-	      "the device header: version 3's 80 bytes, then template and creator");
+static_assert(sizeof(tapqd_wire_device) == 136,
+	      "the device header: version 3's 80 bytes, then template and creator, then holder_comm");
 static_assert(TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX, "a 256-queue lease fits");
 
 static int fail(const char *what)
