@@ -310,11 +310,13 @@ deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/src
 	tar -c --exclude=./.git --exclude=./build --exclude=./build-san . | tar -x -C $(DEB_DIR)/src
-	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b --jobs=$(JOBS)
 	rm -rf $(DEB_DIR)/src
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
 
-deb-check: deps deb
+deb-check:
+	$(MAKE) deps
+	$(MAKE) deb
 	sh test/deb/check.sh $(DEB_DIR)
 
 install: all
