@@ -99,7 +99,7 @@ fi
 tmp=$(mktemp -d /tmp/tqdeb.XXXXXX)
 dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 ~ /^.i/ { print $2 }' | sort >"$tmp/before"
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'fail interrupted; exit 1' INT TERM
 
 say "== install:$debs"
 # shellcheck disable=SC2086 # debs are words
