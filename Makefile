@@ -89,7 +89,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_REPLAY := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 .PHONY: all deps run check unit unit-san integration fuzz-replay fuzz fuzz-build valgrind bench install clean tools-test \
-	verify-units guest layers lib-test check-systemd deb deb-check unit-bin fuzz-replay-bin
+	verify-units guest layers lib-test check-systemd unit-bin fuzz-replay-bin
 .DEFAULT_GOAL := all
 # keep objects built through pattern chains (tests, probes): no rebuild on every run
 .SECONDARY:
@@ -296,6 +296,7 @@ check-systemd: deps
 # explained in debian/*.lintian-overrides. make deb-check installs the packages,
 # runs what they installed, and purges them (test/deb/check.sh, about a minute).
 DEB_DIR := build/deb
+.PHONY: deb deb-check
 deb:
 	@missing=""; for p in dpkg-dev fakeroot lintian; do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
