@@ -17,6 +17,8 @@
 #   make check-systemd  tapqd.service under Debian 12's systemd 252 in a container
 #                   (test/systemd/check.sh): start, restart, SIGKILL, reload, stop at
 #                   SD_DEVICES="10 1000" devices; minutes, so not part of make check
+#   make deb       the Debian packages into build/deb/ (debian/), lintian-clean
+#   make deb-check  make deb, then installs them, runs them and purges them (test/deb/check.sh)
 #   make guest      the QEMU guest of the integration tests: Debian's kernel and
 #                   virtio modules (downloaded once into build/guest/), a busybox initramfs
 
@@ -309,6 +311,38 @@ check-systemd: deps
 		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 	BUILD=$(abspath $(BUILD)) sh test/systemd/check.sh
+
+# The Debian packages tapqd, libtapqd2 and libtapqd-dev (debian/) into build/deb/,
+# built from a copy of the tree (build/deb/src): dpkg-buildpackage writes its .debs
+# next to the tree it builds and its work into debian/. First what it needs:
+# dpkg-dev, fakeroot and lintian, and debian/control's Build-Depends (apt-get
+# build-dep on the tree). lintian fails it on any error or warning tag not
+# explained in debian/*.lintian-overrides. make deb-check installs the packages,
+# runs what they installed, and purges them (test/deb/check.sh, about a minute).
+DEB_DIR := build/deb
+.PHONY: deb deb-check
+deb:
+	@missing=""; for p in dpkg-dev fakeroot lintian; do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@dpkg-checkbuilddeps 2>/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
+		apt-get build-dep -y -q --no-install-recommends ./ || \
+		{ apt-get update -q && apt-get build-dep -y -q --no-install-recommends ./; }; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	tar -c --exclude=./.git --exclude=./build --exclude=./build-san . | tar -x -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b --jobs=$(JOBS)
+	rm -rf $(DEB_DIR)/src
+	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+
+deb-check:
+	$(MAKE) deps
+	$(MAKE) deb
+	sh test/deb/check.sh $(DEB_DIR)
 
 install: all man
 	install -D -m 0755 $(TAPQD) $(DESTDIR)$(PREFIX)/sbin/tapqd
