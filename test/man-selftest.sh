@@ -20,7 +20,7 @@ copy_sources() {
 	cp -r man test tapqd.conf.example "$tmp/src/"
 	cp config/conf.c "$tmp/src/config/"
 	cp lib/proto.c "$tmp/src/lib/"
-	cp tools/tapqctl.c "$tmp/src/tools/"
+	cp tools/tapqctl.c tools/monitor.c tools/metrics.c "$tmp/src/tools/"
 }
 
 # CASE: a name; EXPECT: a line man.sh must print; then a shell command run in the copy.
@@ -55,8 +55,14 @@ expect_failure "command only in tapqctl(8)" \
 	"man: in tapqctl(8) COMMANDS, not in tapqctl --help (commands): frobnicate" \
 	"sed -i 's/^# EXIT STATUS\$/*frobnicate*\n\tx\n\n&/' man/tapqctl.8.scd"
 expect_failure "JSON key left out of tapqctl(8)" \
-	"man: in tapqctl's JSON (tools/tapqctl.c, lib/proto.c), not in tapqctl(8) JSON OUTPUT: waiting" \
+	"man: in tapqctl's JSON (tools/tapqctl.c, tools/monitor.c, lib/proto.c), not in tapqctl(8) JSON OUTPUT: waiting" \
 	"sed -i 's/^\*waiting\*\$/waiting/' man/tapqctl.8.scd"
+expect_failure "metric left out of tapqctl(8)" \
+	"man: in tapqctl metrics (tools/metrics.c), not in tapqctl(8) METRICS: tapqd_errors_total" \
+	"sed -i 's/^\\*tapqd_errors_total\\*\$/tapqd_errors_total/' man/tapqctl.8.scd"
+expect_failure "event kind left out of tapqctl(8)" \
+	"man: in tapqctl monitor (tools/monitor.c), not in tapqctl(8) EVENTS: shrink" \
+	"sed -i 's/^\\*shrink\\*\$/shrink/' man/tapqctl.8.scd"
 expect_failure "tapqd option left out of tapqd(8)" \
 	"man: in tapqd -h (options), not in tapqd(8) OPTIONS: -t" \
 	"sed -i 's/^\*-t\*\$/-t/' man/tapqd.8.scd"

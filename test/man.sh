@@ -4,8 +4,9 @@
 # tapqd.conf.example and of the parser's key table (config/conf.c, section by
 # section) is in tapqd.conf(5) and the other way round; every command and
 # option of tapqctl --help is in tapqctl(8), and of tapqd -h in tapqd(8), and
-# the other way round; so is every JSON key tools/tapqctl.c prints, refusal
-# names included, in tapqctl(8)'s JSON OUTPUT; and groff renders each built
+# the other way round; so is every JSON key tools/tapqctl.c and tools/monitor.c
+# print, refusal names included, in tapqctl(8)'s JSON OUTPUT, every metric family
+# of tools/metrics.c in METRICS and event kind of tools/monitor.c in EVENTS; and groff renders each built
 # page without a warning.
 #
 #   BUILD=build sh test/man.sh      (after make man and make all)
@@ -83,15 +84,27 @@ compare "tapqctl --help (options)" "$tmp/ctl-opts" "tapqctl(8)" "$tmp/man-ctl-op
 # JSON keys: what json-c is given, what printf writes whole ("\"key\":"), and the
 # refusal counters, named by tapqd_refusal_name() in lib/proto.c.
 {
-	sed -n 's/.*json_object_object_add([^,]*, "\([a-z_]*\)".*/\1/p' tools/tapqctl.c
+	sed -n 's/.*json_object_object_add([^,]*, "\([a-z_]*\)".*/\1/p' tools/tapqctl.c tools/monitor.c
 	grep -o '\\"[a-z_]*\\":' tools/tapqctl.c | tr -d '\\":'
 	sed -n 's/^		\[TAPQD_REFUSAL_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' lib/proto.c
 } | sort -u >"$tmp/json"
 [ -s "$tmp/json" ] || { echo "man: no JSON key found in tools/tapqctl.c"; exit 1; }
 man_section man/tapqctl.8.scd "JSON OUTPUT" | grep -o '\*[a-z_]*\*' | tr -d '*' | sort -u \
 	>"$tmp/man-json"
-compare "tapqctl's JSON (tools/tapqctl.c, lib/proto.c)" "$tmp/json" "tapqctl(8) JSON OUTPUT" \
+compare "tapqctl's JSON (tools/tapqctl.c, tools/monitor.c, lib/proto.c)" "$tmp/json" "tapqctl(8) JSON OUTPUT" \
 	"$tmp/man-json"
+
+# metric families (tools/metrics.c's table) and event kinds (tools/monitor.c's names)
+sed -n 's/.*\] = {"\(tapqd_[a-z_]*\)",.*/\1/p' tools/metrics.c | sort -u >"$tmp/metrics"
+[ -s "$tmp/metrics" ] || { echo "man: no metric found in tools/metrics.c"; exit 1; }
+man_section man/tapqctl.8.scd METRICS | grep -o '\*tapqd_[a-z_]*\*' | tr -d '*' | sort -u \
+	>"$tmp/man-metrics"
+compare "tapqctl metrics (tools/metrics.c)" "$tmp/metrics" "tapqctl(8) METRICS" "$tmp/man-metrics"
+sed -n 's/^		\[TAPQD_EVENT_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' tools/monitor.c | sort -u >"$tmp/events"
+[ -s "$tmp/events" ] || { echo "man: no event kind found in tools/monitor.c"; exit 1; }
+man_section man/tapqctl.8.scd EVENTS | grep '^\*' | grep -o '\*[a-z_]*\*' | tr -d '*' |
+	sort -u >"$tmp/man-events"
+compare "tapqctl monitor (tools/monitor.c)" "$tmp/events" "tapqctl(8) EVENTS" "$tmp/man-events"
 
 "$BUILD/tapqd" -h >"$tmp/d-help"
 { sed -n 's/^  \(-[a-z]\) .*/\1/p' "$tmp/d-help"; echo -h; } | sort -u >"$tmp/d-opts"
