@@ -70,6 +70,7 @@
  *                                          the OK to RESUME asked for it)
  *   CREATE    struct tapqd_create       -> OK (created) or ERROR
  *   DESTROY   struct tapqd_name         -> OK (deleted) or ERROR
+ *   TEMPLATES nothing                   -> TEMPLATE per template, then OK
  *
  * Every reply carries the seq of its request. A request the daemon cannot
  * take (bad magic, a version it does not speak, a size that does not fit,
@@ -186,6 +187,16 @@
  * version since nothing else changed, and an older daemon refuses them
  * cleanly; status says template and creator after the fields of version 3
  * (info_size tells an older reader to skip them).
+ *
+ * TEMPLATES lists the templates the peer may create from (root: all, anyone
+ * else: those whose allow lists name it), one TEMPLATE message each,
+ * struct tapqd_wire_template (info_size bytes), in the config's order, then
+ * an empty OK. Each says the template's name, its names glob, max_queues,
+ * max_per_user and how many devices the asking uid has created from it now.
+ * Like CREATE it came after version 3 was defined and needs no new version:
+ * a daemon that does not know it answers EOPNOTSUPP (unknown message type)
+ * and closes the connection, and a client that never asks never gets a
+ * TEMPLATE.
  */
 #ifndef TAPQD_H
 #define TAPQD_H
@@ -240,6 +251,7 @@ enum tapqd_type {
 	TAPQD_RESUME_FDS = 11, /* version 3 */
 	TAPQD_CREATE = 12,
 	TAPQD_DESTROY = 13,
+	TAPQD_TEMPLATES = 14,
 
 	TAPQD_OK = 64, /* replies and events from here on */
 	TAPQD_ERROR = 65,
@@ -247,6 +259,7 @@ enum tapqd_type {
 	TAPQD_LEASE = 67,
 	TAPQD_FDS = 68,
 	TAPQD_EVENT = 69,
+	TAPQD_TEMPLATE = 70,
 };
 
 enum tapqd_control {
@@ -391,6 +404,7 @@ struct tapqd_resize {
 };
 
 #define TAPQD_TEMPLATE_MAX 32 /* a template's name, NUL included */
+#define TAPQD_GLOB_MAX 64     /* a template's names glob, NUL included */
 
 /* Creates device name from template (see CREATE above). */
 struct tapqd_create {
@@ -507,6 +521,17 @@ struct tapqd_wire_daemon {
 	uint64_t errors;          /* lines tapqd logged at error priority */
 	uint32_t connections;     /* control connections open now, the asking one included */
 	uint32_t reserved2;
+};
+
+/* The payload of TEMPLATE: one template the peer may create from, as struct tapqd_template_info. */
+struct tapqd_wire_template {
+	uint16_t info_size; /* this struct as the sender wrote it */
+	uint16_t max_queues;
+	uint32_t max_per_user;
+	uint32_t created;
+	uint32_t reserved;
+	char name[TAPQD_TEMPLATE_MAX];
+	char names[TAPQD_GLOB_MAX];
 };
 
 /* The size of a whole DEVICE or LEASE message (header included) of n queues. */
@@ -637,6 +662,14 @@ TAPQD_WIRE_AT(tapqd_wire_daemon, errors, 32);
 TAPQD_WIRE_AT(tapqd_wire_daemon, connections, 40);
 TAPQD_WIRE_AT(tapqd_wire_daemon, reserved2, 44);
 TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_daemon) == 48);
+TAPQD_WIRE_AT(tapqd_wire_template, info_size, 0);
+TAPQD_WIRE_AT(tapqd_wire_template, max_queues, 2);
+TAPQD_WIRE_AT(tapqd_wire_template, max_per_user, 4);
+TAPQD_WIRE_AT(tapqd_wire_template, created, 8);
+TAPQD_WIRE_AT(tapqd_wire_template, reserved, 12);
+TAPQD_WIRE_AT(tapqd_wire_template, name, 16);
+TAPQD_WIRE_AT(tapqd_wire_template, names, 48);
+TAPQD_STATIC_ASSERT(sizeof(struct tapqd_wire_template) == 112);
 /* The largest messages, of a 256-queue device, fill half of TAPQD_MSG_MAX: room to double. */
 TAPQD_STATIC_ASSERT(2 * TAPQD_DEVICE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
 TAPQD_STATIC_ASSERT(2 * TAPQD_LEASE_MSG_SIZE(TAPQD_MAX_QUEUES) <= TAPQD_MSG_MAX);
@@ -774,6 +807,15 @@ struct tapqd_daemon_info {
 	unsigned int connections;
 };
 
+/* A template the peer may create from (TEMPLATES). */
+struct tapqd_template_info {
+	char name[TAPQD_TEMPLATE_MAX]; /* NUL-terminated */
+	char names[TAPQD_GLOB_MAX];    /* the fnmatch(3) glob a created device's name must match */
+	unsigned int max_queues;       /* the most a device of it may have, and the default */
+	unsigned int max_per_user;     /* devices one uid may have created from it at once; 0: any */
+	unsigned int created;          /* devices the asking uid has created from it now */
+};
+
 /* libtapqd's shared object exports what is declared from here on, and nothing else. */
 #if defined(__GNUC__)
 #pragma GCC visibility push(default)
@@ -828,6 +870,13 @@ int tapqd_event_decode(const void *payload, size_t len, struct tapqd_event_info 
 /* The OK ending STATUS; an empty one (an older daemon) decodes as not known. */
 ssize_t tapqd_daemon_encode(const struct tapqd_daemon_info *info, void *buf, size_t cap);
 int tapqd_daemon_decode(const void *payload, size_t len, struct tapqd_daemon_info *ret);
+/*
+ * TEMPLATE payloads. The encoder returns the bytes written, -EMSGSIZE when
+ * cap is too small, -EINVAL when max_queues exceeds TAPQD_MAX_QUEUES; the
+ * decoder reads what this version knows and skips the rest: 0 or -EBADMSG.
+ */
+ssize_t tapqd_template_encode(const struct tapqd_template_info *t, void *buf, size_t cap);
+int tapqd_template_decode(const void *payload, size_t len, struct tapqd_template_info *ret);
 /* "not_allowed", "bad_token", ...: the key of an enum tapqd_refusal; NULL for an unknown one. */
 const char *tapqd_refusal_name(unsigned int refusal);
 
@@ -921,6 +970,13 @@ int tapqd_client_resize_ack(struct tapqd_client *c, const char *name, unsigned i
 int tapqd_client_create(struct tapqd_client *c, const char *name, const char *template_name,
 			unsigned int max_queues);
 int tapqd_client_destroy(struct tapqd_client *c, const char *name);
+/*
+ * The templates this peer may create from (see TEMPLATES above); *ret is
+ * malloc'ed, free() it. -EOPNOTSUPP from a daemon that does not know
+ * TEMPLATES, which then closes the connection.
+ */
+int tapqd_client_templates(struct tapqd_client *c, struct tapqd_template_info **ret,
+			   size_t *ret_n);
 
 /* Closes every fd of a lease and marks them -1. */
 void tapqd_lease_close_fds(struct tapqd_lease_info *l);

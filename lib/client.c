@@ -405,7 +405,7 @@ int tapqd_client_status_each(struct tapqd_client *c, const char *name, tapqd_sta
 				r = tapqd_daemon_decode(m->u.raw, m->hdr.len, ret_daemon);
 			break;
 		} else if (m->hdr.type == TAPQD_DEVICE) {
-			/* the rest of the reply is read all the same: the next request's must not find it */
+			/* the rest is read all the same: the next request must not find it */
 			r = tapqd_device_decode(m->u.raw, m->hdr.len, dev);
 			if (r == 0 && fn_r == 0)
 				fn_r = fn(arg, dev);
@@ -636,6 +636,62 @@ int tapqd_client_destroy(struct tapqd_client *c, const char *name)
 	if (r < 0 || !name)
 		return -EINVAL;
 	return client_simple(c, TAPQD_DESTROY, &req, sizeof(req), NULL, 0);
+}
+
+/* One TEMPLATE into the array, grown by doubling. */
+static int client_template_append(struct tapqd_template_info **ts, size_t *n, size_t *room,
+				  const struct client_msg *m)
+{
+	if (*n == *room) {
+		size_t more = *room ? 2 * *room : 8;
+		struct tapqd_template_info *nt = reallocarray(*ts, more, sizeof(*nt));
+
+		if (!nt)
+			return -ENOMEM;
+		*ts = nt;
+		*room = more;
+	}
+	if (tapqd_template_decode(m->u.raw, m->hdr.len, &(*ts)[*n]) < 0)
+		return -EBADMSG;
+	(*n)++;
+	return 0;
+}
+
+int tapqd_client_templates(struct tapqd_client *c, struct tapqd_template_info **ret,
+			   size_t *ret_n)
+{
+	struct tapqd_template_info *ts = NULL;
+	struct client_msg *m = malloc(sizeof(*m));
+	size_t n = 0, room = 0;
+	int r, failed = 0;
+
+	if (!m)
+		return -ENOMEM;
+	r = client_send(c, TAPQD_TEMPLATES, NULL, 0, NULL, 0);
+	while (r == 0) {
+		r = client_reply(c, m);
+		if (r < 0)
+			break;
+		if (m->n_fds || (m->hdr.type != TAPQD_OK && m->hdr.type != TAPQD_TEMPLATE)) {
+			client_msg_close_fds(m);
+			r = -EPROTO;
+		} else if (m->hdr.type == TAPQD_OK) {
+			break;
+		} else if (failed == 0) {
+			/* the rest is read all the same: the next request must not find it */
+			failed = client_template_append(&ts, &n, &room, m);
+		}
+	}
+	free(m);
+	if (r == 0)
+		r = failed;
+	if (r < 0) {
+		free(ts);
+		return r;
+	}
+	*ret = ts;
+	*ret_n = n;
+	return 0;
 }
 
 /* The daemon answers once the reload is applied or refused; client_reply waits 30 s at most. */

@@ -39,12 +39,14 @@ static const struct proto_type {
 	{TAPQD_RESUME_FDS, "RESUME_FDS", sizeof(struct tapqd_resume), 3},
 	{TAPQD_CREATE, "CREATE", sizeof(struct tapqd_create)},
 	{TAPQD_DESTROY, "DESTROY", sizeof(struct tapqd_name)},
+	{TAPQD_TEMPLATES, "TEMPLATES", 0},
 	{TAPQD_OK, "OK", 0},
 	{TAPQD_ERROR, "ERROR", sizeof(struct tapqd_error)},
 	{TAPQD_DEVICE, "DEVICE", PROTO_DEVICE_MIN},
 	{TAPQD_LEASE, "LEASE", sizeof(struct tapqd_wire_lease) + PROTO_DEVICE_MIN},
 	{TAPQD_FDS, "FDS", sizeof(struct tapqd_fds)},
 	{TAPQD_EVENT, "EVENT", PROTO_EVENT_MIN},
+	{TAPQD_TEMPLATE, "TEMPLATE", sizeof(struct tapqd_wire_template)},
 };
 
 static const struct proto_type *proto_type_find(uint16_t type)
@@ -396,6 +398,45 @@ int tapqd_daemon_decode(const void *payload, size_t len, struct tapqd_daemon_inf
 		ret->errors = w.errors;
 		ret->connections = w.connections;
 	}
+	return 0;
+}
+
+ssize_t tapqd_template_encode(const struct tapqd_template_info *t, void *buf, size_t cap)
+{
+	struct tapqd_wire_template w = {
+		.info_size = sizeof(w),
+		.max_queues = (uint16_t)t->max_queues,
+		.max_per_user = t->max_per_user,
+		.created = t->created,
+	};
+
+	if (t->max_queues > TAPQD_MAX_QUEUES)
+		return -EINVAL;
+	if (cap < sizeof(w))
+		return -EMSGSIZE;
+	/* NUL-terminated */
+	memcpy(w.name, t->name, strnlen(t->name, sizeof(w.name) - 1));
+	memcpy(w.names, t->names, strnlen(t->names, sizeof(w.names) - 1));
+	memcpy(buf, &w, sizeof(w));
+	return (ssize_t)sizeof(w);
+}
+
+int tapqd_template_decode(const void *payload, size_t len, struct tapqd_template_info *ret)
+{
+	struct tapqd_wire_template w;
+
+	if (len < sizeof(w))
+		return -EBADMSG;
+	memcpy(&w, payload, sizeof(w));
+	if (w.info_size < sizeof(w) || w.info_size > len || w.max_queues > TAPQD_MAX_QUEUES ||
+	    !memchr(w.name, '\0', sizeof(w.name)) || !memchr(w.names, '\0', sizeof(w.names)))
+		return -EBADMSG;
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->name, w.name, strlen(w.name)); /* NUL-padded as this side writes it */
+	memcpy(ret->names, w.names, strlen(w.names));
+	ret->max_queues = w.max_queues;
+	ret->max_per_user = w.max_per_user;
+	ret->created = w.created;
 	return 0;
 }
 

@@ -676,6 +676,84 @@ START_TEST(test_create_destroy)
 }
 END_TEST
 
+/* TEMPLATES asks with nothing; a TEMPLATE through the wire and back, from this daemon and a newer. */
+START_TEST(test_templates)
+{
+	struct tapqd_template_info in = {.name = "vm", .names = "tqvm*", .max_queues = 4,
+					 .max_per_user = 2, .created = 1},
+				   out;
+	_Alignas(max_align_t) char wire[sizeof(struct tapqd_wire_template) + 8] = {0};
+	uint8_t longer[8] = {0};
+	struct tapqd_wire_template w;
+	struct tapqd_hdr h;
+	const void *p;
+	ssize_t n;
+	size_t m;
+
+	ck_assert_int_eq(tapqd_msg_payload_size(TAPQD_TEMPLATES), 0);
+	ck_assert_int_eq(tapqd_msg_payload_size(TAPQD_TEMPLATE), 112);
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_TEMPLATES, 9, NULL, 0);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
+	ck_assert_uint_eq(h.type, TAPQD_TEMPLATES);
+	/* a newer client that asks nothing more is taken; one that does is refused */
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_TEMPLATES, 9, longer, sizeof(longer));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
+	longer[5] = 1;
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_TEMPLATES, 9, longer, sizeof(longer));
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), -EOPNOTSUPP);
+
+	n = tapqd_template_encode(&in, wire, sizeof(wire));
+	ck_assert_int_eq(n, 112);
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_TEMPLATE, 9, wire, (size_t)n);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), 0);
+	ck_assert_int_eq(tapqd_template_decode(p, h.len, &out), 0);
+	ck_assert_str_eq(out.name, "vm");
+	ck_assert_str_eq(out.names, "tqvm*");
+	ck_assert_uint_eq(out.max_queues, 4);
+	ck_assert_uint_eq(out.max_per_user, 2);
+	ck_assert_uint_eq(out.created, 1);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m - 1, &h, &p, NULL, 0), -EBADMSG);
+	m = tapqd_msg_pack(buf, sizeof(buf), TAPQD_TEMPLATE, 9, wire, (size_t)n - 1);
+	ck_assert_int_eq(tapqd_msg_unpack(buf, m, &h, &p, NULL, 0), -EBADMSG);
+
+	ck_assert_int_eq(tapqd_template_encode(&in, wire, 111), -EMSGSIZE);
+	in.max_queues = TAPQD_MAX_QUEUES + 1;
+	ck_assert_int_eq(tapqd_template_encode(&in, wire, sizeof(wire)), -EINVAL);
+	in.max_queues = 4;
+	/* a name that fills its array goes NUL-terminated, one character short */
+	memset(in.name, 'a', sizeof(in.name));
+	ck_assert_int_eq(tapqd_template_encode(&in, wire, sizeof(wire)), 112);
+	ck_assert_int_eq(tapqd_template_decode(wire, 112, &out), 0);
+	ck_assert_uint_eq(strlen(out.name), TAPQD_TEMPLATE_MAX - 1);
+
+	/* a newer daemon's longer struct: what is known read, the rest skipped */
+	memcpy(&w, wire, sizeof(w));
+	w.info_size = sizeof(w) + 8;
+	memcpy(wire, &w, sizeof(w));
+	memset(wire + sizeof(w), 0xff, 8);
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(wire), &out), 0);
+	ck_assert_uint_eq(out.max_per_user, 2);
+	/* sizes that do not hold, counts out of range, strings without their NUL */
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(wire) - 1, &out), -EBADMSG);
+	w.info_size = sizeof(w) - 1;
+	memcpy(wire, &w, sizeof(w));
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(wire), &out), -EBADMSG);
+	w.info_size = sizeof(w);
+	w.max_queues = TAPQD_MAX_QUEUES + 1;
+	memcpy(wire, &w, sizeof(w));
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(w), &out), -EBADMSG);
+	w.max_queues = 4;
+	memset(w.name, 'a', sizeof(w.name));
+	memcpy(wire, &w, sizeof(w));
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(w), &out), -EBADMSG);
+	w.name[0] = '\0';
+	memset(w.names, '*', sizeof(w.names));
+	memcpy(wire, &w, sizeof(w));
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(w), &out), -EBADMSG);
+	ck_assert_int_eq(tapqd_template_decode(wire, sizeof(w) - 1, &out), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_malformed_devices)
 {
 	struct tapqd_wire_device w;
@@ -897,6 +975,7 @@ static Suite *proto_suite(void)
 	tcase_add_test(td, test_malformed_devices);
 	tcase_add_test(td, test_device_of_older_daemon);
 	tcase_add_test(td, test_create_destroy);
+	tcase_add_test(td, test_templates);
 	tcase_add_test(td, test_malformed_leases);
 	tcase_add_test(td, test_events);
 	tcase_add_test(td, test_daemon_info);

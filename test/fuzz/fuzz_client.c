@@ -134,13 +134,17 @@ static int client_call(struct tapqd_client *c, uint8_t call)
 	static const uint8_t token[TAPQD_TOKEN_LEN] = {1};
 	static struct tapqd_lease_info lease;
 	struct tapqd_device_info *devs = NULL;
+	struct tapqd_template_info *templates;
 	struct tapqd_event_info ev;
 	char buf[TAPQD_ERRMSG_MAX];
 	uint16_t version;
 	size_t n = 0;
 	int r;
 
-	/* bits 4 and 5 are options of the call: mode, name; and the shrink callback */
+	/*
+	 * bits 4 and 5 are options of the call: mode, name, templates rather than
+	 * an event; and the shrink callback
+	 */
 	switch ((call & 0xf) % 12) {
 	case 0:
 		r = tapqd_client_hello(c, &version);
@@ -182,7 +186,17 @@ static int client_call(struct tapqd_client *c, uint8_t call)
 			abort();
 		return r;
 	default:
-		return tapqd_client_next_event(c, 0, &ev);
+		if (!(call & 0x10))
+			return tapqd_client_next_event(c, 0, &ev);
+		r = tapqd_client_templates(c, &templates, &n);
+		for (size_t i = 0; r == 0 && i < n; i++)
+			if (!memchr(templates[i].name, '\0', sizeof(templates[i].name)) ||
+			    !memchr(templates[i].names, '\0', sizeof(templates[i].names)) ||
+			    templates[i].max_queues > TAPQD_MAX_QUEUES)
+				abort();
+		if (r == 0)
+			free(templates);
+		return r;
 	}
 }
 

@@ -2,8 +2,9 @@
 /*
  * fuzz_proto.c - libFuzzer target: tapqd_msg_unpack on arbitrary bytes and a
  * re-pack round trip; then the payload through the decoder of its type (any
- * version's DEVICE, LEASE or EVENT), and whatever decodes through the encoder
- * and the decoder again, which must give the same device; a request as the
+ * version's DEVICE, LEASE, EVENT or TEMPLATE), and whatever decodes through the
+ * encoder and the decoder again, which must give the same device or template; a
+ * request as the
  * daemon checks it: the name it starts with, and no unknown non-zero byte
  */
 
@@ -41,8 +42,20 @@ static void lease_again(const struct tapqd_lease_info *l, unsigned int n_fds)
 		abort();
 }
 
+/* A decoded template, encoded as this version writes it and decoded back, is itself. */
+static void template_again(const struct tapqd_template_info *t)
+{
+	struct tapqd_template_info back;
+	ssize_t n = tapqd_template_encode(t, wire, sizeof(wire));
+
+	if (n < 0 || tapqd_template_decode(wire, (size_t)n, &back) < 0 ||
+	    memcmp(t, &back, sizeof(*t)))
+		abort();
+}
+
 static void decode_payload(uint16_t type, const void *p, size_t len)
 {
+	struct tapqd_template_info t;
 	struct tapqd_event_info ev;
 	unsigned int n_fds;
 
@@ -54,6 +67,10 @@ static void decode_payload(uint16_t type, const void *p, size_t len)
 	case TAPQD_LEASE:
 		if (tapqd_lease_decode(p, len, &lease, &n_fds) == 0)
 			lease_again(&lease, n_fds);
+		break;
+	case TAPQD_TEMPLATE:
+		if (tapqd_template_decode(p, len, &t) == 0)
+			template_again(&t);
 		break;
 	case TAPQD_EVENT:
 		if (tapqd_event_decode(p, len, &ev) == 0 && !memchr(ev.name, '\0', sizeof(ev.name)))
