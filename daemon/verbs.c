@@ -2,7 +2,7 @@
 /*
  * verbs.c - one handler per request: HELLO, STATUS, ACQUIRE, RELEASE,
  * RESIZE, SUBSCRIBE, RELOAD, RESUME (and RESUME_FDS), HANDOVER, CREATE,
- * DESTROY. Every
+ * DESTROY, TEMPLATES. Every
  * refusal is an ERROR reply naming the reason, counted and logged through
  * ctl_send_refusal().
  */
@@ -830,6 +830,48 @@ static void verbs_destroy(struct tapqd *d, struct client *cl, uint32_t seq,
 	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
 }
 
+static_assert(CONF_TEMPLATE_NAME_MAX == TAPQD_TEMPLATE_MAX, "a template's name is copied whole");
+static_assert(CONF_GLOB_MAX == TAPQD_GLOB_MAX, "a template's glob is copied whole");
+/* No config has so many templates that their answer would not go out at once. */
+#define VERBS_TEMPLATE_MSG_SIZE (sizeof(struct tapqd_hdr) + sizeof(struct tapqd_wire_template))
+static_assert((CONF_MAX_TEMPLATES + 1) * VERBS_TEMPLATE_MSG_SIZE <= CONF_CLIENT_OUTPUT_MIN,
+	      "the least client_output_max holds every template and the OK");
+
+/*
+ * A peer sees the templates it may create from, as CREATE would judge it
+ * (root all of them): what the allow lists keep from someone is not shown
+ * to them either.
+ */
+static void verbs_templates(struct tapqd *d, struct client *cl, uint32_t seq)
+{
+	char buf[sizeof(struct tapqd_wire_template)];
+
+	for (size_t i = 0; i < d->conf.n_templates; i++) {
+		const struct conf_template *t = &d->conf.templates[i];
+		struct tapqd_template_info info = {
+			.max_queues = t->dev.max_queues,
+			.max_per_user = t->max_per_user,
+			.created = verbs_created_count(d, t->name, ctl_peer(cl)->uid),
+		};
+		ssize_t n;
+
+		if (!ctl_peer_permits(cl, &t->dev))
+			continue;
+		memcpy(info.name, t->name, sizeof(info.name));
+		memcpy(info.names, t->names, sizeof(info.names));
+		n = tapqd_template_encode(&info, buf, sizeof(buf));
+		if (n < 0) {
+			log_err(d, "template %s: encoding it: %s", t->name, strerror((int)-n));
+			ctl_send_error(d, cl, seq, (int)n, "template %s: encoding it: %s", t->name,
+				       strerror((int)-n));
+			return;
+		}
+		if (ctl_send(d, cl, TAPQD_TEMPLATE, seq, buf, (size_t)n, NULL, 0) < 0)
+			return;
+	}
+	ctl_send(d, cl, TAPQD_OK, seq, NULL, 0, NULL, 0);
+}
+
 static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd_hdr *h,
 			  const void *payload, int *fds, size_t n_fds)
 {
@@ -872,6 +914,9 @@ static void verbs_request(struct tapqd *d, struct client *cl, const struct tapqd
 		break;
 	case TAPQD_DESTROY:
 		verbs_destroy(d, cl, h->seq, payload);
+		break;
+	case TAPQD_TEMPLATES:
+		verbs_templates(d, cl, h->seq);
 		break;
 	}
 }
