@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # tapqctl.bash - bash completion of tapqctl: its commands and options, and the
-# device and template names of the running daemon (tapqctl status --json, on
-# the socket -s names; nothing, quietly, when no daemon answers)
+# device and template names of the running daemon (tapqctl status --json and
+# templates --json, on the socket -s names; nothing, quietly, when no daemon
+# answers)
 
 # _tapqctl_devices TAPQCTL [-s SOCKET]: "NAME TEMPLATE" per device, TEMPLATE
 # "-" for a declared one. One object per device starts with {"name":", and no
@@ -12,10 +13,17 @@ _tapqctl_devices()
 		sed -e 's/^\([^"]*\)".*"template":"\([^"]*\)".*/\1 \2/' -e 's/^\([^" ]*\)".*/\1 -/'
 }
 
+# _tapqctl_templates TAPQCTL [-s SOCKET]: the templates the daemon lets this
+# user create from, one a line. Only the objects of templates --json have a name.
+_tapqctl_templates()
+{
+	"$@" templates --json 2>/dev/null | sed 's/{"name":"/\n/g' | sed -n '2,$s/".*//p'
+}
+
 _tapqctl()
 {
 	local cur prev cmd i ctl sock=() args=() n=0
-	local cmds="status acquire exec resize release reload create destroy qmp-add qmp-del help"
+	local cmds="status templates acquire exec resize release reload create destroy qmp-add qmp-del help"
 
 	COMPREPLY=()
 	# the tapqctl being completed asks: ./build/tapqctl as much as the installed one
@@ -64,7 +72,7 @@ _tapqctl()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--template)
-		COMPREPLY=($(compgen -W "$(_tapqctl_devices "$ctl" "${sock[@]}" | awk '$2 != "-" { print $2 }' | sort -u)" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(_tapqctl_templates "$ctl" "${sock[@]}")" -- "$cur"))
 		return ;;
 	--queues | --token | --id | --mac | --bus)
 		return ;;
@@ -72,7 +80,7 @@ _tapqctl()
 	case $cur in
 	-*)
 		case $cmd in
-		status) args=(--json) ;;
+		status | templates) args=(--json) ;;
 		acquire) args=(--mode --json) ;;
 		exec) args=(--mode --) ;;
 		release) args=(--token) ;;

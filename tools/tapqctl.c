@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * tapqctl.c - the command line of tapqd: status, acquire, exec, resize, release, reload,
- * qmp-add/qmp-del (hotplug.c), metrics (metrics.c) and monitor (monitor.c)
+ * tapqctl.c - the command line of tapqd: status, templates, acquire, exec, resize, release,
+ * reload, create, destroy, qmp-add/qmp-del (hotplug.c), metrics (metrics.c) and monitor (monitor.c)
  */
 
 #include <errno.h>
@@ -42,6 +42,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tapqctl [-s SOCKET] COMMAND [ARGS]\n"
 		   "  status [DEVICE] [--json]\n"
+		   "  templates [--json]            (the templates you may create devices from)\n"
 		   "  metrics [DEVICE]              (Prometheus text, for node_exporter's textfile\n"
 		   "                                 collector)\n"
 		   "  monitor [DEVICE] [--json]     (events as they come, one line each, until\n"
@@ -530,6 +531,63 @@ static int cmd_status(const struct ctl_opts *o)
 	free(text);
 	tapqd_client_free(c);
 	return r;
+}
+
+static void print_text_template(const struct tapqd_template_info *t)
+{
+	printf("%s  names %s  max_queues %u  you created %u", t->name, t->names, t->max_queues,
+	       t->created);
+	if (t->max_per_user)
+		printf(" of max_per_user %u\n", t->max_per_user);
+	else
+		printf(" (no max_per_user)\n");
+}
+
+static json_object *json_template(const struct tapqd_template_info *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	json_object_object_add(o, "names", json_object_new_string(t->names));
+	json_object_object_add(o, "max_queues", json_object_new_int64(t->max_queues));
+	json_object_object_add(o, "max_per_user", json_count_or_null(t->max_per_user));
+	json_object_object_add(o, "created", json_object_new_int64(t->created));
+	return o;
+}
+
+/* {"templates":[...]}: those the daemon lets this user create from. */
+static int cmd_templates(const struct ctl_opts *o)
+{
+	struct tapqd_template_info *ts;
+	struct tapqd_client *c;
+	json_object *top, *list;
+	size_t n;
+	int r;
+
+	if (connect_or_fail(o, &c))
+		return 1;
+	r = tapqd_client_templates(c, &ts, &n);
+	if (r < 0) {
+		r = fail(c, "templates", r);
+		tapqd_client_free(c);
+		return r;
+	}
+	tapqd_client_free(c);
+	if (!o->json) {
+		if (!n)
+			printf("no template you may create devices from\n");
+		for (size_t i = 0; i < n; i++)
+			print_text_template(&ts[i]);
+		free(ts);
+		return 0;
+	}
+	top = json_object_new_object();
+	list = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(list, json_template(&ts[i]));
+	free(ts);
+	json_object_object_add(top, "templates", list);
+	return json_print(top);
 }
 
 /* metrics and monitor: one connection, the module's work on it, its exit code. */
@@ -1072,6 +1130,8 @@ int main(int argc, char **argv)
 	o.device = pos[0];
 	if (!strcmp(cmd, "status") && n <= 1)
 		return cmd_status(&o);
+	if (!strcmp(cmd, "templates") && n == 0)
+		return cmd_templates(&o);
 	if (!strcmp(cmd, "metrics") && n <= 1 && !o.json)
 		return cmd_on_connection(&o, false);
 	if (!strcmp(cmd, "monitor") && n <= 1)

@@ -3,22 +3,30 @@
 # t_completion.sh - bash completion of tapqctl (completion/tapqctl.bash),
 # sourced in bash in the daemon's namespaces: commands, options and their
 # values, device names from the running daemon (on the socket -s names),
-# created devices for destroy, template names of created devices for
-# create --template; nothing and no noise when no daemon answers.
+# created devices for destroy, for create --template the templates the
+# daemon lets the user create from (all to root, as nobody only those whose
+# allow lists name it, used or not); nothing and no noise when no daemon
+# answers.
 . "$(dirname "$0")/lib.sh"
 tq_init
 COMPLETION=$TQ_DIR/../../completion/tapqctl.bash
 CONF=$TQ_TMP/completion.conf
-printf '[tapqd]\n\n[device tqc0]\nmax_queues = 2\n\n[device tqc1]\nmax_queues = 2\n\n' >"$CONF"
-printf '[template vm]\nnames = tqvm*\nmax_queues = 2\n' >>"$CONF"
+printf '[tapqd]\nsocket_mode = 0666\n\n[device tqc0]\nmax_queues = 2\n\n[device tqc1]\nmax_queues = 2\n\n' >"$CONF"
+printf '[template vm]\nnames = tqvm*\nmax_queues = 2\n\n' >>"$CONF"
+printf '[template guest]\nnames = tqg*\nmax_queues = 2\nallow_users = nobody\n\n' >>"$CONF"
+printf '[template lab]\nnames = tql*\nmax_queues = 1\nallow_users = nobody\n' >>"$CONF"
 start_daemon "$CONF" || finish
 assert_ok "root creates tqvm1 from template vm" tq create tqvm1 --template vm
 
 # comp WORD...: COMPREPLY for the command line tapqctl WORD..., the last word
 # being completed, sorted, on one line; what the completion wrote on stderr
-# goes to $TQ_TMP/comp.err
-comp() {
-	timeout 20 nsenter -t "$DPID" -m -n bash -c '
+# goes to $TQ_TMP/comp.err. comp_nobody: the same in a shell of nobody's.
+comp() { comp_as "" "$@"; }
+comp_nobody() { comp_as "setpriv --reuid=nobody --regid=nogroup --clear-groups" "$@"; }
+comp_as() { # PREFIX WORD...
+	_p=$1
+	shift
+	timeout 20 nsenter -t "$DPID" -m -n $_p bash -c '
 		. "$1"; shift
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
 		_tapqctl
@@ -26,7 +34,7 @@ comp() {
 	' bash "$COMPLETION" "$TAPQCTL" $(sock_opt) "$@" 2>"$TQ_TMP/comp.err"
 }
 
-assert_eq "commands, and -s first" "-s acquire create destroy exec help qmp-add qmp-del release reload resize status" \
+assert_eq "commands, and -s first" "-s acquire create destroy exec help qmp-add qmp-del release reload resize status templates" \
 	"$(comp '')"
 assert_eq "a command by its start" "release reload resize" "$(comp re)"
 assert_eq "status: the daemon's devices" "tqc0 tqc1 tqvm1" "$(comp status '')"
@@ -38,8 +46,16 @@ assert_eq "exec --mode: client only" "client" "$(comp exec tqc0 --mode '')"
 assert_eq "acquire's options" "--json --mode" "$(comp acquire tqc0 --)"
 assert_eq "resize: no device after the device" "" "$(comp resize tqc0 '')"
 assert_eq "destroy: only created devices" "tqvm1" "$(comp destroy '')"
-assert_eq "create --template: the daemon's templates in use" "vm" \
-	"$(comp create tqvm2 --template '')"
+assert_eq "create --template: every template of the daemon's to root, used or not" \
+	"guest lab vm" "$(comp create tqvm2 --template '')"
+assert_eq "  by their start" "guest" "$(comp create tqg1 --template g)"
+assert_eq "create --template as nobody: only those it may create from" "guest lab" \
+	"$(comp_nobody create tqg1 --template '')"
+assert_eq "  and nothing on the terminal" "" "$(cat "$TQ_TMP/comp.err")"
+assert_ok "nobody creates tqg1 from guest, as offered" tq_nobody create tqg1 --template guest
+assert_eq "nobody's devices: every device, shown by status" "tqc0 tqc1 tqg1 tqvm1" \
+	"$(comp_nobody status '')"
+assert_eq "templates: its option" "--json" "$(comp templates --)"
 assert_eq "create: a new name is not completed" "" "$(comp create '')"
 assert_eq "qmp-add --vhost" "off on" "$(comp qmp-add tqc0 --qmp /q --id n0 --vhost '')"
 assert_eq "no daemon on the socket: no devices" "" "$(comp -s "$TQ_TMP/none.sock" status '')"

@@ -11,6 +11,9 @@
 # persistent created device back (same ifindex) and makes a non-persistent
 # one again; under fakesd (fd store) a restart keeps every created device,
 # same ifindex, and a lease on one. Status shows template and creator throughout.
+# tapqctl templates lists to each user the templates it may create from (root
+# all), with glob, queues, quota and how many it has created, and follows a
+# reload.
 . "$(dirname "$0")/lib.sh"
 tq_init
 CONF=$TQ_TMP/template.conf
@@ -39,6 +42,20 @@ assert_match "text status names template and creator" 'created from template vm 
 assert_ok "its creator acquires it" tqprobe_nobody acquire tqvm1 --expect 2
 assert_ok "nobody creates tqvm2 with the template's 4 queues" tq_nobody create tqvm2 --template vm
 assert_eq "tqvm2 has 4 queues" 4 "$(status_field tqvm2 .max_queues)"
+
+tjson() { # USER(tq|tq_nobody) JQ: of templates --json
+	jget "$($1 templates --json 2>/dev/null)" "$2"
+}
+assert_eq "templates: root sees every template, in the config's order" "rootonly keep vm" \
+	"$(tjson tq '[.templates[].name] | join(" ")')"
+assert_eq "templates: nobody sees only those it may create from" "keep vm" \
+	"$(tjson tq_nobody '[.templates[].name] | join(" ")')"
+assert_eq "  vm as nobody: glob, queues, quota, and the 2 it created" "tqvm* 4 2 2" \
+	"$(tjson tq_nobody '.templates[1] | "\(.names) \(.max_queues) \(.max_per_user) \(.created)"')"
+assert_eq "  vm as root: root created none of them; keep has no quota" "0 null" \
+	"$(tjson tq '"\(.templates[2].created) \(.templates[1].max_per_user)"')"
+assert_match "templates as text" '^keep  names tqk\*  max_queues 2  you created 0 \(no max_per_user\)
+vm  names tqvm\*  max_queues 4  you created 2 of max_per_user 2$' "$(tq_nobody templates)"
 
 refused() { # DESC ERE CMD...
 	_d=$1 _e=$2
@@ -107,6 +124,8 @@ assert_ok "tqvm1 stays" link_exists tqvm1
 assert_eq "with its template and creator" "vm 65534" \
 	"$(status_field tqvm1 .template) $(status_field tqvm1 .created_by.uid)"
 refused "a new create from vm is refused" 'no template vm' tq_nobody create tqvm4 --template vm
+assert_eq "templates after the reload: vm is gone from the list" "keep" \
+	"$(tjson tq_nobody '[.templates[].name] | join(" ")')"
 conf no '[device tqvm1]\nmax_queues = 1\n' >"$CONF"
 refused "a reload declaring tqvm1 is refused, with file and line" \
 	"template.conf:[0-9]+: device \"tqvm1\" was created from template vm by uid 65534: destroy it first" \
