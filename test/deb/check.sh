@@ -45,7 +45,8 @@ leftovers() {
 		/lib/systemd/system/tapqd.socket /etc/tapqd /usr/share/doc/tapqd \
 		/usr/share/doc/libtapqd2 /usr/share/doc/libtapqd-dev /usr/include/tapqd.h \
 		/usr/lib/"$MA"/pkgconfig/tapqd.pc /etc/systemd/system/sockets.target.wants/tapqd.socket \
-		/run/tapqd /usr/lib/"$MA"/libtapqd.so /usr/lib/"$MA"/libtapqd.a; do
+		/run/tapqd /usr/lib/"$MA"/libtapqd.so /usr/lib/"$MA"/libtapqd.a \
+		/usr/share/bash-completion/completions/tapqctl; do
 		[ ! -e "$f" ] && [ ! -L "$f" ] || echo "file $f"
 	done
 	ls /usr/lib/"$MA"/libtapqd.so.* /usr/share/man/man*/tapq* 2>/dev/null | sed 's/^/file /'
@@ -127,9 +128,13 @@ check "the units' Documentation= exists" sh -c \
 	'test -f "$(sed -n "s|^Documentation=file:||p" /lib/systemd/system/tapqd.service)"'
 check "tapqd.socket enabled" test -L /etc/systemd/system/sockets.target.wants/tapqd.socket
 check "tapqd.service not enabled" test ! -e /etc/systemd/system/multi-user.target.wants/tapqd.service
-if [ -d "$here/../../man" ]; then
-	check "man pages in the packages" sh -c 'dpkg -L tapqd | grep -q "^/usr/share/man/man./tapqd\."'
-fi
+for m in man8/tapqd.8 man8/tapqctl.8 man5/tapqd.conf.5; do
+	check "tapqd holds $m" sh -c "dpkg -L tapqd | grep -qx '/usr/share/man/$m.gz'"
+done
+check "groff renders the installed tapqctl(8), metrics included" sh -c \
+	'zcat /usr/share/man/man8/tapqctl.8.gz | groff -man -Tascii -P-cbou 2>&1 | grep -q "tapqctl metrics"'
+check "tapqd holds tapqctl's bash completion" \
+	test -f /usr/share/bash-completion/completions/tapqctl
 check "libtapqd2 holds libtapqd.so.2" test -e "/usr/lib/$MA/libtapqd.so.2"
 
 say "== tapqd from /usr/sbin in network namespace $NS"
