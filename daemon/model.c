@@ -179,6 +179,8 @@ static void model_insert(struct tapqd *d, struct device *dev, const char *how)
 
 	model_set_state(d, dev, by_name ? DEVICE_BY_NAME : DEVICE_READY);
 	TAILQ_INSERT_TAIL(&d->devices, dev, entry);
+	/* device_created carries the active count: an active_changed after it would say nothing */
+	dev->synced_active = device_active_count(dev);
 	/* a new device has no lease; one handed off by name has no fd: nothing to store */
 	if (!by_name)
 		fdstore_put_device(d, dev, -1);

@@ -322,7 +322,8 @@ int reload_run(struct tapqd *d)
 			strerror(-r));
 	/* the config a restart comes up on when the file no longer loads */
 	statefile_save(d);
-	log_info(d, "reloaded %s: %zu devices declared", d->conf_path, d->conf.n_devices);
+	log_info(d, "reloaded %s: %zu device%s declared", d->conf_path, d->conf.n_devices,
+		 d->conf.n_devices == 1 ? "" : "s");
 	d->stats.reloads_applied++;
 	sync_event_daemon(d, TAPQD_EVENT_RELOAD_APPLIED);
 	goto out;

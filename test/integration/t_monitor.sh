@@ -68,6 +68,8 @@ wait_until 50 0.1 "text: tqmon2 device_created" lines_are "tqmon2 device_created
 cp "$TQ_TMP/base.conf" "$CONF"
 assert_ok "reload: tqmon2 removed" tq reload
 wait_until 50 0.1 "text: tqmon2 device_removed" lines_are "tqmon2 device_removed" 1
+assert_eq "text: tqmon2's creation, its count included, is not followed by an active_changed" \
+	0 "$(lines "tqmon2 active_changed")"
 wait_until 50 0.1 "json: two reload_applied, no device" jcount_is \
 	'.event == "reload_applied" and .device == null' 2
 
