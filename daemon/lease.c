@@ -63,6 +63,14 @@ static void lease_read_comm(struct lease *l)
 		n = 0;
 	l->comm[n] = '\0';
 	l->comm[strcspn(l->comm, "\n")] = '\0';
+	/*
+	 * Any process names itself (PR_SET_NAME, or its file's name): a control
+	 * byte would reach the terminal of whoever reads status, so it shows as
+	 * '?', as ps shows it.
+	 */
+	for (char *c = l->comm; *c; c++)
+		if ((unsigned char)*c < ' ' || (unsigned char)*c >= 0x7f)
+			*c = '?';
 }
 
 /* One lease owns dev from here: the state to store changed. */

@@ -67,5 +67,19 @@ stop_bg "$V"
 wait_until 50 0.1 "tqa unleased" leased_is tqa false
 wait_until 50 0.1 "tqv unleased" leased_is tqv false
 
+# -- a holder whose name holds an escape sequence and a tab: they reach no terminal
+EVIL="$TQ_TMP/$(printf 'tq\033[2Jx\tq')"
+cp "$TAPQCTL" "$EVIL"
+bg "$TQ_TMP/e.out" nsenter -t "$DPID" -m -n "$EVIL" $(sock_opt) acquire tqa --json
+E=$BGPID
+wait_until 100 0.1 "tqa leased by the oddly named holder" holder_is tqa "$E"
+assert_eq "holder_comm: control bytes shown as ?" 'tq?[2Jx?q' \
+	"$(jget "$(tq status tqa --json)" '.devices[0].holder_comm')"
+assert_eq "plain status: no control byte but the newlines" 0 \
+	"$(tq status tqa | tr -d '\n' | LC_ALL=C grep -c '[[:cntrl:]]')"
+assert_match "plain status: the name as ?" 'pid [0-9]+ tq\?\[2Jx\?q ' "$(tq status tqa)"
+stop_bg "$E"
+wait_until 50 0.1 "tqa unleased again" leased_is tqa false
+
 stop_daemon
 finish
