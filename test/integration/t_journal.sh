@@ -8,12 +8,13 @@
 # stream, where lines without fields go. Through start, resize, a lease and
 # its holder's death, a device deleted from outside and created again, a
 # rename and back, a reload that adds a device, CREATE and DESTROY, STATUS,
-# a restart from the fd store, and stop.
+# a refusal, a restart from the fd store with a device gone from the
+# config, and stop.
 . "$(dirname "$0")/lib.sh"
 tq_init
 CONF=$TQ_TMP/journal.conf
 conf() { # [EXTRA]
-	printf '[tapqd]\nlog_level = debug\n\n'
+	printf '[tapqd]\nsocket_mode = 0666\nlog_level = debug\n\n'
 	printf '[device tj0]\nmax_queues = 4\nbackend = sink\n\n'
 	printf '[device tj1]\nmax_queues = 2\n\n'
 	printf '[template tjt]\nnames = tjc*\nmax_queues = 2\n\n'
@@ -46,6 +47,10 @@ assert_ok "a reload adds tj2" tq reload
 assert_ok "tjc1 created from a template" tq create tjc1 --template tjt
 assert_ok "tjc1 destroyed" tq destroy tjc1
 assert_ok "a status of every device" tq status
+assert_refused "nobody may not acquire tj0" tq_nobody acquire tj0
+
+# tj2 leaves the config: what the store still has of it is dropped at the restart, under its name
+conf >"$CONF"
 
 R0=$(ready_count)
 kill -USR1 "$DPID"
@@ -61,7 +66,9 @@ for l in 'tj0: created.*TAPQD_DEVICE=tj0' 'tj0: 2 of 4 queues active.*TAPQD_DEVI
 	'tj1: deleted from outside.*TAPQD_DEVICE=tj1' 'tj1: created again.*TAPQD_DEVICE=tj1' \
 	'tj1: renamed back.*TAPQD_DEVICE=tj1' 'tj2: created.*TAPQD_DEVICE=tj2' \
 	'tjc1: created from template.*TAPQD_DEVICE=tjc1' 'tjc1: deleted.*TAPQD_DEVICE=tjc1' \
-	'tj0: re-adopted from the fd store.*TAPQD_DEVICE=tj0' 'client pid [0-9]+ uid 0 connected'; do
+	'tj0: re-adopted from the fd store.*TAPQD_DEVICE=tj0' 'client pid [0-9]+ uid 0 connected' \
+	'refused pid [0-9]+ uid 65534.*TAPQD_PEER_PID=[0-9]+ \| TAPQD_PEER_UID=65534' \
+	'fd store: b\.[01]\.tj2 matches no declared device: removed.*TAPQD_DEVICE=tj2'; do
 	assert_ok "the journal has '$l'" journal_has "MESSAGE=$l"
 done
 assert_match "a line without fields goes to the stream, with its priority" '^<6>ready: ' "$(cat "$DLOG")"
