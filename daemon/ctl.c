@@ -555,19 +555,6 @@ static void ctl_write(struct client *cl, evutil_socket_t fd)
 		ctl_stream_more(cl->d, cl);
 }
 
-/* The rest of an answer (a STATUS of every device) goes out here: its lines are its peer's. */
-static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
-{
-	struct client *cl = arg;
-	struct tapqd *d = cl->d;
-	struct log_ctx was = d->log_ctx;
-
-	(void)what;
-	log_peer(d, cl->peer.pid, cl->peer.uid);
-	ctl_write(cl, fd);
-	d->log_ctx = was;
-}
-
 /* Answers a message that cannot be served, when it has a header to answer, and drops the peer. */
 static void ctl_refuse(struct tapqd *d, struct client *cl, const char *buf, size_t n, int r,
 		       const char *why)
@@ -699,16 +686,21 @@ static void ctl_read(struct tapqd *d, struct client *cl, int fd)
 	d->request_uid_set = false;
 }
 
-/* Whatever is logged while a peer's message is read concerns that peer (log.c). */
-static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+/*
+ * Whatever is logged while a peer's message is read, or the rest of an
+ * answer to it written (a STATUS of every device), concerns that peer (log.c).
+ */
+static void ctl_on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
 	struct tapqd *d = cl->d;
 	struct log_ctx was = d->log_ctx;
 
-	(void)what;
 	log_peer(d, cl->peer.pid, cl->peer.uid);
-	ctl_read(d, cl, fd);
+	if (what & EV_READ)
+		ctl_read(d, cl, fd);
+	else
+		ctl_write(cl, fd);
 	d->log_ctx = was;
 }
 
@@ -864,8 +856,8 @@ static void ctl_welcome(struct tapqd *d, struct client *cl, bool spare)
 		ctl_client_close(d, cl);
 		return;
 	}
-	cl->read_ev = event_new(d->base, cl->fd, EV_READ | EV_PERSIST, ctl_on_readable, cl);
-	cl->write_ev = event_new(d->base, cl->fd, EV_WRITE | EV_PERSIST, ctl_on_writable, cl);
+	cl->read_ev = event_new(d->base, cl->fd, EV_READ | EV_PERSIST, ctl_on_ready, cl);
+	cl->write_ev = event_new(d->base, cl->fd, EV_WRITE | EV_PERSIST, ctl_on_ready, cl);
 	cl->hello_ev = evtimer_new(d->base, ctl_on_hello_timeout, cl);
 	if (!cl->read_ev || !cl->write_ev || !cl->hello_ev || event_add(cl->read_ev, NULL) < 0 ||
 	    evtimer_add(cl->hello_ev, &hello) < 0) {
