@@ -322,6 +322,7 @@ char *adopt_take_conf(struct tapqd *d, size_t *ret_len)
 
 void adopt_leases(struct tapqd *d)
 {
+	struct log_ctx was = d->log_ctx;
 	struct adopt *a = d->adopt;
 
 	/* what sd_listen_fds(1) unsets: nothing tapqd starts is meant to read them */
@@ -331,9 +332,13 @@ void adopt_leases(struct tapqd *d)
 	adopt_stored_state_keep(d, a);
 	adopt_state_file(d, a);
 	/* their devices are created anew: the interfaces go as the store closes their queues */
-	for (size_t i = 0; i < a->n; i++)
-		if (a->fds[i].kind == FDSTORE_BUNDLE && !a->fds[i].gen)
-			fdstore_remove(d, a->fds[i].name);
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->fds[i].kind != FDSTORE_BUNDLE || a->fds[i].gen)
+			continue;
+		log_device(d, a->fds[i].dev);
+		fdstore_remove(d, a->fds[i].name);
+	}
+	d->log_ctx = was;
 	if (a->n_passed > 0)
 		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
 			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket",
