@@ -226,7 +226,7 @@ static int adopt_unbundle(struct tapqd *d, struct adopt *a, char *what, size_t w
 	size_t n = a->n;
 	int r = 0;
 
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct adopt_fd *bf = &a->fds[i];
 		struct fdbundle b;
 
@@ -250,9 +250,11 @@ static int adopt_unbundle(struct tapqd *d, struct adopt *a, char *what, size_t w
 		}
 		bf->gen = b.gen;
 		r = adopt_unbundle_one(a, i, &b);
-		/* a start-up failure: tapqd exits, and its fds close with it */
-		if (r < 0)
+		if (r < 0) {
+			/* a start-up failure: tapqd exits, and its fds close with it */
 			snprintf(what, what_size, "allocating for the fds of %s", a->fds[i].name);
+			break;
+		}
 	}
 	d->log_ctx = was;
 	return r;

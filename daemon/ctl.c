@@ -767,7 +767,6 @@ static void ctl_on_hello_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
 	struct tapqd *d = cl->d;
-
 	struct log_ctx was = d->log_ctx;
 
 	(void)fd;
@@ -936,7 +935,6 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 	ctl_welcome(d, cl, spare);
 	d->log_ctx = was;
 }
-
 
 /*
  * An existing socket file is replaced only if nobody answers on it: a live
