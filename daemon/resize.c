@@ -90,6 +90,9 @@ static void resize_on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_device(d, dev->conf.name);
+	/* the holder that was asked is the peer this is about, not whoever asked */
+	if (dev->lease)
+		log_peer(d, lease_pid(dev->lease), lease_uid(dev->lease));
 	log_warn(s->d, "%s: pid %d did not acknowledge the shrink to %u queues within %u ms; "
 		       "detaching anyway",
 		 dev->conf.name, dev->lease ? (int)lease_pid(dev->lease) : 0, s->target,
