@@ -222,15 +222,18 @@ static int adopt_unbundle_one(struct adopt *a, size_t at, const struct fdbundle 
  */
 static int adopt_unbundle(struct tapqd *d, struct adopt *a, char *what, size_t what_size)
 {
+	struct log_ctx was = d->log_ctx;
 	size_t n = a->n;
+	int r = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct adopt_fd *bf = &a->fds[i];
 		struct fdbundle b;
-		int r;
 
 		if (bf->kind != FDSTORE_BUNDLE)
 			continue;
+		/* a bundle is one device's: what is said of it belongs to that device's story */
+		log_device(d, bf->dev);
 		r = fdbundle_unpack(bf->fd, &b);
 		close(bf->fd);
 		bf->fd = -1;
@@ -242,6 +245,7 @@ static int adopt_unbundle(struct tapqd *d, struct adopt *a, char *what, size_t w
 			log_err(d, "fd store: the bundle %s is unreadable: %s; its device is "
 				   "created anew",
 				bf->name, strerror(-r));
+			r = 0;
 			continue;
 		}
 		bf->gen = b.gen;
@@ -249,10 +253,11 @@ static int adopt_unbundle(struct tapqd *d, struct adopt *a, char *what, size_t w
 		if (r < 0) {
 			/* a start-up failure: tapqd exits, and its fds close with it */
 			snprintf(what, what_size, "allocating for the fds of %s", a->fds[i].name);
-			return r;
+			break;
 		}
 	}
-	return 0;
+	d->log_ctx = was;
+	return r;
 }
 
 int adopt_start(struct tapqd *d, char *what, size_t what_size)
@@ -319,6 +324,7 @@ char *adopt_take_conf(struct tapqd *d, size_t *ret_len)
 
 void adopt_leases(struct tapqd *d)
 {
+	struct log_ctx was = d->log_ctx;
 	struct adopt *a = d->adopt;
 
 	/* what sd_listen_fds(1) unsets: nothing tapqd starts is meant to read them */
@@ -328,9 +334,13 @@ void adopt_leases(struct tapqd *d)
 	adopt_stored_state_keep(d, a);
 	adopt_state_file(d, a);
 	/* their devices are created anew: the interfaces go as the store closes their queues */
-	for (size_t i = 0; i < a->n; i++)
-		if (a->fds[i].kind == FDSTORE_BUNDLE && !a->fds[i].gen)
-			fdstore_remove(d, a->fds[i].name);
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->fds[i].kind != FDSTORE_BUNDLE || a->fds[i].gen)
+			continue;
+		log_device(d, a->fds[i].dev);
+		fdstore_remove(d, a->fds[i].name);
+	}
+	d->log_ctx = was;
 	if (a->n_passed > 0)
 		log_info(d, "service manager passed %d fds: %s, %zu from the fd store, %zu leases",
 			 a->n_passed, d->listen_fd >= 0 ? "the control socket" : "no socket",
@@ -519,6 +529,7 @@ static int adopt_queues(struct tapqd *d, struct device *dev, const struct adopt_
 /* The lease of an earlier tapqd on dev, when the state names one and its holder lives. */
 static void adopt_lease(struct tapqd *d, struct device *dev, struct adopt_fd *holder)
 {
+	struct log_ctx was = d->log_ctx;
 	struct adopt *a = d->adopt;
 	const struct state_lease *rec = NULL;
 	int r;
@@ -528,26 +539,26 @@ static void adopt_lease(struct tapqd *d, struct device *dev, struct adopt_fd *ho
 			rec = &a->state.leases[i];
 	if (!rec)
 		return; /* a holder pidfd without its lease is a stray, for adopt_finish() */
+	/* no peer asked: the holder is the peer the lease's lines concern */
+	log_peer(d, rec->pid, rec->uid);
 	if (!holder) {
 		log_err(d, "%s: the lease of pid %d has no holder pidfd in the fd store: not "
 			   "restored",
 			dev->conf.name, (int)rec->pid);
-		return;
-	}
-	r = lease_adopt(d, dev, holder->fd, rec);
-	if (r == 0) {
+	} else if ((r = lease_adopt(d, dev, holder->fd, rec)) == 0) {
 		holder->fd = -1; /* the lease's now */
 		log_info(d, "%s: lease of pid %d restored, %s control", dev->conf.name,
 			 (int)rec->pid, tapqd_control_name(rec->control));
-		return;
+	} else {
+		if (r == -ESRCH)
+			log_info(d, "%s: lease of pid %d ended: holder exited while tapqd was down",
+				 dev->conf.name, (int)rec->pid);
+		else
+			log_err(d, "%s: lease of pid %d not restored: holder pidfd: %s",
+				dev->conf.name, (int)rec->pid, strerror(-r));
+		adopt_drop(d, holder);
 	}
-	if (r == -ESRCH)
-		log_info(d, "%s: lease of pid %d ended: holder exited while tapqd was down",
-			 dev->conf.name, (int)rec->pid);
-	else
-		log_err(d, "%s: lease of pid %d not restored: holder pidfd: %s", dev->conf.name,
-			(int)rec->pid, strerror(-r));
-	adopt_drop(d, holder);
+	d->log_ctx = was;
 }
 
 /* The stored holder pidfd of dev, from where its device is adopted. */
@@ -855,12 +866,17 @@ int adopt_holder_fds(struct tapqd *d, struct device *dev, const int *fds, size_t
 
 void adopt_finish(struct tapqd *d)
 {
+	struct log_ctx was = d->log_ctx;
 	struct adopt *a = d->adopt;
 
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
 		struct adopt_fd *af = &a->fds[i];
+
+		/* the stored name says whose it was: "" for one of no device */
+		log_device(d, af->dev);
+		log_queue(d, af->kind == FDSTORE_QUEUE ? (int)af->queue : -1);
 
 		if (af->kind == FDSTORE_BUNDLE && af->gen && !af->used) {
 			log_warn(d, "fd store: %s matches no declared device: removed", af->name);
@@ -874,6 +890,7 @@ void adopt_finish(struct tapqd *d)
 		if (af->fd >= 0)
 			adopt_drop(d, af);
 	}
+	d->log_ctx = was;
 	/* the leases as they are now: without those whose holder or device is gone */
 	statefile_save(d);
 	adopt_free(a);

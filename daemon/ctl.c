@@ -226,8 +226,12 @@ int ctl_ask_fds(struct tapqd *d, struct client *cl)
  */
 static void ctl_client_close(struct tapqd *d, struct client *cl)
 {
+	struct log_ctx was = d->log_ctx;
 	struct outmsg *m;
 
+	/* a reaper's round closes many: each close is its own peer's (once it is known) */
+	if (cl->peer.pid > 0)
+		log_peer(d, cl->peer.pid, cl->peer.uid);
 	cl->dead = true;
 	TAILQ_REMOVE(&d->ctl->clients, cl, entry);
 	d->ctl->n_clients--;
@@ -261,6 +265,7 @@ static void ctl_client_close(struct tapqd *d, struct client *cl)
 	log_debug(d, "client pid %d disconnected", (int)cl->peer.pid);
 	free(cl);
 	ctl_reserve_fill(d->ctl);
+	d->log_ctx = was;
 }
 
 static void ctl_on_reap(evutil_socket_t fd, short what, void *arg)
@@ -527,12 +532,10 @@ void ctl_stream(struct tapqd *d, struct client *cl, ctl_more_fn more, void *arg)
 	ctl_stream_more(d, cl);
 }
 
-static void ctl_on_writable(evutil_socket_t fd, short what, void *arg)
+static void ctl_write(struct client *cl, evutil_socket_t fd)
 {
-	struct client *cl = arg;
 	struct outmsg *m;
 
-	(void)what;
 	while ((m = STAILQ_FIRST(&cl->outq))) {
 		int r = tapqd_fdpass_send(fd, m->buf, m->len, m->fds, m->n_fds, MSG_DONTWAIT);
 
@@ -683,16 +686,21 @@ static void ctl_read(struct tapqd *d, struct client *cl, int fd)
 	d->request_uid_set = false;
 }
 
-/* Whatever is logged while a peer's message is read concerns that peer (log.c). */
-static void ctl_on_readable(evutil_socket_t fd, short what, void *arg)
+/*
+ * Whatever is logged while a peer's message is read, or the rest of an
+ * answer to it written (a STATUS of every device), concerns that peer (log.c).
+ */
+static void ctl_on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
 	struct tapqd *d = cl->d;
 	struct log_ctx was = d->log_ctx;
 
-	(void)what;
 	log_peer(d, cl->peer.pid, cl->peer.uid);
-	ctl_read(d, cl, fd);
+	if (what & EV_READ)
+		ctl_read(d, cl, fd);
+	else
+		ctl_write(cl, fd);
 	d->log_ctx = was;
 }
 
@@ -759,14 +767,17 @@ static void ctl_on_hello_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct client *cl = arg;
 	struct tapqd *d = cl->d;
+	struct log_ctx was = d->log_ctx;
 
 	(void)fd;
 	(void)what;
 	if (cl->dead)
 		return;
+	log_peer(d, cl->peer.pid, cl->peer.uid);
 	ctl_say_closing(d, cl, TAPQD_REFUSAL_IDLE, -ETIMEDOUT,
 			"closed: no request within hello_timeout (%u ms)", d->conf.hello_timeout_ms);
 	ctl_mark_dead(cl);
+	d->log_ctx = was;
 }
 
 static size_t ctl_count_uid(const struct ctl *c, uid_t uid)
@@ -834,11 +845,33 @@ static int ctl_accept_fd(struct tapqd *d, int lfd, bool *ret_spare)
 	return fd;
 }
 
+/* A peer known by its credentials: let in, or told why not. */
+static void ctl_welcome(struct tapqd *d, struct client *cl, bool spare)
+{
+	struct timeval hello = {.tv_sec = d->conf.hello_timeout_ms / 1000,
+				.tv_usec = d->conf.hello_timeout_ms % 1000 * 1000};
+
+	if (!ctl_admit(d, cl, spare)) {
+		ctl_client_close(d, cl);
+		return;
+	}
+	cl->read_ev = event_new(d->base, cl->fd, EV_READ | EV_PERSIST, ctl_on_ready, cl);
+	cl->write_ev = event_new(d->base, cl->fd, EV_WRITE | EV_PERSIST, ctl_on_ready, cl);
+	cl->hello_ev = evtimer_new(d->base, ctl_on_hello_timeout, cl);
+	if (!cl->read_ev || !cl->write_ev || !cl->hello_ev || event_add(cl->read_ev, NULL) < 0 ||
+	    evtimer_add(cl->hello_ev, &hello) < 0) {
+		log_warn(d, "accept: out of memory");
+		ctl_client_close(d, cl);
+		return;
+	}
+	log_debug(d, "client pid %d uid %u connected%s", (int)cl->peer.pid,
+		  (unsigned int)cl->peer.uid, spare ? " through a spare fd" : "");
+}
+
 static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct tapqd *d = arg;
-	struct timeval hello = {.tv_sec = d->conf.hello_timeout_ms / 1000,
-				.tv_usec = d->conf.hello_timeout_ms % 1000 * 1000};
+	struct log_ctx was = d->log_ctx;
 	struct client *cl;
 	bool spare;
 	int fd, r;
@@ -898,21 +931,9 @@ static void ctl_on_accept(evutil_socket_t lfd, short what, void *arg)
 		ctl_client_close(d, cl);
 		return;
 	}
-	if (!ctl_admit(d, cl, spare)) {
-		ctl_client_close(d, cl);
-		return;
-	}
-	cl->read_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, ctl_on_readable, cl);
-	cl->write_ev = event_new(d->base, fd, EV_WRITE | EV_PERSIST, ctl_on_writable, cl);
-	cl->hello_ev = evtimer_new(d->base, ctl_on_hello_timeout, cl);
-	if (!cl->read_ev || !cl->write_ev || !cl->hello_ev || event_add(cl->read_ev, NULL) < 0 ||
-	    evtimer_add(cl->hello_ev, &hello) < 0) {
-		log_warn(d, "accept: out of memory");
-		ctl_client_close(d, cl);
-		return;
-	}
-	log_debug(d, "client pid %d uid %u connected%s", (int)cl->peer.pid,
-		  (unsigned int)cl->peer.uid, spare ? " through a spare fd" : "");
+	log_peer(d, cl->peer.pid, cl->peer.uid);
+	ctl_welcome(d, cl, spare);
+	d->log_ctx = was;
 }
 
 /*

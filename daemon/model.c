@@ -250,9 +250,16 @@ int model_drop_retrying(struct tapqd *d, const char *name)
 	return 0;
 }
 
+/* A reload's new device: its creation is its own story, not the reload's. */
 struct device *model_add(struct tapqd *d, const struct conf_device *cd)
 {
-	return model_create(d, cd, "created", false);
+	struct log_ctx was = d->log_ctx;
+	struct device *dev;
+
+	log_device(d, cd->name);
+	dev = model_create(d, cd, "created", false);
+	d->log_ctx = was;
+	return dev;
 }
 
 /* What SIGTERM leaves of a device, as it is: the log says that, nothing else. */
@@ -469,11 +476,13 @@ static void model_on_link_renamed(struct tapqd *d, struct device *dev, const cha
 	d->log_ctx = was;
 }
 
+/* Nobody asked: the holder whose lease it was is the peer the lines concern. */
 static void model_on_holder_exited(struct tapqd *d, struct device *dev)
 {
 	struct log_ctx was = d->log_ctx;
 
 	log_device(d, dev->conf.name);
+	log_peer(d, lease_pid(dev->lease), lease_uid(dev->lease));
 	model_lease_end(d, dev, "holder exited");
 	d->log_ctx = was;
 }
@@ -504,9 +513,14 @@ static void model_restore_active(struct tapqd *d, struct device *dev)
 
 	if (r == 0)
 		r = device_set_active(dev, dev->want_active, &failed);
-	if (r < 0)
+	if (r < 0) {
+		int was = d->log_ctx.queue;
+
+		log_queue(d, (int)failed);
 		log_err(d, "%s: restoring %u active queues (queue %u): %s", dev->conf.name,
 			dev->want_active, failed, strerror(-r));
+		log_queue(d, was);
+	}
 }
 
 int model_lease_begin(struct tapqd *d, struct device *dev, struct client *cl,
@@ -742,6 +756,7 @@ static void model_start_device(struct tapqd *d, const struct conf_device *cd, bo
  */
 static void model_start_created(struct tapqd *d)
 {
+	struct log_ctx was = d->log_ctx;
 	struct conf_device cd;
 	char what[300];
 	size_t n = 0;
@@ -750,6 +765,7 @@ static void model_start_created(struct tapqd *d)
 	for (size_t i = 0; i < n; i++) {
 		int r = adopt_created_conf(&c[i], &cd, what, sizeof(what));
 
+		log_device(d, c[i].name);
 		if (r < 0) {
 			log_err(d, "%s: created from template %s by uid %u: not restored: %s",
 				c[i].name, c[i].template_name, (unsigned int)c[i].creator, what);
@@ -763,6 +779,7 @@ static void model_start_created(struct tapqd *d)
 		}
 		model_start_device(d, &cd, true);
 	}
+	d->log_ctx = was;
 }
 
 void model_start(struct tapqd *d)

@@ -35,8 +35,12 @@ static int resize_apply(struct tapqd *d, struct device *dev, unsigned int n)
 	int r = device_set_active(dev, n, &failed);
 
 	if (r < 0) {
+		int was = d->log_ctx.queue;
+
+		log_queue(d, (int)failed);
 		log_err(d, "%s: resize to %u: queue %u: %s", dev->conf.name, n, failed,
 			strerror(-r));
+		log_queue(d, was);
 		return r;
 	}
 	dev->want_active = n;
@@ -86,6 +90,9 @@ static void resize_on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_device(d, dev->conf.name);
+	/* the holder that was asked is the peer this is about, not whoever asked */
+	if (dev->lease)
+		log_peer(d, lease_pid(dev->lease), lease_uid(dev->lease));
 	log_warn(s->d, "%s: pid %d did not acknowledge the shrink to %u queues within %u ms; "
 		       "detaching anyway",
 		 dev->conf.name, dev->lease ? (int)lease_pid(dev->lease) : 0, s->target,
@@ -177,6 +184,8 @@ void resize_ack(struct tapqd *d, struct client *cl, const struct tapqd_resize *r
 			  req->name);
 		return;
 	}
+	/* the request's: ctl.c puts the context back after */
+	log_device(d, dev->conf.name);
 	log_info(d, "%s: pid %d acknowledged the shrink to %u queues", dev->conf.name,
 		 (int)ctl_peer(cl)->pid, dev->shrink->target);
 	resize_complete(d, dev);

@@ -16,6 +16,7 @@
 #include "fdstore.h"
 #include "follow.h"
 #include "lease.h"
+#include "log.h"
 #include "monitor.h"
 #include "notify.h"
 #include "statefile.h"
@@ -71,10 +72,13 @@ void sync_global(struct tapqd *d)
 	notify_status(d);
 }
 
+/* What it logs concerns dev, whoever asked: a start, a reload, a QMP follower. */
 static void sync_one(struct tapqd *d, struct device *dev)
 {
 	unsigned int active = device_active_count(dev);
+	struct log_ctx was = d->log_ctx;
 
+	log_device(d, dev->conf.name);
 	if (device_has_queues(dev))
 		budget_update(d, dev, active);
 	if (d->threads)
@@ -90,6 +94,7 @@ static void sync_one(struct tapqd *d, struct device *dev)
 		dev->synced_vcpus = follow_vcpus(dev);
 		sync_event(d, dev, TAPQD_EVENT_VCPUS_CHANGED, 0, NULL);
 	}
+	d->log_ctx = was;
 }
 
 void sync_device(struct tapqd *d, struct device *dev)

@@ -130,6 +130,8 @@ static int verbs_send_status(struct tapqd *d, struct client *cl, uint32_t seq,
 	ssize_t n;
 	int r;
 
+	/* one of every device a STATUS lists: the request puts the context back after */
+	log_device(d, dev->conf.name);
 	status_device_info(d, dev, &info);
 	if (!ctl_peer_permits(cl, &dev->conf) &&
 	    !(dev->lease && lease_uid(dev->lease) == ctl_peer(cl)->uid))
@@ -931,9 +933,14 @@ static void verbs_on_gone(struct tapqd *d, struct client *cl)
 static void verbs_on_undelivered(struct tapqd *d, uint64_t cookie)
 {
 	struct device *dev = lease_find_id(d, cookie);
+	struct log_ctx was = d->log_ctx;
 
-	if (dev)
-		model_lease_end(d, dev, "its queue fds were never delivered: the connection closed");
+	if (!dev)
+		return;
+	log_device(d, dev->conf.name);
+	log_peer(d, lease_pid(dev->lease), lease_uid(dev->lease));
+	model_lease_end(d, dev, "its queue fds were never delivered: the connection closed");
+	d->log_ctx = was;
 }
 
 const struct ctl_ops verbs_ops = {

@@ -22,6 +22,10 @@
  * and exits with its status; the store goes with it, as on `systemctl stop`.
  * With -c, each READY=1 is logged with whether SOCKET accepts a connection
  * at that moment. fakesd must run in CMD's mount namespace for that.
+ * With -j, fakesd is journald too: it listens where sd_journal_send() sends
+ * (/run/systemd/journal/socket, so again in CMD's mount namespace), writes
+ * every entry to JOURNAL_LOG as LOG's lines are, and tells CMD that its
+ * stderr is the journal's stream (JOURNAL_STREAM= names fakesd's stderr).
  */
 
 #include <errno.h>
@@ -36,6 +40,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -46,6 +51,8 @@
 #define FAKESD_MSG_MAX 4096
 #define FAKESD_NAME_MAX 255 /* systemd's FDNAME limit */
 #define FAKESD_FDS_PER_MSG 253
+#define FAKESD_JOURNAL_DIR "/run/systemd/journal"
+#define FAKESD_JOURNAL_SOCKET FAKESD_JOURNAL_DIR "/socket"
 
 struct stored {
 	int fd;
@@ -56,7 +63,9 @@ struct stored {
 struct fakesd {
 	int notify_fd;
 	int sig_fd;
+	int journal_fd; /* -1: no -j */
 	FILE *log;
+	FILE *journal_log;
 	const char *notify_path;
 	const char *check_sock;
 	const char *watchdog_usec; /* WATCHDOG_USEC for the child, NULL: none */
@@ -200,6 +209,45 @@ static long long monotonic_skew_ms(const char *usec)
 	return (now - strtoll(usec, NULL, 10)) / 1000;
 }
 
+/* A message's newlines as " | ": one line of a log per message. */
+static void flatten(const char *buf, size_t n, char *flat)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			memcpy(flat + o, " | ", 3);
+			o += 3;
+		} else {
+			flat[o++] = buf[i];
+		}
+	}
+	flat[o] = '\0';
+}
+
+/*
+ * One entry of sd_journal_send(): "FIELD=value" lines (the binary form,
+ * for a value with a newline, tapqd never sends: logged as it comes).
+ */
+static void on_journal(struct fakesd *s)
+{
+	char buf[FAKESD_MSG_MAX + 1], flat[3 * FAKESD_MSG_MAX + 1];
+	ssize_t n = recv(s->journal_fd, buf, FAKESD_MSG_MAX, MSG_DONTWAIT);
+	struct timespec ts;
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			die("recv journal");
+		return;
+	}
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	flatten(buf, (size_t)n, flat);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(s->journal_log, "%lld.%06ld %s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000, flat);
+	fflush(s->journal_log);
+}
+
 static void on_notify(struct fakesd *s)
 {
 	char buf[FAKESD_MSG_MAX + 1], flat[3 * FAKESD_MSG_MAX + 1], name[FAKESD_NAME_MAX + 2];
@@ -213,7 +261,7 @@ static void on_notify(struct fakesd *s)
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm,
 			    .msg_controllen = sizeof(cm)};
 	int fds[FAKESD_FDS_PER_MSG];
-	size_t n_fds = 0, o = 0;
+	size_t n_fds = 0;
 	ssize_t n = recvmsg(s->notify_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 
 	if (n < 0) {
@@ -230,15 +278,7 @@ static void on_notify(struct fakesd *s)
 			memcpy(&fds[n_fds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
 	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			memcpy(flat + o, " | ", 3);
-			o += 3;
-		} else {
-			flat[o++] = buf[i];
-		}
-	}
-	flat[o] = '\0';
+	flatten(buf, (size_t)n, flat);
 	msg_value(buf, "MONOTONIC_USEC=", usec, sizeof(usec));
 	if (s->check_sock && msg_has(buf, "READY=1"))
 		fakesd_log(s, "%s [%s]", flat, socket_state(s->check_sock));
@@ -286,6 +326,17 @@ static void __attribute__((noreturn)) exec_child(struct fakesd *s, int *tmp, cha
 	if (close_range(3 + (unsigned int)s->n, ~0U, 0) < 0)
 		_exit(127);
 	setenv("NOTIFY_SOCKET", s->notify_path, 1);
+	unsetenv("JOURNAL_STREAM");
+	if (s->journal_fd >= 0) {
+		char stream[48];
+		struct stat st;
+
+		if (fstat(2, &st) < 0)
+			_exit(127);
+		snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", stream, 1);
+	}
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	unsetenv("LISTEN_PID");
@@ -405,15 +456,17 @@ static void drop_hung_up(struct fakesd *s, const struct pollfd *pfd, size_t n)
 
 static int run(struct fakesd *s)
 {
-	static struct pollfd pfd[FAKESD_FDS_MAX + 2];
+	static struct pollfd pfd[FAKESD_FDS_MAX + 3];
 	int status = 0;
 
 	start(s);
 	for (;;) {
-		size_t n = 2;
+		size_t n = 3;
 
 		pfd[0] = (struct pollfd){.fd = s->notify_fd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = s->sig_fd, .events = POLLIN};
+		/* poll() skips a negative fd: without -j, nothing */
+		pfd[2] = (struct pollfd){.fd = s->journal_fd, .events = POLLIN};
 		for (size_t i = 0; i < s->n; i++)
 			if (s->fds[i].poll)
 				pfd[n++] = (struct pollfd){.fd = s->fds[i].fd};
@@ -427,7 +480,11 @@ static int run(struct fakesd *s)
 			on_notify(s);
 			continue;
 		}
-		drop_hung_up(s, pfd + 2, n - 2);
+		if (pfd[2].revents & POLLIN) {
+			on_journal(s);
+			continue;
+		}
+		drop_hung_up(s, pfd + 3, n - 3);
 		if ((pfd[1].revents & POLLIN) && on_signal(s, &status))
 			break;
 	}
@@ -437,16 +494,40 @@ static int run(struct fakesd *s)
 	return status;
 }
 
+static void journal_open(struct fakesd *s, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = FAKESD_JOURNAL_SOCKET};
+
+	s->journal_log = fopen(path, "ae");
+	if (!s->journal_log)
+		die(path);
+	if (mkdir("/run/systemd", 0755) < 0 && errno != EEXIST)
+		die("mkdir /run/systemd");
+	if (mkdir(FAKESD_JOURNAL_DIR, 0755) < 0 && errno != EEXIST)
+		die("mkdir " FAKESD_JOURNAL_DIR);
+	s->journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->journal_fd < 0)
+		die("socket");
+	if (unlink(FAKESD_JOURNAL_SOCKET) < 0 && errno != ENOENT)
+		die("unlink " FAKESD_JOURNAL_SOCKET);
+	if (bind(s->journal_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind " FAKESD_JOURNAL_SOCKET);
+}
+
 int main(int argc, char **argv)
 {
 	static struct fakesd s;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *journal_log = NULL;
 	int one = 1, opt;
 	sigset_t mask;
 
 	s.max_restarts = 3;
-	while ((opt = getopt(argc, argv, "+c:r:w:")) != -1) {
-		if (opt == 'c')
+	s.journal_fd = -1;
+	while ((opt = getopt(argc, argv, "+c:j:r:w:")) != -1) {
+		if (opt == 'j')
+			journal_log = optarg;
+		else if (opt == 'c')
 			s.check_sock = optarg;
 		else if (opt == 'w')
 			s.watchdog_usec = optarg;
@@ -456,8 +537,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (argc - optind < 4 || strcmp(argv[optind + 2], "--")) {
-		fprintf(stderr, "usage: fakesd [-c SOCKET] [-r RESTARTS] [-w WATCHDOG_USEC] NOTIFY_PATH LOG -- CMD "
-				"[ARGS...]\n");
+		fprintf(stderr, "usage: fakesd [-c SOCKET] [-j JOURNAL_LOG] [-r RESTARTS] [-w WATCHDOG_USEC] "
+				"NOTIFY_PATH LOG -- CMD [ARGS...]\n");
 		return 2;
 	}
 	s.notify_path = argv[optind];
@@ -478,6 +559,8 @@ int main(int argc, char **argv)
 	/* as systemd: senders' credentials come with their messages */
 	if (setsockopt(s.notify_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		die("SO_PASSCRED");
+	if (journal_log)
+		journal_open(&s, journal_log);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);

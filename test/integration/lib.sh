@@ -39,6 +39,7 @@ DPID=""      # the daemon under test (or the fake service manager it runs under)
 DLOG=""      # its stderr
 DEXE=$TAPQD  # what DPID runs once it has exec'd
 NLOG=""      # under fakesd: every notify message, one a line
+JLOG=""      # set before start_fakesd: fakesd is journald too, and writes every entry here
 
 # ---- reporting ----
 
@@ -271,13 +272,14 @@ start_daemon_in() {
 # manager (fakesd.c), which restarts it when it fails (3 times at most),
 # records every notify message in NLOG and checks the socket at READY=1, and
 # asks for a watchdog when given one. DPID is fakesd (tapqd's namespaces are
-# its own); tapqd_pid names the tapqd now.
+# its own); tapqd_pid names the tapqd now. With JLOG set, tapqd's stderr is
+# the journal's stream and its entries with fields go to JLOG (fakesd -j).
 start_fakesd() {
 	DEXE=$FAKESD
 	NLOG=$TQ_TMP/notify.log
 	: >"$NLOG"
-	start_in_ns 'exec "$0" -c /run/tapqd/tapqd.sock -r 3 ${4:+-w "$4"} /run/notify.sock "$1" -- "$2" -f -c "$3"' \
-		"$FAKESD" "$NLOG" "$TAPQD" "$1" "${2:-}"
+	start_in_ns 'exec "$0" -c /run/tapqd/tapqd.sock -r 3 ${4:+-w "$4"} ${5:+-j "$5"} /run/notify.sock "$1" -- "$2" -f -c "$3"' \
+		"$FAKESD" "$NLOG" "$TAPQD" "$1" "${2:-}" "$JLOG"
 	wait_daemon_ready
 }
 

@@ -5,8 +5,11 @@
 # through start, a lease held by a process outside tapqd, restart, SIGKILL,
 # reload and stop. It asserts what must hold (every device and its ifindex
 # kept, the lease and its holder kept, unleased devices gone at stop, the
-# leased one kept while its holder lives) and prints each timing next to
-# the issue's target, never asserting one: the machine is shared.
+# leased one kept while its holder lives, and tq0's story in the journal:
+# its lines by TAPQD_DEVICE=, a worker's by TAPQD_QUEUE=, its holder's by
+# TAPQD_PEER_PID=, and every line that names a device, a queue or a client
+# carrying that field) and prints each timing next to the issue's target,
+# never asserting one: the machine is shared.
 #
 #   sh scenario.sh N LABEL      (LABEL names the figures: "new", "old";
 #                                "upgrade": the restart goes from the binary
@@ -72,10 +75,12 @@ restarted() { [ "$(active_state)" = active ] && p=$(main_pid) && [ "$p" != 0 ] &
 
 mkdir -p /etc/tapqd
 {
-	printf '[tapqd]\nlog_level = info\n'
+	# debug: the lines of tq0's workers, one per queue, and of every connection
+	printf '[tapqd]\nlog_level = debug\n'
 	i=0
 	while [ "$i" -lt "$N" ]; do
 		printf '[device tq%d]\nmax_queues = %d\n' "$i" "$QUEUES"
+		[ "$i" != 0 ] || printf 'backend = sink\n'
 		i=$((i + 1))
 	done
 } >/etc/tapqd/tapqd.conf
@@ -88,6 +93,9 @@ sleep 1 # journalctl --since has a resolution of a second
 timed start "<= 5 s at 1000 x 4"
 assert_eq "$N taps after start" "$N" "$(link_count)"
 BEFORE=$(links)
+# a change of tq0's queues, for its story in the journal; the lease below attaches them all again
+tapqctl resize tq0 2 >/dev/null
+assert_eq "tq0 resized to 2 queues" 2 "$(tapqctl status tq0 --json | jq -r '.devices[0].active_queues')"
 
 # a lease, held by a process of its own that outlives tapqd
 systemd-run -q --unit=tqholder /usr/local/bin/tapqctl exec tq0 -- sleep 100000
@@ -161,6 +169,32 @@ if [ "$LABEL" != old ]; then
 		"$(dev_journal TAPQD_DEVICE=tq0 | grep -ow 'tq[0-9]*' | grep -vx tq0 | sort -u | tr '\n' ' ')"
 	assert_eq "journalctl TAPQD_DEVICE=tq0 shows its restored lease" "yes" \
 		"$(dev_journal TAPQD_DEVICE=tq0 | grep -q "^tq0: lease of pid $HOLDER restored" && echo yes)"
+	assert_eq "journalctl TAPQD_DEVICE=tq0 shows it re-adopted from the fd store" "yes" \
+		"$(dev_journal TAPQD_DEVICE=tq0 | grep -q "^tq0: re-adopted from the fd store" && echo yes)"
+	assert_eq "journalctl TAPQD_DEVICE=tq0 shows its resize" "yes" \
+		"$(dev_journal TAPQD_DEVICE=tq0 | grep -q "^tq0: 2 of $QUEUES queues active" && echo yes)"
+	assert_eq "journalctl TAPQD_QUEUE=3 shows the worker of tq0's queue 3 stopped at the resize" "yes" \
+		"$(dev_journal TAPQD_DEVICE=tq0 TAPQD_QUEUE=3 | grep -q "^tq0: queue 3: worker stopped" && echo yes)"
+	assert_eq "journalctl TAPQD_DEVICE=tq0 shows what a stop left of it" "yes" \
+		"$(dev_journal TAPQD_DEVICE=tq0 | grep -q "^tq0: stays up with its holder pid $HOLDER" && echo yes)"
+	# the holder's story: its lease, restored at each start; every pid named is the holder's
+	HOLDER_LINES=$(dev_journal TAPQD_PEER_PID="$HOLDER")
+	assert_eq "journalctl TAPQD_PEER_PID= shows the holder's lease and its restores" "1 2" \
+		"$(printf '%s\n' "$HOLDER_LINES" | grep -c "^tq0: leased to pid $HOLDER") $(printf '%s\n' "$HOLDER_LINES" | grep -c "^tq0: lease of pid $HOLDER restored")"
+	assert_eq "journalctl TAPQD_PEER_PID= names no other pid" "$HOLDER" \
+		"$(printf '%s\n' "$HOLDER_LINES" | grep -o 'pid [0-9]*' | sort -u | sed 's/pid //' | tr '\n' ' ' | sed 's/ $//')"
+	# a rule over every line, not a list of them: a line that starts with a device's
+	# name, says "queue N:", or names the client it is about, carries that field
+	assert_eq "every line naming a device, queue or peer carries its field" "" \
+		"$(journalctl --since "$SINCE" -u tapqd.service -o json | jq -r '
+			select(.MESSAGE | type == "string") | .MESSAGE as $m |
+			[(select($m | test("^tq[0-9]+: ")) |
+			  select(.TAPQD_DEVICE != ($m | capture("^(?<d>tq[0-9]+): ").d)) | "device"),
+			 (select($m | test("queue [0-9]+: ")) |
+			  select(.TAPQD_QUEUE != ($m | capture("queue (?<q>[0-9]+): ").q)) | "queue"),
+			 (select($m | test("^(client|refused) pid [0-9]+")) |
+			  select(.TAPQD_PEER_PID != ($m | capture("pid (?<p>[0-9]+)").p)) | "peer")] |
+			select(length > 0) | "\(join(",")) field missing: \($m)"' | head -n 5)"
 fi
 systemctl stop tqholder.service
 wait_until 10 "tq0 went with its holder" sh -c '! ip link show dev tq0 >/dev/null 2>&1'
