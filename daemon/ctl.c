@@ -353,6 +353,10 @@ static void ctl_log_drop(struct tapqd *d, struct client *cl, int r)
 			 "client_output_max is %llu",
 			 cl->out_bytes, (unsigned long long)d->conf.client_output_max);
 		refuse_note(d, cl->peer.pid, cl->peer.uid, TAPQD_REFUSAL_UNREAD, why);
+	} else if (r == -EPIPE || r == -ECONNRESET) {
+		/* a peer that closed before its answer: its own business, and any peer can repeat it */
+		log_debug(d, "client pid %d uid %u: gone before its answer: %s", (int)cl->peer.pid,
+			  (unsigned int)cl->peer.uid, strerror(-r));
 	} else {
 		log_warn(d, "client pid %d uid %u: dropping the connection: %s", (int)cl->peer.pid,
 			 (unsigned int)cl->peer.uid, strerror(-r));

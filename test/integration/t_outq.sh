@@ -8,7 +8,9 @@
 # the whole answer, larger than client_output_max. Then subscribers that read
 # no event while root resizes a device 2,000 times: each is dropped once
 # client_output_max waits for it, counted as a refusal ("unread") and logged
-# within the per-uid rate limit of refusals.
+# within the per-uid rate limit of refusals. Last, 200 peers that ask and hang
+# up at once: tapqd's answers find them gone, and that is no warning (any peer
+# could fill the log so).
 . "$(dirname "$0")/lib.sh"
 TQHOSTILE=$BUILD/test/integration/tqhostile
 tq_init
@@ -79,6 +81,12 @@ sed 's/^/       subscribers: /' "$SUB"
 assert_eq "every subscriber that never read was dropped" 5 "$(count "$SUB" dropped)"
 assert_eq "each counted" 5 "$(($(unread) - U0))"
 stop_bg "$SPID"
+W0=$(grep -c 'warn' "$DLOG")
+assert_match "200 peers hang up before their answer" '^hung up 200$' \
+	"$(nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$TQHOSTILE" "$TQ_SOCK" hangup 200)"
+assert_ok "root's status answers after them" tq status
+assert_eq "no warning for peers that hung up" "$W0" "$(grep -c 'warn' "$DLOG")"
 assert_ok "tapqd still running" pid_alive "$DPID"
 stop_daemon
 finish

@@ -21,6 +21,10 @@
  *   tqhostile SOCKET subscribe CONNECTIONS 0 SECONDS
  *       CONNECTIONS connections that subscribe to every device's events and
  *       read nothing
+ *   tqhostile SOCKET hangup CONNECTIONS
+ *       CONNECTIONS connections, one after the other, each sending a STATUS
+ *       of every device and closing at once, every other one with a reset
+ *       (SO_LINGER 0): tapqd's answer finds the peer gone. Prints "hung up N"
  *   tqhostile SOCKET slowstatus MILLISECONDS
  *       not hostile: a slow reader. Asks the STATUS of every device, reads
  *       the first device, waits MILLISECONDS (tapqd fills the connection
@@ -201,6 +205,33 @@ static int slow_reader_on_device(void *arg, const struct tapqd_device_info *dev)
 	return 0;
 }
 
+static int hangup(const char *path, long n)
+{
+	struct tapqd_name all = {.name = ""};
+	struct linger reset = {.l_onoff = 1, .l_linger = 0};
+	char msg[64];
+	size_t len = tapqd_msg_pack(msg, sizeof(msg), TAPQD_STATUS, 1, &all, sizeof(all));
+	long done = 0;
+
+	for (long i = 0; i < n; i++) {
+		int fd = hostile_connect(path, 0);
+
+		if (fd < 0) {
+			perror("connect");
+			return 2;
+		}
+		if (i % 2 && setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)) < 0) {
+			perror("SO_LINGER");
+			return 2;
+		}
+		if (send(fd, msg, len, MSG_NOSIGNAL) == (ssize_t)len)
+			done++;
+		close(fd);
+	}
+	printf("hung up %ld\n", done);
+	return 0;
+}
+
 static int slowstatus(const char *path, long ms)
 {
 	struct slow_reader s = {.ms = ms};
@@ -345,6 +376,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[2], "linger"))
 		return linger(argv[1], atol(argv[3]), atol(argv[4]));
+	if (argc == 4 && !strcmp(argv[2], "hangup"))
+		return hangup(argv[1], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[2], "slowstatus"))
 		return slowstatus(argv[1], atol(argv[3]));
 	if (argc == 5 && !strcmp(argv[2], "resize"))
@@ -354,6 +387,6 @@ int main(int argc, char **argv)
 			     atol(argv[5]));
 	fprintf(stderr, "usage: tqhostile SOCKET linger SECONDS MAX_ROUNDS | "
 			"tqhostile SOCKET status|subscribe CONNECTIONS REQUESTS SECONDS | "
-			"tqhostile SOCKET slowstatus MILLISECONDS | tqhostile SOCKET resize DEVICE COUNT\n");
+			"tqhostile SOCKET hangup CONNECTIONS | tqhostile SOCKET slowstatus MILLISECONDS | tqhostile SOCKET resize DEVICE COUNT\n");
 	return 2;
 }
