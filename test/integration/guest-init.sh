@@ -12,6 +12,11 @@
 #   tq.pause=SECS    pause between virtio_pci and virtio_net, so the host sees
 #                    what QEMU attached before the guest's driver loads (default 2)
 #   tq.ping=COUNT    echo requests             (default 5)
+#   tq.gate=DEV      instead of the pause, wait for a line on DEV (a second
+#                    serial port) from the host, once before virtio_net and once
+#                    before powering off: the host says when it has seen enough
+#                    of each phase, however slowly a loaded machine lets it look
+#                    (120 s at most each, then "TQG GATE-TIMEOUT")
 #
 # Order: virtio_pci binds the device (no net driver yet: QEMU keeps 1 queue
 # attached), then virtio_net loads and enables min(vCPUs, max) queue pairs,
@@ -43,6 +48,17 @@ IP=$(arg tq.ip 10.0.2.2/24)
 PEER=$(arg tq.peer 10.0.2.1)
 PAUSE=$(arg tq.pause 2)
 COUNT=$(arg tq.ping 5)
+GATE=$(arg tq.gate "")
+# open from the start: what a serial port receives while nobody has it open is lost
+if [ -n "$GATE" ]; then
+	exec 3<"$GATE"
+	stty -echo <&3
+fi
+
+# gate WHAT: waits for the host's go-ahead on GATE
+gate() {
+	read -r -t 120 _go <&3 || say "GATE-TIMEOUT $1"
+}
 
 # rx-N directories: the queue pairs the driver made real (its active set)
 queues() { ls -d /sys/class/net/eth0/queues/rx-* 2>/dev/null | wc -l; }
@@ -52,7 +68,7 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 	insmod "/lib/modules/$m.ko" || say "INSMOD-FAIL $m"
 done
 say "VIRTIO-PCI-LOADED"
-sleep "$PAUSE"
+if [ -n "$GATE" ]; then gate virtio_net; else sleep "$PAUSE"; fi
 say "VIRTIO-NET-LOADING"
 insmod /lib/modules/virtio_net.ko || say "INSMOD-FAIL virtio_net"
 n=0
@@ -70,6 +86,7 @@ if ping -c "$COUNT" -W 3 "$PEER"; then
 else
 	say "PING-FAIL"
 fi
+[ -n "$GATE" ] && gate poweroff
 say "QUEUES-AT-END $(queues)"
 say "POWEROFF"
 sync

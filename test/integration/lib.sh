@@ -456,12 +456,13 @@ leased_is() { [ "$(status_field "$1" .leased)" = "$2" ]; }
 # holder_is DEV PID
 holder_is() { [ "$(status_field "$1" .holder_pid)" = "$2" ]; }
 
-# pong_on_tqa COUNT: the namespace gets 192.0.2.1/25 on tqa, and a tqprobe
-# pong holds tqa in client mode to answer COUNT echo requests to 192.0.2.2,
-# its output in $TQ_TMP/pong; sets H to its pid once tqa has carrier.
+# pong_on_tqa COUNT [--hold]: the namespace gets 192.0.2.1/25 on tqa, and a
+# tqprobe pong holds tqa in client mode to answer COUNT echo requests to
+# 192.0.2.2 (--hold: and keeps the lease until SIGTERM), its output in
+# $TQ_TMP/pong; sets H to its pid once tqa has carrier.
 pong_on_tqa() {
 	ip -n "$TQ_NS" addr add 192.0.2.1/25 dev tqa
-	tqprobe_bg "$TQ_TMP/pong" pong tqa 192.0.2.2 "$1" 120
+	tqprobe_bg "$TQ_TMP/pong" pong tqa 192.0.2.2 "$1" 120 ${2:+"$2"}
 	H=$BGPID
 	wait_until 100 0.1 "pong holds tqa (client mode)" file_has "$TQ_TMP/pong" '^ready'
 	wait_until 50 0.1 "tqa has carrier" carrier_on tqa

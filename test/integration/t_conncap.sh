@@ -30,19 +30,28 @@ conn_bg() {
 	say "       uid $_u: $(grep -v '^ready' "$_o" | tr '\n' ' ')"
 }
 
-# root_status_ms: root's tapqctl status (5 s at most): "EXIT MS"
+# root_status_ms: root's tapqctl status (5 s at most), then a STATUS timed
+# from connect() to the whole answer by tqconn itself: "EXIT MS", MS empty
+# when tqconn got no answer. Timing tapqctl from the shell would time exec,
+# nsenter and the sanitizer's start too, which a loaded machine stretches
+# past a second while tapqd answers in milliseconds.
 root_status_ms() {
-	_t0=$(date +%s%N)
 	timeout 5 nsenter -t "$DPID" -m -n "$TAPQCTL" status >/dev/null 2>&1
 	_rc=$?
-	echo "$_rc $((($(date +%s%N) - _t0) / 1000000))"
+	_ms=$(timeout 5 nsenter -t "$DPID" -m -n "$TQCONN" status 2>&1 |
+		sed -n 's/^status: [0-9]* devices in \([0-9]*\) ms$/\1/p')
+	echo "$_rc $_ms"
 }
 
-# assert_root_fast DESC: root's status exits 0 within 1000 ms
+# assert_root_fast DESC: root's tapqctl status exits 0, and tapqd lets root
+# in and answers its STATUS within 1000 ms
 assert_root_fast() {
 	_s=$(root_status_ms)
-	say "       root status: exit ${_s% *}, ${_s#* } ms"
-	if [ "${_s% *}" = 0 ] && [ "${_s#* }" -lt 1000 ]; then pass "$1"; else fail "$1" "exit 0 within 1000 ms" "$_s"; fi
+	say "       root status: exit ${_s% *}, answered in ${_s#* } ms"
+	case ${_s#* } in
+	'' | *[!0-9]*) fail "$1" "exit 0, an answer within 1000 ms" "$_s" ;;
+	*) if [ "${_s% *}" = 0 ] && [ "${_s#* }" -lt 1000 ]; then pass "$1"; else fail "$1" "exit 0, an answer within 1000 ms" "$_s"; fi ;;
+	esac
 }
 
 refusals() { jget "$(tq status --json)" ".refusals.$1"; }

@@ -15,6 +15,8 @@
  *   tqconn [-s SOCKET] resume-wrong DEV N  N RESUMEs of DEV with a wrong token on
  *                                        one connection, each read back
  *   tqconn [-s SOCKET] handover DEV PID  HANDOVER of DEV to PID, without a token
+ *   tqconn [-s SOCKET] status            a STATUS on a new connection; prints how
+ *                                        long from connect() to the whole answer
  *
  * Exit 0 when it could do what it was asked, 1 otherwise, 2 on usage errors.
  * Uses only tapqd.h and libc (linked with libtapqd.a alone).
@@ -236,6 +238,37 @@ static int cmd_handover(const char *dev, pid_t pid)
 	return r < 0;
 }
 
+/*
+ * How long tapqd takes to let a peer in and answer it, timed in here: a
+ * test that times a whole tapqctl also times exec, nsenter and the
+ * sanitizer runtime's start, which a loaded machine stretches past any
+ * bound that says something about tapqd.
+ */
+static int cmd_status(void)
+{
+	struct tapqd_device_info *devs = NULL;
+	struct tapqd_client *c;
+	long t0 = now_ms();
+	size_t n = 0;
+	int r;
+
+	r = tapqd_client_connect(sock_path, &c);
+	if (r < 0) {
+		printf("connect: %s\n", strerror(-r));
+		return 1;
+	}
+	r = tapqd_client_status(c, NULL, &devs, &n);
+	if (r < 0) {
+		printf("status: %s: %s\n", strerror(-r), tapqd_client_error(c));
+		tapqd_client_free(c);
+		return 1;
+	}
+	printf("status: %zu devices in %ld ms\n", n, now_ms() - t0);
+	free(devs);
+	tapqd_client_free(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "-s")) {
@@ -254,7 +287,9 @@ int main(int argc, char **argv)
 		return cmd_resume_wrong(argv[2], (unsigned int)strtoul(argv[3], NULL, 10));
 	if (argc == 4 && !strcmp(argv[1], "handover"))
 		return cmd_handover(argv[2], (pid_t)strtol(argv[3], NULL, 10));
+	if (argc == 2 && !strcmp(argv[1], "status"))
+		return cmd_status();
 	fprintf(stderr, "usage: tqconn [-s SOCKET] hold N | open N | idle N WAIT_MS | "
-			"resume-wrong DEV N | handover DEV PID\n");
+			"resume-wrong DEV N | handover DEV PID | status\n");
 	return 2;
 }

@@ -10,7 +10,9 @@
  *   (--grow: the holder resizes its own lease to N queues, on its connection;
  *    --handover: then hands it to process PID)
  *   tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP
- *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC   (SIGUSR1: resume with the fds)
+ *   tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC [--hold]
+ *                                   (SIGUSR1: resume with the fds; --hold: keep
+ *                                    the lease after COUNT, until SIGTERM)
  *   tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC  (opens DEV by name N times, as libvirt)
  *   tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC
  *   tqprobe [-s SOCKET] garbage [DEV]
@@ -607,12 +609,15 @@ static int pong_resume(const char *dev, struct tapqd_client **c, const struct ta
 /*
  * Answers ARP requests for ip_s and ICMP echo requests to it read from any
  * of l's fds, writing each reply to the queue the request came on, until
- * want echo requests or the deadline. SIGUSR1: resume the lease with its
- * fds on a new connection (pong_resume), when there is one (*c).
+ * want echo requests or the deadline; with hold, until SIGTERM or the
+ * deadline, so that the lease outlives the traffic for as long as a test
+ * needs its holder alive. SIGUSR1: resume the lease with its fds on a new
+ * connection (pong_resume), when there is one (*c).
  * Return: the echo requests answered.
  */
 static unsigned long pong_serve(const char *dev, const char *ip_s, struct tapqd_lease_info *l,
-				struct tapqd_client **c, unsigned long want, long deadline)
+				struct tapqd_client **c, unsigned long want, bool hold,
+				long deadline)
 {
 	const uint8_t mac[6] = PROBE_MAC;
 	static uint8_t f[FRAME_MAX], out[FRAME_MAX];
@@ -622,7 +627,7 @@ static unsigned long pong_serve(const char *dev, const char *ip_s, struct tapqd_
 
 	if (parse_ip(ip_s, &ip))
 		return 0;
-	while (echoes < want) {
+	while (echoes < want || hold) {
 		size_t q = 0;
 		ssize_t n = read_any(l, vhl, deadline, f, sizeof(f), &q);
 
@@ -675,6 +680,9 @@ static unsigned long pong_serve(const char *dev, const char *ip_s, struct tapqd_
 			echoes++;
 			printf("echo request seq %u to %s on queue %zu, reply written\n",
 			       get16(icmp + 6), ip_s, q);
+			if (hold && echoes == want)
+				printf("holding %s after %lu echo requests, until SIGTERM\n", dev,
+				       echoes);
 		}
 		fflush(stdout);
 	}
@@ -688,16 +696,18 @@ static unsigned long pong_serve(const char *dev, const char *ip_s, struct tapqd_
 }
 
 /*
- * pong DEV IP COUNT TIMEOUT: pong_serve() on the fds of a client-mode lease
- * of DEV. SIGUSR1: resume the lease with its fds on a new connection.
+ * pong DEV IP COUNT TIMEOUT [--hold]: pong_serve() on the fds of a
+ * client-mode lease of DEV. SIGUSR1: resume the lease with its fds on a new
+ * connection.
  */
 static int cmd_pong(int argc, char **argv)
 {
 	struct tapqd_lease_info *l = calloc(1, sizeof(*l));
 	struct tapqd_client *c = NULL;
+	bool hold = argc == 6 && !strcmp(argv[5], "--hold");
 	struct in_addr ip;
 
-	if (argc != 5 || !l || parse_ip(argv[2], &ip))
+	if ((argc != 5 && !hold) || !l || parse_ip(argv[2], &ip))
 		return 2;
 	if (take_lease(argv[1], TAPQD_CONTROL_CLIENT, &c, l) < 0)
 		return 1;
@@ -706,7 +716,7 @@ static int cmd_pong(int argc, char **argv)
 		printf("%02x", l->token[i]);
 	printf("\n");
 	fflush(stdout);
-	pong_serve(argv[1], argv[2], l, &c, strtoul(argv[3], NULL, 10),
+	pong_serve(argv[1], argv[2], l, &c, strtoul(argv[3], NULL, 10), hold,
 		   now_ms() + atol(argv[4]) * 1000);
 	tapqd_lease_close_fds(l);
 	tapqd_client_free(c);
@@ -756,7 +766,7 @@ static int cmd_pong_name(int argc, char **argv)
 		printf("ready %s fds %zu vnet_hdr %d uid %u\n", argv[1], l->n_fds,
 		       vnet_hdr_len(l->fds[0]), (unsigned int)getuid());
 		fflush(stdout);
-		pong_serve(argv[1], argv[3], l, &c, strtoul(argv[4], NULL, 10),
+		pong_serve(argv[1], argv[3], l, &c, strtoul(argv[4], NULL, 10), false,
 			   now_ms() + atol(argv[5]) * 1000);
 	}
 	tapqd_lease_close_fds(l);
@@ -1688,7 +1698,7 @@ static void usage(void)
 	fprintf(stderr, "usage: tqprobe [-s SOCKET] acquire DEV [--mode client|daemon] [--expect N]"
 			" [--expect-active N] [--grow N] [--handover PID] [--hold]\n"
 			"       tqprobe [-s SOCKET] arp DEV TARGET_IP SRC_IP\n"
-			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC\n"
+			"       tqprobe [-s SOCKET] pong DEV IP COUNT TIMEOUT_SEC [--hold]\n"
 			"       tqprobe pong-name DEV N IP COUNT TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] resume DEV TOKEN_HEX TIMEOUT_SEC\n"
 			"       tqprobe [-s SOCKET] garbage [DEV]\n"
