@@ -16,7 +16,7 @@ COUNT=10000
 start_daemon "$TQ_DIR/basic.conf" || finish
 state_file() { nsenter -t "$DPID" -m stat -c '%a %s' /run/tapqd/leases; }
 
-pong_on_tqa "$COUNT"
+pong_on_tqa "$COUNT" --hold
 tqprobe_bg "$TQ_TMP/hold" acquire tqv --hold
 V=$BGPID
 wait_until 100 0.1 "tqprobe holds tqv" file_has "$TQ_TMP/hold" '^holding'
@@ -93,6 +93,8 @@ assert_ok "tqv can be acquired" tqprobe acquire tqv --expect 4
 say "       restart to ready: $(((T1 - T0) / 1000000)) ms; SIGUSR1 to re-adopted: $(((T2 - T1) / 1000000)) ms (polled at 100 ms); pong: $(grep '^resumed' "$TQ_TMP/pong")"
 flood_lost_none "$PING" "$COUNT" "$TQ_TMP/ping"
 
+wait_until 50 0.1 "pong answered all $COUNT and holds tqa" file_has "$TQ_TMP/pong" "^holding tqa after $COUNT "
+kill -TERM "$H"
 pong_done "$H" "$COUNT" tqa
 assert_eq "tqa stays, tapqd's own" "$IFX_A" "$(link_ifindex tqa)"
 assert_ok "tqa can be acquired again" tqprobe acquire tqa --expect 4
