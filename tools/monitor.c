@@ -105,10 +105,36 @@ static int monitor_json(const char *when, const char *kind, const struct tapqd_e
 	return r;
 }
 
+static int monitor_device_seen(void *arg, const struct tapqd_device_info *dev)
+{
+	(void)dev;
+	*(bool *)arg = true;
+	return 0;
+}
+
+/*
+ * A name with no device yet is watched all the same (a VM's device made by
+ * CREATE later), but said once, so that a misspelt name does not look like a
+ * quiet device.
+ */
+static void monitor_say_absent(struct tapqd_client *c, const char *device)
+{
+	bool seen = false;
+	int r = tapqd_client_status_each(c, device, monitor_device_seen, &seen, NULL);
+
+	if (r == -ENOENT || (r == 0 && !seen))
+		fprintf(stderr, "tapqctl: monitor: no device %s now; watching for one by that name\n",
+			device);
+}
+
 int monitor_run(struct tapqd_client *c, const char *device, bool json)
 {
 	struct tapqd_event_info ev;
-	int r = tapqd_client_subscribe(c, device);
+	int r;
+
+	if (device)
+		monitor_say_absent(c, device);
+	r = tapqd_client_subscribe(c, device);
 
 	while (r == 0) {
 		const char *kind;

@@ -1132,7 +1132,11 @@ int main(int argc, char **argv)
 		return cmd_status(&o);
 	if (!strcmp(cmd, "templates") && n == 0)
 		return cmd_templates(&o);
-	if (!strcmp(cmd, "metrics") && n <= 1 && !o.json)
+	if (!strcmp(cmd, "metrics") && o.json) {
+		fprintf(stderr, "tapqctl: metrics prints Prometheus text only: it has no --json\n");
+		return 1;
+	}
+	if (!strcmp(cmd, "metrics") && n <= 1)
 		return cmd_on_connection(&o, false);
 	if (!strcmp(cmd, "monitor") && n <= 1)
 		return cmd_on_connection(&o, true);

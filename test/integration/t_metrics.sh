@@ -74,5 +74,9 @@ assert_eq "errors_total = the error lines logged" "$(grep -c 'reload refused' "$
 check "after all that"
 
 assert_refused "metrics of a device that does not exist" tq metrics nosuch
+assert_match "and says so" 'no device nosuch' "$REF_OUT"
+assert_refused "metrics --json is a usage error" tq metrics --json
+assert_eq "and says why, not the whole usage" \
+	"tapqctl: metrics prints Prometheus text only: it has no --json" "$REF_OUT"
 stop_daemon
 finish

@@ -21,9 +21,16 @@ bg "$TQ_TMP/nobody.json" nsenter -t "$DPID" -m -n setpriv --reuid=nobody --regid
 MN=$BGPID
 tq_bg "$TQ_TMP/dev.txt" monitor tqmon
 MD=$BGPID
-# subscribed: four monitors and the status that asks
+# a device that a reload adds below: watched before it is there, and said so
+tq_bg "$TQ_TMP/later.txt" monitor tqmon2
+ML=$BGPID
+# subscribed: five monitors and the status that asks
 conns_are() { [ "$(tq metrics | awk '/^tapqd_connections / { print $2 }')" = "$1" ]; }
-wait_until 100 0.1 "four monitors connected" conns_are 5
+wait_until 100 0.1 "five monitors connected" conns_are 6
+assert_eq "monitor tqmon2 says it has no such device yet" \
+	"tapqctl: monitor: no device tqmon2 now; watching for one by that name" \
+	"$(cat "$TQ_TMP/later.txt.err")"
+assert_eq "monitor tqmon says nothing on stderr" "" "$(cat "$TQ_TMP/dev.txt.err")"
 sleep 0.3
 
 # lines KIND [FILE]: the text lines of an event
@@ -68,6 +75,8 @@ wait_until 50 0.1 "text: tqmon2 device_created" lines_are "tqmon2 device_created
 cp "$TQ_TMP/base.conf" "$CONF"
 assert_ok "reload: tqmon2 removed" tq reload
 wait_until 50 0.1 "text: tqmon2 device_removed" lines_are "tqmon2 device_removed" 1
+wait_until 50 0.1 "monitor tqmon2 heard it created and removed" lines_are "tqmon2 device_" 2 \
+	"$TQ_TMP/later.txt"
 assert_eq "text: tqmon2's creation, its count included, is not followed by an active_changed" \
 	0 "$(lines "tqmon2 active_changed")"
 wait_until 50 0.1 "json: two reload_applied, no device" jcount_is \
@@ -85,7 +94,7 @@ assert_eq "json: every line one object" "$(grep -c . "$TQ_TMP/mon.json")" \
 assert_eq "json: as many lines as text" "$(grep -c . "$TQ_TMP/mon.txt")" "$(grep -c . "$TQ_TMP/mon.json")"
 assert_eq "monitor tqmon: no reload lines" 0 "$(lines reload_ "$TQ_TMP/dev.txt")"
 assert_eq "monitor tqmon: the lease's lines" 2 "$(grep -c 'lease_' "$TQ_TMP/dev.txt")"
-for p in "$MT" "$MJ" "$MN" "$MD"; do
+for p in "$MT" "$MJ" "$MN" "$MD" "$ML"; do
 	assert_ok "monitor $p still runs" pid_alive "$p"
 done
 say "# $(head -n 3 "$TQ_TMP/mon.txt" | tr '\n' '|')"
