@@ -454,6 +454,8 @@ void ctl_event(struct tapqd *d, const struct tapqd_event *ev, const struct conf_
 		return; /* at start, before the socket listens: nobody to tell */
 	hidden.pid = 0;
 	memset(hidden.comm, 0, sizeof(hidden.comm));
+	/* every kind carries the followed vCPU count, not only VCPUS_CHANGED: hidden as that is */
+	hidden.vcpus = 0;
 	TAILQ_FOREACH(cl, &d->ctl->clients, entry) {
 		bool sees_all;
 
