@@ -20,6 +20,19 @@ _tapqctl_templates()
 	"$@" templates --json 2>/dev/null | sed 's/{"name":"/\n/g' | sed -n '2,$s/".*//p'
 }
 
+# _tapqctl_offer CUR: adds to COMPREPLY each name on stdin that starts with
+# CUR, quoted for the command line. Not compgen -W, which expands its words:
+# a created device's name is its creator's choice, and a "$(...)" in it would
+# run in the operator's shell, at the Tab or at the Enter after it.
+_tapqctl_offer()
+{
+	local w
+
+	while IFS= read -r w; do
+		[[ -n $w && $w == "$1"* ]] && COMPREPLY+=("$(printf '%q' "$w")")
+	done
+}
+
 _tapqctl()
 {
 	local cur prev cmd i ctl sock=() args=() n=0
@@ -72,7 +85,7 @@ _tapqctl()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--template)
-		COMPREPLY=($(compgen -W "$(_tapqctl_templates "$ctl" "${sock[@]}")" -- "$cur"))
+		_tapqctl_offer "$cur" < <(_tapqctl_templates "$ctl" "${sock[@]}")
 		return ;;
 	--queues | --token | --id | --mac | --bus)
 		return ;;
@@ -95,9 +108,9 @@ _tapqctl()
 	[ "$n" -eq 0 ] || return
 	case $cmd in
 	status | acquire | exec | resize | release | qmp-add | qmp-del)
-		COMPREPLY=($(compgen -W "$(_tapqctl_devices "$ctl" "${sock[@]}" | awk '{ print $1 }')" -- "$cur")) ;;
+		_tapqctl_offer "$cur" < <(_tapqctl_devices "$ctl" "${sock[@]}" | awk '{ print $1 }') ;;
 	destroy)
-		COMPREPLY=($(compgen -W "$(_tapqctl_devices "$ctl" "${sock[@]}" | awk '$2 != "-" { print $1 }')" -- "$cur")) ;;
+		_tapqctl_offer "$cur" < <(_tapqctl_devices "$ctl" "${sock[@]}" | awk '$2 != "-" { print $1 }') ;;
 	esac
 }
 complete -F _tapqctl tapqctl

@@ -60,6 +60,15 @@ assert_eq "create: a new name is not completed" "" "$(comp create '')"
 assert_eq "qmp-add --vhost" "off on" "$(comp qmp-add tqc0 --qmp /q --id n0 --vhost '')"
 assert_eq "no daemon on the socket: no devices" "" "$(comp -s "$TQ_TMP/none.sock" status '')"
 assert_eq "  and nothing on the terminal" "" "$(cat "$TQ_TMP/comp.err")"
+# a name is its creator's choice: completing it runs nothing in root's shell,
+# and what it offers is quoted, so the Enter after it runs nothing either
+assert_ok "nobody creates a device whose name is a command substitution" \
+	tq_nobody create 'tqg$(id>&2)' --template guest
+assert_eq "root's status completion offers it quoted" 'tqc0 tqc1 tqg1 tqg\$\(id\>\&2\) tqvm1' \
+	"$(comp status '')"
+assert_eq "  and ran nothing" "" "$(cat "$TQ_TMP/comp.err")"
+assert_eq "destroy offers it quoted" 'tqg1 tqg\$\(id\>\&2\)' "$(comp destroy tqg)"
+assert_eq "  and ran nothing" "" "$(cat "$TQ_TMP/comp.err")"
 assert_eq "tqc0 is still a device after all that" "2" "$(status_field tqc0 .max_queues)"
 
 stop_daemon
