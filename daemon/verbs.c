@@ -693,6 +693,27 @@ static const char *verbs_host_limit(int r, char *buf, size_t size)
 }
 
 /*
+ * No template has a name of other characters than an interface name's
+ * (conf.c): any other byte is the peer's own, which the refusal it earns
+ * must not carry into the log (a newline starting a line of its choosing,
+ * an escape for the terminal of who reads it).
+ */
+static bool verbs_template_name_valid(const char name[TAPQD_TEMPLATE_MAX])
+{
+	size_t n = strnlen(name, TAPQD_TEMPLATE_MAX);
+
+	if (n == TAPQD_TEMPLATE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%')
+			return false;
+	}
+	return true;
+}
+
+/*
  * The template says who may create, what name and how many queues; the
  * creator may then use the device besides the template's allow lists.
  */
@@ -714,12 +735,14 @@ static void verbs_create(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	log_device(d, req->name);
-	if (!memchr(req->template_name, '\0', sizeof(req->template_name)) ||
-	    !(t = conf_find_template(&d->conf, req->template_name))) {
+	if (!verbs_template_name_valid(req->template_name)) {
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TEMPLATE, -EINVAL,
+				 "%s: not a template name", req->name);
+		return;
+	}
+	if (!(t = conf_find_template(&d->conf, req->template_name))) {
 		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TEMPLATE, -ENOENT,
-				 "%s: no template %.*s in the config", req->name,
-				 (int)strnlen(req->template_name, sizeof(req->template_name) - 1),
-				 req->template_name);
+				 "%s: no template %s in the config", req->name, req->template_name);
 		return;
 	}
 	if (!ctl_peer_permits(cl, &t->dev)) {

@@ -66,6 +66,14 @@ refused() { # DESC ERE CMD...
 refused "quota: a third device of vm" 'has created 2 devices from template vm, its max_per_user = 2' \
 	tq_nobody create tqvm3 --template vm
 refused "unknown template" 'no template nosuch' tq_nobody create tqvm3 --template nosuch
+# the refusal is logged: a template name is the peer's bytes, which must not
+# start a line of tapqd's own (nor put escapes on the terminal of who reads it)
+refused "a template name with a newline" 'not a template name' \
+	tq_nobody create tqvm3 --template "$(printf 'x\ntapqd: error: forged')"
+assert_nomatch "  and the log has no line of the peer's" '^tapqd: error: forged' "$(cat "$DLOG")"
+refused "a template name with an escape" 'not a template name' \
+	tq_nobody create tqvm3 --template "$(printf 'x\033[2J')"
+assert_nomatch "  nor the escape" "$(printf '\033')" "$(cat "$DLOG")"
 refused "a name off the glob" 'tqx1 does not match template vm.s names = tqvm\*' \
 	tq create tqx1 --template vm
 refused "the name of a declared device" 'tqkdecl is a device of the config' \
@@ -114,7 +122,7 @@ assert_ok "tqr9 left nothing behind" link_gone tqr9
 assert_ok "tapqd goes on: the create works now" tq create tqr9 --template rootonly
 assert_ok "and the destroy" tq destroy tqr9
 STATUS=$(tq status --json)
-assert_eq "refusals counted: quota, bad_name, bad_template, not_allowed, host_limit" "1 4 2 2 1" \
+assert_eq "refusals counted: quota, bad_name, bad_template, not_allowed, host_limit" "1 4 4 2 1" \
 	"$(jget "$STATUS" .refusals.quota) $(jget "$STATUS" .refusals.bad_name) $(jget "$STATUS" .refusals.bad_template) $(jget "$STATUS" .refusals.not_allowed) $(jget "$STATUS" .refusals.host_limit)"
 
 # a reload never removes a created device, even one whose template it drops
