@@ -110,6 +110,13 @@ void status_redact(struct tapqd_device_info *info)
 	info->holder_comm[0] = '\0';
 	info->follow = TAPQD_FOLLOW_NONE;
 	info->vcpus = 0;
+	/*
+	 * Who created it from which template: TEMPLATES does not name a template
+	 * to whom its allow lists leave out, nor does this; it reads as declared.
+	 */
+	info->created = false;
+	info->created_by = 0;
+	memset(info->template_name, 0, sizeof(info->template_name));
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		struct tapqd_queue_info *q = &info->queues[i];
 

@@ -826,6 +826,14 @@ static void verbs_destroy(struct tapqd *d, struct client *cl, uint32_t seq,
 			ctl_send_error(d, cl, seq, -ENOENT, "no created device %s", req->name);
 		return;
 	}
+	if (p->uid != 0 && !ctl_peer_permits(cl, &dev->conf)) {
+		/* its creator may use it: this is another user, who is not told which */
+		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
+				 "%s was created by another user: only that user or root may "
+				 "destroy it",
+				 dev->conf.name);
+		return;
+	}
 	if (p->uid != 0 && p->uid != dev->conf.creator) {
 		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_NOT_PERMITTED, -EPERM,
 				 "%s was created by uid %u: only that user or root may destroy it",

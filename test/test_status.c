@@ -22,6 +22,10 @@ START_TEST(test_redact)
 	info.txqueuelen = 1000;
 	info.follow = TAPQD_FOLLOW_UP;
 	info.vcpus = 4;
+	/* created from a template the reader is not on the allow lists of, by another uid */
+	info.created = true;
+	info.created_by = 1000;
+	memcpy(info.template_name, "rootonly", 9);
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		info.queues[i].active = i == 0;
 		info.queues[i].worker = i == 1;
@@ -35,6 +39,9 @@ START_TEST(test_redact)
 	want.holder_pid = 0;
 	want.follow = TAPQD_FOLLOW_NONE;
 	want.vcpus = 0;
+	want.created = false;
+	want.created_by = 0;
+	memset(want.template_name, 0, sizeof(want.template_name));
 	for (unsigned int i = 0; i < TAPQD_MAX_QUEUES; i++) {
 		want.queues[i].rx_packets = want.queues[i].rx_bytes = 0;
 		want.queues[i].tx_packets = want.queues[i].tx_bytes = 0;

@@ -89,8 +89,16 @@ refused "more queues than the template" '8 queues: template vm has max_queues = 
 	tq create tqvm9 --template vm --queues 8
 assert_ok "root creates tqr1 (root has no quota)" tq create tqr1 --template rootonly
 refused "nobody may not use root's tqr1" 'may not use tqr1' tqprobe_nobody acquire tqr1
-refused "nobody may not destroy root's tqr1" 'tqr1 was created by uid 0: only that user or root' \
+refused "nobody may not destroy root's tqr1" 'tqr1 was created by another user: only that user or root' \
 	tq_nobody destroy tqr1
+# rootonly is not nobody's to see (templates does not list it): status and
+# the refusal to destroy tqr1 does not name it or the creator to nobody either
+SN=$(tq_nobody status tqr1 --json)
+assert_eq "nobody's status of tqr1: no template, no creator" "null null" \
+	"$(jget "$SN" '.devices[0] | "\(.template) \(.created_by)"')"
+assert_nomatch "nor its text status" 'rootonly|created from' "$(tq_nobody status tqr1)"
+assert_eq "root's status of tqr1 names both" "rootonly 0" \
+	"$(status_field tqr1 .template) $(status_field tqr1 .created_by.uid)"
 refused "nobody may not destroy a declared device" 'tqkdecl is declared in the config' \
 	tq_nobody destroy tqkdecl
 
