@@ -36,7 +36,7 @@ _tapqctl_offer()
 _tapqctl()
 {
 	local cur prev cmd i ctl sock=() args=() n=0
-	local cmds="status templates acquire exec resize release reload create destroy qmp-add qmp-del help"
+	local cmds="status templates metrics monitor acquire exec resize release reload create destroy qmp-add qmp-del help"
 
 	COMPREPLY=()
 	# the tapqctl being completed asks: ./build/tapqctl as much as the installed one
@@ -93,7 +93,7 @@ _tapqctl()
 	case $cur in
 	-*)
 		case $cmd in
-		status | templates) args=(--json) ;;
+		status | templates | monitor) args=(--json) ;;
 		acquire) args=(--mode --json) ;;
 		exec) args=(--mode --) ;;
 		release) args=(--token) ;;
@@ -107,7 +107,7 @@ _tapqctl()
 	# the first word after the command names the device; create's is a new name
 	[ "$n" -eq 0 ] || return
 	case $cmd in
-	status | acquire | exec | resize | release | qmp-add | qmp-del)
+	status | metrics | monitor | acquire | exec | resize | release | qmp-add | qmp-del)
 		_tapqctl_offer "$cur" < <(_tapqctl_devices "$ctl" "${sock[@]}" | awk '{ print $1 }') ;;
 	destroy)
 		_tapqctl_offer "$cur" < <(_tapqctl_devices "$ctl" "${sock[@]}" | awk '$2 != "-" { print $1 }') ;;

@@ -34,8 +34,11 @@ comp_as() { # PREFIX WORD...
 	' bash "$COMPLETION" "$TAPQCTL" $(sock_opt) "$@" 2>"$TQ_TMP/comp.err"
 }
 
-assert_eq "commands, and -s first" "-s acquire create destroy exec help qmp-add qmp-del release reload resize status templates" \
-	"$(comp '')"
+# every command of tapqctl --help, and help and -s: a command added there and not here fails
+HELP_CMDS=$({ "$TAPQCTL" --help | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p'; printf 'help\n-s\n'; } |
+	LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+assert_eq "commands: tapqctl --help's, help and -s" "$HELP_CMDS" "$(comp '' | tr ' ' '\n' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+assert_match "  metrics and monitor among them" ' metrics monitor ' " $HELP_CMDS "
 assert_eq "a command by its start" "release reload resize" "$(comp re)"
 assert_eq "status: the daemon's devices" "tqc0 tqc1 tqvm1" "$(comp status '')"
 assert_eq "acquire: devices by their start" "tqc0 tqc1" "$(comp acquire tqc)"
@@ -56,6 +59,9 @@ assert_ok "nobody creates tqg1 from guest, as offered" tq_nobody create tqg1 --t
 assert_eq "nobody's devices: every device, shown by status" "tqc0 tqc1 tqg1 tqvm1" \
 	"$(comp_nobody status '')"
 assert_eq "templates: its option" "--json" "$(comp templates --)"
+assert_eq "monitor: its option" "--json" "$(comp monitor --)"
+assert_eq "monitor and metrics: the daemon's devices" "tqc0 tqc1 tqg1 tqvm1|tqc0 tqc1 tqg1 tqvm1" \
+	"$(comp monitor '')|$(comp metrics '')"
 assert_eq "create: a new name is not completed" "" "$(comp create '')"
 assert_eq "qmp-add --vhost" "off on" "$(comp qmp-add tqc0 --qmp /q --id n0 --vhost '')"
 assert_eq "no daemon on the socket: no devices" "" "$(comp -s "$TQ_TMP/none.sock" status '')"
