@@ -652,13 +652,20 @@ static unsigned int verbs_created_count(struct tapqd *d, const char *tmpl, uid_t
 	return n;
 }
 
-/* Why name is not free: a device of tapqd's, declared or created, or an interface. NULL: free. */
-static const char *verbs_name_taken(struct tapqd *d, const char *name, char *buf, size_t size)
+/*
+ * Why name is not free: a device of tapqd's, declared or created, or an
+ * interface. NULL: free. Who created a device is said only to a peer that
+ * may use it, as status says it.
+ */
+static const char *verbs_name_taken(struct tapqd *d, const struct client *cl, const char *name,
+				    char *buf, size_t size)
 {
 	const struct conf_device *cd = conf_find_device(&d->conf, name);
 	struct device *dev = model_find_any(d, name);
 
-	if (cd)
+	if (dev && !ctl_peer_permits(cl, &dev->conf))
+		snprintf(buf, size, "%s is a device of tapqd's", name);
+	else if (cd)
 		snprintf(buf, size, "%s is a device of the config (line %u)", name, cd->line);
 	else if (dev && dev->conf.template_name[0])
 		snprintf(buf, size, "%s exists: created from template %s by uid %u", name,
@@ -758,7 +765,7 @@ static void verbs_create(struct tapqd *d, struct client *cl, uint32_t seq,
 				 t->names);
 		return;
 	}
-	if (verbs_name_taken(d, req->name, why, sizeof(why))) {
+	if (verbs_name_taken(d, cl, req->name, why, sizeof(why))) {
 		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_NAME, -EEXIST, "%s", why);
 		return;
 	}

@@ -78,6 +78,8 @@ refused "a name off the glob" 'tqx1 does not match template vm.s names = tqvm\*'
 	tq create tqx1 --template vm
 refused "the name of a declared device" 'tqkdecl is a device of the config' \
 	tq create tqkdecl --template keep
+refused "nobody: the name of a declared device it may not use, no more said" \
+	'^tapqctl: create: tqkdecl is a device of tapqd.s$' tq_nobody create tqkdecl --template keep
 refused "the name of a created device" 'tqvm1 exists: created from template vm by uid 65534' \
 	tq create tqvm1 --template vm
 ip -n "$TQ_NS" tuntap add tqvmhost mode tap
@@ -130,7 +132,7 @@ assert_ok "tqr9 left nothing behind" link_gone tqr9
 assert_ok "tapqd goes on: the create works now" tq create tqr9 --template rootonly
 assert_ok "and the destroy" tq destroy tqr9
 STATUS=$(tq status --json)
-assert_eq "refusals counted: quota, bad_name, bad_template, not_allowed, host_limit" "1 4 4 2 1" \
+assert_eq "refusals counted: quota, bad_name, bad_template, not_allowed, host_limit" "1 5 4 2 1" \
 	"$(jget "$STATUS" .refusals.quota) $(jget "$STATUS" .refusals.bad_name) $(jget "$STATUS" .refusals.bad_template) $(jget "$STATUS" .refusals.not_allowed) $(jget "$STATUS" .refusals.host_limit)"
 
 # a reload never removes a created device, even one whose template it drops
