@@ -167,12 +167,9 @@ const char *conf_offload_name(unsigned int bit)
 	return NULL;
 }
 
-bool conf_ifname_valid(const char *name)
+/* The kernel's dev_valid_name(), printable ASCII only and no '%' (a format's). */
+static bool conf_name_chars_valid(const char *name, size_t n)
 {
-	size_t n = strnlen(name, CONF_NAME_MAX);
-
-	if (n == 0 || n >= CONF_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
-		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)name[i];
 
@@ -180,6 +177,23 @@ bool conf_ifname_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+bool conf_ifname_valid(const char *name)
+{
+	size_t n = strnlen(name, CONF_NAME_MAX);
+
+	if (n == 0 || n >= CONF_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	return conf_name_chars_valid(name, n);
+}
+
+/* A template's name has an interface name's characters: it travels in CREATE and in status. */
+bool conf_template_name_valid(const char *name)
+{
+	size_t n = strnlen(name, CONF_TEMPLATE_NAME_MAX);
+
+	return n > 0 && n < CONF_TEMPLATE_NAME_MAX && conf_name_chars_valid(name, n);
 }
 
 /* Strict decimal: digits only, no sign, no spaces, no overflow. Return: 0, -EINVAL, -ERANGE. */
@@ -1021,15 +1035,10 @@ static int conf_template_header(struct conf_parser *p, const char *name)
 			  conf_quote(&q, name), CONF_TEMPLATE_NAME_MAX - 1);
 		return -1;
 	}
-	/* the same characters as an interface name: it travels in CREATE and in status */
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)name[i];
-
-		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%') {
-			conf_fail(p, "template name %s has a character an interface name has not",
-				  conf_quote(&q, name));
-			return -1;
-		}
+	if (!conf_template_name_valid(name)) {
+		conf_fail(p, "template name %s has a character an interface name has not",
+			  conf_quote(&q, name));
+		return -1;
 	}
 	for (size_t i = 0; i < c->n_templates; i++) {
 		if (!strcmp(c->templates[i].name, name)) {

@@ -266,6 +266,7 @@ void conf_error_format(const struct conf_error *err, char *buf, size_t size);
  * and not "." or "..".
  */
 bool conf_ifname_valid(const char *name);
+bool conf_template_name_valid(const char *name);
 
 static inline bool conf_cpu_isset(const struct conf *c, unsigned int cpu)
 {

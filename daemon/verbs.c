@@ -700,27 +700,6 @@ static const char *verbs_host_limit(int r, char *buf, size_t size)
 }
 
 /*
- * No template has a name of other characters than an interface name's
- * (conf.c): any other byte is the peer's own, which the refusal it earns
- * must not carry into the log (a newline starting a line of its choosing,
- * an escape for the terminal of who reads it).
- */
-static bool verbs_template_name_valid(const char name[TAPQD_TEMPLATE_MAX])
-{
-	size_t n = strnlen(name, TAPQD_TEMPLATE_MAX);
-
-	if (n == TAPQD_TEMPLATE_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)name[i];
-
-		if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == ':' || ch == '%')
-			return false;
-	}
-	return true;
-}
-
-/*
  * The template says who may create, what name and how many queues; the
  * creator may then use the device besides the template's allow lists.
  */
@@ -742,7 +721,8 @@ static void verbs_create(struct tapqd *d, struct client *cl, uint32_t seq,
 		return;
 	}
 	log_device(d, req->name);
-	if (!verbs_template_name_valid(req->template_name)) {
+	/* no template could have it: the bytes are the peer's, and its refusal goes to the log */
+	if (!conf_template_name_valid(req->template_name)) {
 		ctl_send_refusal(d, cl, seq, TAPQD_REFUSAL_BAD_TEMPLATE, -EINVAL,
 				 "%s: not a template name", req->name);
 		return;
