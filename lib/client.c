@@ -423,20 +423,32 @@ struct client_status_array {
 	size_t n, room;
 };
 
-/* Doubling: one more each time copied every device again, O(n^2) at 1000. */
+/*
+ * arr (n elements of size, room allocated) with room for one more: arr
+ * itself, or moved, or NULL for no memory. It doubles: one more each time
+ * copied every element again, O(n^2) at 1000 devices.
+ */
+static void *client_grow(void *arr, size_t n, size_t *room, size_t size)
+{
+	size_t more = *room ? 2 * *room : 16;
+	void *p;
+
+	if (n < *room)
+		return arr;
+	p = reallocarray(arr, more, size);
+	if (p)
+		*room = more;
+	return p;
+}
+
 static int client_status_append(void *arg, const struct tapqd_device_info *dev)
 {
 	struct client_status_array *a = arg;
+	struct tapqd_device_info *devs = client_grow(a->devs, a->n, &a->room, sizeof(*devs));
 
-	if (a->n == a->room) {
-		size_t more = a->room ? 2 * a->room : 16;
-		struct tapqd_device_info *nd = reallocarray(a->devs, more, sizeof(*nd));
-
-		if (!nd)
-			return -ENOMEM;
-		a->devs = nd;
-		a->room = more;
-	}
+	if (!devs)
+		return -ENOMEM;
+	a->devs = devs;
 	a->devs[a->n++] = *dev;
 	return 0;
 }
@@ -638,19 +650,15 @@ int tapqd_client_destroy(struct tapqd_client *c, const char *name)
 	return client_simple(c, TAPQD_DESTROY, &req, sizeof(req), NULL, 0);
 }
 
-/* One TEMPLATE into the array, grown by doubling. */
+/* One TEMPLATE into the array. */
 static int client_template_append(struct tapqd_template_info **ts, size_t *n, size_t *room,
 				  const struct client_msg *m)
 {
-	if (*n == *room) {
-		size_t more = *room ? 2 * *room : 8;
-		struct tapqd_template_info *nt = reallocarray(*ts, more, sizeof(*nt));
+	struct tapqd_template_info *nt = client_grow(*ts, *n, room, sizeof(*nt));
 
-		if (!nt)
-			return -ENOMEM;
-		*ts = nt;
-		*room = more;
-	}
+	if (!nt)
+		return -ENOMEM;
+	*ts = nt;
 	if (tapqd_template_decode(m->u.raw, m->hdr.len, &(*ts)[*n]) < 0)
 		return -EBADMSG;
 	(*n)++;
