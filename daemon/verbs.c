@@ -868,15 +868,15 @@ static void verbs_templates(struct tapqd *d, struct client *cl, uint32_t seq)
 
 	for (size_t i = 0; i < d->conf.n_templates; i++) {
 		const struct conf_template *t = &d->conf.templates[i];
-		struct tapqd_template_info info = {
-			.max_queues = t->dev.max_queues,
-			.max_per_user = t->max_per_user,
-			.created = verbs_created_count(d, t->name, ctl_peer(cl)->uid),
-		};
+		struct tapqd_template_info info = {0};
 		ssize_t n;
 
 		if (!ctl_peer_permits(cl, &t->dev))
 			continue;
+		/* counted only for the templates shown: each count walks every device */
+		info.max_queues = t->dev.max_queues;
+		info.max_per_user = t->max_per_user;
+		info.created = verbs_created_count(d, t->name, ctl_peer(cl)->uid);
 		memcpy(info.name, t->name, sizeof(info.name));
 		memcpy(info.names, t->names, sizeof(info.names));
 		n = tapqd_template_encode(&info, buf, sizeof(buf));
