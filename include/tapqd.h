@@ -505,7 +505,7 @@ struct tapqd_event {
 	/* appended (64 bytes): an older reader takes the first 24 */
 	char comm[TAPQD_NAME_MAX];     /* the holder's command name, with pid ("" with pid 0) */
 	char new_name[TAPQD_NAME_MAX]; /* DEVICE_RENAMED: the interface's name now */
-	uint16_t vcpus;                /* VCPUS_CHANGED */
+	uint16_t vcpus;                /* the followed vCPU count, in every kind (0: hidden) */
 	uint8_t reserved[6];
 };
 
@@ -790,7 +790,7 @@ struct tapqd_event_info {
 	char name[TAPQD_NAME_MAX];     /* NUL-terminated */
 	char comm[TAPQD_NAME_MAX];     /* the holder's command name; "" from an older daemon */
 	char new_name[TAPQD_NAME_MAX]; /* DEVICE_RENAMED */
-	unsigned int vcpus;            /* VCPUS_CHANGED */
+	unsigned int vcpus;            /* the followed vCPU count, in every kind (0: hidden) */
 };
 
 /* What the daemon says of itself at the end of STATUS. */
